@@ -1,0 +1,284 @@
+"""Balie settings: one file, driven by environment variables.
+
+Without any variable set, Balie runs in its embedded mode: SQLite in ``var/``, files on local
+disk, jobs in-process and e-mail to the development outbox. ``BALIE_ENV=production`` switches
+the safety net on: the process refuses to start on an insecure configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [part.strip() for part in env_str(name, default).split(",") if part.strip()]
+
+
+BALIE_ENV = env_str("BALIE_ENV", "development")
+if BALIE_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"BALIE_ENV must be 'development' or 'production', not {BALIE_ENV!r}.")
+PRODUCTION = BALIE_ENV == "production"
+
+DATA_DIR = Path(env_str("BALIE_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+
+# -- Core ---------------------------------------------------------------------------------------
+_DEV_SECRET = "django-insecure-balie-development-only-key-never-use-this-in-production"
+SECRET_KEY = env_str("SECRET_KEY") or ("" if PRODUCTION else _DEV_SECRET)
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+if PRODUCTION:
+    problems = []
+    if not SECRET_KEY:
+        problems.append("SECRET_KEY is not set (use a random value of at least 50 characters)")
+    elif len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
+        problems.append("SECRET_KEY is too weak (use a random value of at least 50 characters)")
+    if DEBUG:
+        problems.append("DEBUG is on (set DEBUG=false)")
+    if not ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS is empty (list the host names Balie is served on)")
+    if problems:
+        raise ImproperlyConfigured(
+            "Balie refuses to start with BALIE_ENV=production on an insecure configuration:\n  - "
+            + "\n  - ".join(problems)
+        )
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "allauth",
+    "allauth.account",
+    "balie.core",
+    "balie.accounts",
+    "balie.firms",
+    "balie.clients",
+    "balie.notifications",
+    "balie.home",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "balie.core.middleware.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "balie.accounts.middleware.SessionLifetimeMiddleware",
+    "balie.accounts.middleware.UserLanguageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "balie.urls"
+WSGI_APPLICATION = "balie.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "balie.home.context_processors.layout",
+            ],
+        },
+    },
+]
+
+# -- Database -----------------------------------------------------------------------------------
+# SQLite in WAL mode with IMMEDIATE transactions: readers never block the writer, and a writer
+# waits for the lock at BEGIN (busy_timeout) instead of failing halfway with "database is locked".
+_SQLITE_OPTIONS = {
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;"
+    ),
+    "transaction_mode": "IMMEDIATE",
+}
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "balie.sqlite3",
+            "OPTIONS": _SQLITE_OPTIONS,
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(_SQLITE_OPTIONS)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# -- Cache (throttling counters live here, so production shares them through Redis) -------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "balie"}}
+if PRODUCTION and not REDIS_URL and not env_bool("BALIE_ALLOW_LOCAL_CACHE", False):
+    raise ImproperlyConfigured(
+        "Balie refuses to start with BALIE_ENV=production without REDIS_URL: sign-in throttling must be "
+        "shared by all web processes. Set REDIS_URL, or BALIE_ALLOW_LOCAL_CACHE=true for one single process."
+    )
+
+# -- Accounts and sessions ----------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "balie.accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home:index"
+LOGOUT_REDIRECT_URL = "account_login"
+
+SESSION_COOKIE_AGE = env_int("BALIE_SESSION_IDLE_SECONDS", 30 * 60)  # idle timeout
+SESSION_SAVE_EVERY_REQUEST = True  # each request pushes the idle deadline forward
+BALIE_SESSION_MAX_SECONDS = env_int("BALIE_SESSION_MAX_SECONDS", 12 * 60 * 60)  # absolute lifetime
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+BALIE_INVITATION_HOURS = env_int("BALIE_INVITATION_HOURS", 72)
+PASSWORD_RESET_TIMEOUT = env_int("BALIE_PASSWORD_RESET_SECONDS", 60 * 60)
+
+ACCOUNT_ADAPTER = "balie.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # no mail to addresses without an account (no sign-up to offer)
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # the password change keeps this session, ends the others
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_CHANGE_EMAIL = False
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# The 6th failure for one account within 5 minutes and the 11th per IP per minute are refused.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key", "invitation_new_link": "10/m/ip,3/h/key"}
+
+# -- Internationalisation -----------------------------------------------------------------------
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
+LANGUAGE_COOKIE_NAME = "balie_language"
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+
+# -- Files --------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env_str("BALIE_STATIC_ROOT", str(DATA_DIR / "static")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("BALIE_MEDIA_ROOT", str(DATA_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# -- E-mail -------------------------------------------------------------------------------------
+# The development outbox stores every message in the database, readable at /dev/outbox/.
+BALIE_DEV_OUTBOX = env_bool("BALIE_DEV_OUTBOX", not PRODUCTION)
+if PRODUCTION and BALIE_DEV_OUTBOX:
+    raise ImproperlyConfigured("BALIE_DEV_OUTBOX cannot be on with BALIE_ENV=production.")
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Balie <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if BALIE_DEV_OUTBOX:
+    EMAIL_BACKEND = "balie.notifications.backends.DevOutboxEmailBackend"
+elif EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    raise ImproperlyConfigured("Set EMAIL_HOST (SMTP) for production: Balie sends invitations by e-mail.")
+BALIE_SITE_URL = env_str("BALIE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# -- Security headers ---------------------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+BALIE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("BALIE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("BALIE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("BALIE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-balie_session"
+    CSRF_COOKIE_NAME = "__Host-balie_csrf"
+    LANGUAGE_COOKIE_SECURE = True
+    if env_bool("BALIE_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_COOKIE_HTTPONLY = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("BALIE_LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}
