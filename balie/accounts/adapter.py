@@ -1,0 +1,22 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Balie is invitation-only: nobody signs up by themselves (ACC-1)."""
+
+    def is_open_for_signup(self, request) -> bool:
+        return False
+
+    def get_login_redirect_url(self, request) -> str:
+        return reverse("home:index")
+
+    def send_mail(self, template_prefix, email, context):
+        # allauth's own messages (password reset) in the recipient's language.
+        from django.contrib.auth import get_user_model
+        from django.utils import translation
+
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        language = user.language if user is not None else translation.get_language()
+        with translation.override(language):
+            return super().send_mail(template_prefix, email, context)

@@ -1,0 +1,46 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from balie.accounts.signals import SESSION_AUTH_AT
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session a fixed time after sign-in, however active it is (absolute lifetime).
+
+    The idle timeout is the session cookie age, renewed on every request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            signed_in_at = request.session.get(SESSION_AUTH_AT)
+            if signed_in_at is None or time.time() - signed_in_at > settings.BALIE_SESSION_MAX_SECONDS:
+                logout(request)
+                messages.info(request, _("Your session has ended. Please sign in again."))
+                return redirect(settings.LOGIN_URL)
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in user sees their own language, whatever the browser asks for."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = str(request.user.language) if request.user.is_authenticated and request.user.language else None
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        if language:
+            response.headers["Content-Language"] = language
+        return response

@@ -1,0 +1,40 @@
+import time
+
+from allauth.account.signals import password_changed, password_reset
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from balie.accounts import services
+
+SESSION_AUTH_AT = "balie_auth_at"
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@receiver(user_logged_in)
+def remember_session(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session[SESSION_AUTH_AT] = time.time()
+    if request.session.session_key is None:
+        request.session.save()
+    services.session_register(
+        user=user,
+        session_key=request.session.session_key,
+        ip_address=_client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    if user.language:
+        request.session["_language"] = user.language
+
+
+@receiver(password_changed)
+def end_other_sessions_on_password_change(sender, request, user, **kwargs):
+    services.user_end_sessions(user=user, keep_session_key=request.session.session_key)
+
+
+@receiver(password_reset)
+def end_sessions_on_password_reset(sender, request, user, **kwargs):
+    services.user_end_sessions(user=user)

@@ -1,0 +1,71 @@
+"""Reads of clients (environments). Every view reaches clients through these functions."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from balie.clients.models import Client, Membership
+from balie.firms.models import StaffMember
+
+
+def client_list_for_user(*, user) -> QuerySet[Client]:
+    """The environments this user is a member of: the one definition of what a client may see."""
+    if not user.is_authenticated or not user.is_active:
+        return Client.objects.none()
+    return Client.objects.filter(memberships__user=user).select_related("firm").order_by("name", "pk")
+
+
+def get_membership_for_user(*, user, client_public_id: uuid.UUID | str) -> Membership:
+    """The user's membership of one environment, with client and firm; 404 for everyone else.
+
+    A missing environment and someone else's environment answer alike, so a URL never tells
+    an outsider that an environment exists.
+    """
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    try:
+        return Membership.objects.select_related("client__firm").get(user=user, client__public_id=client_public_id)
+    except (Membership.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def client_list_for_staff(*, staff: StaffMember, search: str = "") -> QuerySet[Client]:
+    """The environments of the staff member's firm, optionally searched on name, number or KvK."""
+    qs = Client.objects.filter(firm_id=staff.firm_id)
+    search = search.strip()
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(number__icontains=search) | Q(kvk_number__icontains=search))
+    managers = StaffMember.objects.select_related("user")
+    return qs.select_related("parent").prefetch_related(Prefetch("relationship_managers", queryset=managers))
+
+
+def get_client_for_staff(*, staff: StaffMember, client_public_id: uuid.UUID | str) -> Client:
+    """One environment of the staff member's own firm; 404 for any other firm's."""
+    try:
+        return Client.objects.select_related("firm", "parent").get(firm_id=staff.firm_id, public_id=client_public_id)
+    except (Client.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def relationship_managers_for_client(*, client: Client) -> QuerySet[StaffMember]:
+    return client.relationship_managers.select_related("user").order_by("user__first_name", "user__last_name")
+
+
+def membership_list_for_client(*, client: Client) -> QuerySet[Membership]:
+    return client.memberships.select_related("user").order_by("user__first_name", "user__last_name", "user__email")
+
+
+def pending_invitations_for_client(*, client: Client):
+    return client.invitations.filter(accepted_at=None, revoked_at=None).order_by("-created_at")
+
+
+def get_pending_invitation_for_client(*, client: Client, invitation_public_id):
+    """A pending invitation of this (already access-checked) environment, or 404."""
+    try:
+        return pending_invitations_for_client(client=client).get(public_id=invitation_public_id)
+    except (ObjectDoesNotExist, ValueError):
+        raise Http404 from None

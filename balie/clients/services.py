@@ -1,0 +1,100 @@
+"""Writes for clients (environments) and memberships."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from balie.clients.models import Client, Membership
+from balie.firms.models import Firm, StaffMember
+
+
+def personal_member_error() -> ValidationError:
+    return ValidationError(
+        _("A personal environment has exactly one member; this one already has a member or an invitation."),
+        code="personal_has_member",
+    )
+
+
+CLIENT_FIELDS = ("kind", "name", "number", "kvk_number", "parent", "street", "postal_code", "city", "email", "phone")
+
+
+def _check_links(*, firm: Firm, parent: Client | None, managers: list[StaffMember], client: Client | None) -> None:
+    if parent is not None and (
+        parent.firm_id != firm.pk
+        or parent.kind != Client.Kind.HOLDING
+        or (client is not None and parent.pk == client.pk)
+    ):
+        raise ValidationError(_("Choose a holding of this firm."), code="bad_parent")
+    if any(m.firm_id != firm.pk for m in managers):
+        raise ValidationError(_("Relationship managers must work for this firm."), code="bad_manager")
+
+
+@transaction.atomic
+def client_create(*, firm: Firm, actor, relationship_managers: Iterable[StaffMember] = (), **fields) -> Client:
+    """Creates an environment in ``firm``. A holding parent must be a holding of the same firm.
+
+    ``fields`` are the client's own fields (``CLIENT_FIELDS``); ``kind`` and ``name`` are required.
+    """
+    managers = list(relationship_managers)
+    _check_links(firm=firm, parent=fields.get("parent"), managers=managers, client=None)
+    client = Client(firm=firm, **{k: v for k, v in fields.items() if k in CLIENT_FIELDS})
+    client.name = client.name.strip()
+    client.full_clean()
+    client.save()
+    client.relationship_managers.set(managers)
+    return client
+
+
+@transaction.atomic
+def client_update(*, client: Client, actor, relationship_managers: Iterable[StaffMember], **fields) -> Client:
+    """Changes an environment's data and relationship managers.
+
+    Refuses to turn an environment with several members into a personal one.
+    """
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    managers = list(relationship_managers)
+    _check_links(firm=client.firm, parent=fields.get("parent"), managers=managers, client=client)
+    for name, value in fields.items():
+        if name in CLIENT_FIELDS:
+            setattr(client, name, value)
+    if client.is_personal and client.memberships.count() > 1:
+        raise ValidationError(
+            _("This environment has several members, so it cannot be a personal environment."),
+            code="personal_has_members",
+        )
+    client.full_clean()
+    client.save()
+    client.relationship_managers.set(managers)
+    client.memberships.update(is_personal=client.is_personal)
+    return client
+
+
+def membership_create(
+    *,
+    client: Client,
+    user,
+    role: str = Membership.Role.EMPLOYEE,
+    is_director: bool = False,
+    may_handle_documents: bool = False,
+) -> Membership:
+    """Gives ``user`` access to ``client``. Refuses a duplicate, and a second member of a personal environment."""
+    if Membership.objects.filter(client=client, user=user).exists():
+        raise ValidationError(_("%(email)s already has access to this environment.") % {"email": user.email})
+    if client.is_personal and client.memberships.exists():
+        raise personal_member_error()
+    membership = Membership(
+        client=client, user=user, role=role, is_director=is_director, may_handle_documents=may_handle_documents
+    )
+    try:
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError:
+        # Lost a race with a concurrent invitation acceptance: the constraint decided.
+        if client.is_personal:
+            raise personal_member_error() from None
+        raise ValidationError(_("%(email)s already has access to this environment.") % {"email": user.email}) from None
+    return membership

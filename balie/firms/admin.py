@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from balie.firms.models import Firm, StaffMember
+
+
+class StaffMemberInline(admin.TabularInline):
+    model = StaffMember
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Firm)
+class FirmAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "primary_colour", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [StaffMemberInline]
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(admin.ModelAdmin):
+    list_display = ["user", "firm", "role", "job_title"]
+    list_filter = ["firm", "role"]
+    list_select_related = ["user", "firm"]
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    raw_id_fields = ["user"]

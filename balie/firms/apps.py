@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FirmsConfig(AppConfig):
+    name = "balie.firms"
+    label = "firms"

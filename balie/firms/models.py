@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb, for example #1f5f8b."))
+
+
+class Firm(models.Model):
+    """The tenant: an accountancy firm, a notary's office, a support desk."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    logo = models.ImageField(_("logo"), upload_to="firm-logos/", blank=True)
+    primary_colour = models.CharField(
+        _("primary colour"), max_length=7, default="#1f5f8b", validators=[colour_validator]
+    )
+    email_sender_name = models.CharField(
+        _("e-mail sender name"), max_length=100, blank=True, help_text=_("Shown as the sender of e-mails.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("firm")
+        verbose_name_plural = _("firms")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(primary_colour__regex=r"^#[0-9a-fA-F]{6}$"), name="firms_firm_colour_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def sender_name(self) -> str:
+        return self.email_sender_name or self.name
+
+
+class StaffMember(models.Model):
+    """A user working for a firm. A user works for one firm at most."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Firm administrator")
+        EMPLOYEE = "employee", _("Employee")
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="staff")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_member")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.EMPLOYEE)
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="staff-photos/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+        ordering = ["user__first_name", "user__last_name"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.firm})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN

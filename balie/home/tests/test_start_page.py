@@ -1,0 +1,79 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from balie.core.factories import ClientFactory, FirmFactory, MembershipFactory, StaffMemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _user_with_environments(count: int):
+    firm = FirmFactory()
+    manager = StaffMemberFactory(firm=firm, job_title="Relatiebeheerder")
+    user = UserFactory()
+    clients = [ClientFactory(firm=firm) for _ in range(count)]
+    for c in clients:
+        MembershipFactory(user=user, client=c)
+        c.relationship_managers.add(manager)
+    return user, clients[0]
+
+
+def _queries_for_start_page(client, count: int) -> tuple[int, object]:
+    user, first = _user_with_environments(count)
+    client.force_login(user)
+    url = reverse("home:client", args=[first.public_id])
+    client.get(url)  # remembers the environment once
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+def test_start_page_uses_the_same_number_of_queries_for_1_and_50_environments(client, django_assert_max_num_queries):
+    one, response_one = _queries_for_start_page(client, 1)
+    fifty, response_fifty = _queries_for_start_page(client, 50)
+    assert len(response_one.context["environments"]) == 1
+    assert len(response_fifty.context["environments"]) == 50
+    assert one == fifty
+    assert fifty <= 10
+
+
+def test_switcher_page_uses_constant_queries(client, django_assert_max_num_queries):
+    user, _ = _user_with_environments(50)
+    client.force_login(user)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("clients:switcher"))
+    assert len(response.context["page"]) == 25
+
+
+def test_start_page_shows_panels_and_help(client, personas):
+    client.force_login(personas.client_user)
+    response = client.get(reverse("home:client", args=[personas.company.public_id]))
+    body = response.content.decode()
+    for name in ("Bakker Holding B.V.", "Bakker B.V.", "P. Bakker (privé)"):
+        assert name in body
+    assert personas.staff.user.get_full_name() in body  # relationship manager panel
+    assert 'class="help-panel"' in body
+
+
+def test_header_carries_the_firms_branding(client, personas):
+    personas.firm.primary_colour = "#aa3300"
+    personas.firm.save()
+    client.force_login(personas.client_user)
+    body = client.get(reverse("home:client", args=[personas.company.public_id])).content.decode()
+    css_url = reverse("firms:branding_css", args=[personas.firm.public_id])
+    assert css_url in body
+    assert personas.firm.name in body
+    css = client.get(css_url)
+    assert css["Content-Type"].startswith("text/css")
+    assert "--brand: #aa3300" in css.content.decode()
+
+
+def test_menu_shows_back_office_only_to_staff(client, personas):
+    client.force_login(personas.client_user)
+    body = client.get(reverse("home:client", args=[personas.company.public_id])).content.decode()
+    assert reverse("clients:staff_list") not in body
+    client.force_login(personas.staff.user)
+    body = client.get(reverse("clients:staff_list")).content.decode()
+    assert f'href="{reverse("clients:staff_list")}"' in body

@@ -1,0 +1,56 @@
+import pytest
+from django.db import transaction
+
+from balie.core.factories import FirmFactory
+from balie.notifications.email import send_templated_email
+from balie.notifications.models import DevOutboxMessage
+
+pytestmark = [pytest.mark.django_db, pytest.mark.real_on_commit]
+
+
+def _send(firm):
+    send_templated_email(
+        to="a@example.test",
+        template="account_activated",
+        language="en",
+        firm=firm,
+        context={"user": None, "link": "http://x.test/"},
+    )
+
+
+def test_mail_leaves_only_after_the_change_commits(django_capture_on_commit_callbacks):
+    firm = FirmFactory(name="Van Dijk", email_sender_name="Van Dijk & Partners")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _send(firm)
+        assert not DevOutboxMessage.objects.exists()
+    assert len(callbacks) == 1
+    message = DevOutboxMessage.objects.get()
+    assert message.sender.startswith('"Van Dijk & Partners"') or message.sender.startswith("Van Dijk & Partners")
+    assert "Your account has been activated" in message.subject
+    assert "http://x.test/" in message.body_html
+
+
+def test_rolled_back_change_sends_nothing(django_capture_on_commit_callbacks):
+    firm = FirmFactory()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                _send(firm)
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert not DevOutboxMessage.objects.exists()
+
+
+def test_mail_is_in_the_recipients_language(django_capture_on_commit_callbacks):
+    firm = FirmFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        send_templated_email(
+            to="b@example.test",
+            template="account_activated",
+            language="nl",
+            firm=firm,
+            context={"user": None, "link": "http://x.test/"},
+        )
+    assert "geactiveerd" in DevOutboxMessage.objects.get().subject.lower()
