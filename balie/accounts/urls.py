@@ -1,0 +1,11 @@
+from django.urls import path
+
+from balie.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("mijn-gegevens/", views.profile, name="profile"),
+    path("taal/", views.set_language, name="set_language"),
+    path("uitnodiging/nieuwe-link/", views.invitation_new_link, name="invitation_new_link"),
+    path("uitnodiging/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]

@@ -1,0 +1,97 @@
+from allauth.core import ratelimit
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
+
+from balie.accounts import services
+from balie.accounts.forms import InvitationAcceptForm, NewLinkForm, ProfileForm
+
+BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """Mijn gegevens: name, mobile number, language and preferred environment (ACC-6)."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        messages.success(request, _("Your details have been saved."))
+        response = redirect("accounts:profile")
+        response.set_cookie(
+            "balie_language", user.language, max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure()
+        )
+        return response
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    """The link in the invitation e-mail: set a password, then straight into the portal."""
+    invitation = services.invitation_for_token(token=token)
+    if invitation is None or not invitation.is_pending:
+        return render(
+            request, "accounts/invitation_invalid.html", {"reason": "used", "form": NewLinkForm()}, status=410
+        )
+    if invitation.is_expired:
+        return render(
+            request,
+            "accounts/invitation_invalid.html",
+            {"reason": "expired", "form": NewLinkForm(initial={"email": invitation.email})},
+            status=410,
+        )
+    initial = {"first_name": invitation.first_name, "last_name": invitation.last_name}
+    form = InvitationAcceptForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, invitation = services.invitation_accept(
+                token=token,
+                password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
+        except ValidationError as error:
+            if getattr(error, "code", None) in {"used", "expired"}:
+                return render(
+                    request,
+                    "accounts/invitation_invalid.html",
+                    {"reason": error.code, "form": NewLinkForm()},
+                    status=410,
+                )
+            form.add_error("password1", error)
+        else:
+            login(request, user, backend=BACKEND)
+            messages.success(
+                request,
+                _("Welcome to %(firm)s's portal. Please check your details.") % {"firm": invitation.client.firm.name},
+            )
+            return redirect("accounts:profile")
+    return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_new_link(request):
+    """Asks for a fresh invitation link. The answer is the same for known and unknown addresses."""
+    form = NewLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        if ratelimit.consume(request, action="invitation_new_link", key=email):
+            services.invitation_request_new_link(email=email)
+        return render(request, "accounts/invitation_new_link_sent.html", {"email": email})
+    return render(request, "accounts/invitation_invalid.html", {"reason": "ask", "form": form})
+
+
+@require_POST
+def set_language(request):
+    """The language switch in the footer; for a signed-in user it also changes their profile."""
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in {code for code, _name in settings.LANGUAGES}:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return django_set_language(request)

@@ -1,0 +1,52 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from balie.clients.models import Client, Membership
+from balie.firms.models import StaffMember
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = [
+            "kind",
+            "name",
+            "number",
+            "kvk_number",
+            "parent",
+            "street",
+            "postal_code",
+            "city",
+            "email",
+            "phone",
+            "relationship_managers",
+        ]
+        widgets = {"relationship_managers": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, firm, **kwargs):
+        super().__init__(*args, **kwargs)
+        holdings = Client.objects.filter(firm=firm, kind=Client.Kind.HOLDING)
+        if self.instance.pk:
+            holdings = holdings.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = holdings
+        self.fields["relationship_managers"].queryset = StaffMember.objects.filter(firm=firm).select_related("user")
+        self.fields["relationship_managers"].label_from_instance = lambda m: m.user.get_full_name() or m.user.email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Client.Kind.PERSONAL and data.get("parent"):
+            self.add_error("parent", _("A personal environment does not belong to a holding."))
+        return data
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.EMPLOYEE)
+    is_director = forms.BooleanField(label=_("Director (receives approval requests)"), required=False)
+    may_handle_documents = forms.BooleanField(label=_("May handle documents (approve, reject, sign)"), required=False)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)

@@ -1,0 +1,114 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from balie.accounts.services import invitation_create, invitation_resend
+from balie.clients.forms import ClientForm, InvitationForm, SearchForm
+from balie.clients.selectors import (
+    client_list_for_staff,
+    get_client_for_staff,
+    get_pending_invitation_for_client,
+    membership_list_for_client,
+    pending_invitations_for_client,
+    relationship_managers_for_client,
+)
+from balie.clients.services import client_create, client_update
+from balie.firms.access import staff_required
+
+
+@staff_required
+@require_GET
+def client_list(request):
+    """The firm's environments, searchable and paginated (FIRM-2)."""
+    form = SearchForm(request.GET)
+    search = form.cleaned_data["q"] if form.is_valid() else ""
+    page = Paginator(client_list_for_staff(staff=request.staff, search=search), 25).get_page(request.GET.get("page"))
+    template = "clients/staff/partials/_client_table.html" if request.htmx else "clients/staff/client_list.html"
+    return render(request, template, {"form": form, "page": page, "search": search})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def client_new(request):
+    form = ClientForm(request.POST or None, firm=request.staff.firm)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = client_create(firm=request.staff.firm, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Environment %(name)s has been created.") % {"name": client.name})
+            return redirect("clients:staff_detail", client=client.public_id)
+    return render(request, "clients/staff/client_new.html", {"form": form})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def client_edit(request, client):
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    form = ClientForm(request.POST or None, instance=client, firm=request.staff.firm)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client_update(client=client, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The details of %(name)s have been saved.") % {"name": client.name})
+            return redirect("clients:staff_detail", client=client.public_id)
+    return render(request, "clients/staff/client_edit.html", {"form": form, "client": client})
+
+
+def _detail_context(request, client, invite_form):
+    return {
+        "client": client,
+        "members": membership_list_for_client(client=client),
+        "invitations": pending_invitations_for_client(client=client),
+        "managers": relationship_managers_for_client(client=client),
+        "invite_form": invite_form,
+    }
+
+
+@staff_required
+@require_GET
+def client_detail(request, client):
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    return render(request, "clients/staff/client_detail.html", _detail_context(request, client, InvitationForm()))
+
+
+@staff_required
+@require_POST
+def client_invite(request, client):
+    """Invites a person into the environment with a role and flags (FIRM-2, ACC-1)."""
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            result = invitation_create(client=client, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if result.membership is not None:
+                messages.success(
+                    request,
+                    _("%(email)s already had an account and now has access to %(client)s.")
+                    % {"email": result.membership.user.email, "client": client.name},
+                )
+            else:
+                messages.success(
+                    request, _("An invitation has been sent to %(email)s.") % {"email": result.invitation.email}
+                )
+            return redirect("clients:staff_detail", client=client.public_id)
+    return render(request, "clients/staff/client_detail.html", _detail_context(request, client, form), status=400)
+
+
+@staff_required
+@require_POST
+def invitation_send_again(request, client, invitation):
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    invitation = get_pending_invitation_for_client(client=client, invitation_public_id=invitation)
+    invitation_resend(invitation=invitation)
+    messages.success(request, _("The invitation has been sent to %(email)s again.") % {"email": invitation.email})
+    return redirect("clients:staff_detail", client=client.public_id)

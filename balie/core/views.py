@@ -1,0 +1,56 @@
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache() -> None:
+    key = f"balie-health-{uuid.uuid4().hex}"
+    cache.set(key, "ok", 10)
+    if cache.get(key) != "ok":
+        raise RuntimeError("cache did not return what was stored")
+    cache.delete(key)
+
+
+def _check_storage() -> None:
+    name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+    try:
+        with default_storage.open(name) as handle:
+            if handle.read() != b"ok":
+                raise RuntimeError("storage did not return what was stored")
+    finally:
+        default_storage.delete(name)
+
+
+CHECKS = {"database": _check_database, "cache": _check_cache, "storage": _check_storage}
+
+
+@never_cache
+@require_GET
+def health(request):
+    """For load balancers: 200 when database, cache and storage work, else 503 naming the failing part."""
+    report = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception:
+            logger.exception("health check %s failed", name)
+            report[name] = "error"
+        else:
+            report[name] = "ok"
+    healthy = all(value == "ok" for value in report.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **report}, status=200 if healthy else 503)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from balie.firms import views
+
+app_name = "firms"
+urlpatterns = [
+    path("huisstijl/<uuid:firm>.css", views.branding_css, name="branding_css"),
+]

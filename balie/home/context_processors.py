@@ -1,0 +1,45 @@
+"""What the page layout needs: the firm whose branding shows, the switcher's environments, the menu."""
+
+from __future__ import annotations
+
+from django.utils.functional import SimpleLazyObject
+
+from balie.clients.selectors import client_list_for_user
+from balie.firms.access import staff_member_for
+
+SWITCHER_LIMIT = 8
+
+
+def layout(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def staff():
+        if not hasattr(request, "staff"):
+            request.staff = staff_member_for(user)
+        return request.staff
+
+    def switcher():
+        # One query, whatever the number of environments: the first few plus a "more" link.
+        items = list(client_list_for_user(user=user)[: SWITCHER_LIMIT + 1])
+        return {"items": items[:SWITCHER_LIMIT], "more": len(items) > SWITCHER_LIMIT}
+
+    def brand():
+        client = getattr(request, "client", None)
+        if client is not None:
+            return client.firm
+        member = staff()
+        if member is not None:
+            return member.firm
+        items = layout_switcher["items"]
+        return items[0].firm if items else None
+
+    layout_switcher = SimpleLazyObject(switcher)
+    return {
+        "current_client": getattr(request, "client", None),
+        "current_membership": getattr(request, "membership", None),
+        "staff_member": SimpleLazyObject(staff),
+        "switcher": layout_switcher,
+        "brand": SimpleLazyObject(brand),
+    }

@@ -1,0 +1,39 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from balie.clients.access import client_required
+from balie.clients.selectors import client_list_for_user, relationship_managers_for_client
+from balie.firms.access import staff_member_for
+
+
+@login_required
+@require_GET
+def index(request):
+    """``/`` opens the preferred environment, else the last one used, else the first (ORG-1)."""
+    user = request.user
+    clients = client_list_for_user(user=user)
+    for client_id in (user.preferred_client_id, user.last_client_id):
+        if client_id is not None:
+            client = clients.filter(pk=client_id).first()
+            if client is not None:
+                return redirect("home:client", client=client.public_id)
+    client = clients.first()
+    if client is not None:
+        return redirect("home:client", client=client.public_id)
+    if staff_member_for(user) is not None:
+        return redirect("clients:staff_list")
+    return render(request, "home/no_environment.html")
+
+
+@client_required
+@require_GET
+def client_home(request):
+    """The start page of one environment (HOME-1) with the panels that exist so far."""
+    environments = list(client_list_for_user(user=request.user))
+    managers = list(relationship_managers_for_client(client=request.client))
+    return render(
+        request,
+        "home/client_home.html",
+        {"environments": environments, "managers": managers},
+    )

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from balie.notifications import views
+
+app_name = "notifications"
+urlpatterns = [
+    path("dev/outbox/", views.outbox, name="dev_outbox"),
+    path("dev/outbox/<int:pk>/", views.outbox_message, name="dev_outbox_message"),
+]

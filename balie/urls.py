@@ -1,0 +1,24 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from balie.core import views as core_views
+
+# The operator's admin signs in through Balie's own sign-in, with its throttling.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Balie"
+
+urlpatterns = [
+    path("health", core_views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("balie.accounts.allauth_urls")),
+    path("", include("balie.accounts.urls")),
+    path("", include("balie.firms.urls")),
+    path("", include("balie.clients.urls")),
+    path("", include("balie.notifications.urls")),
+    path("", include("balie.home.urls")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
