@@ -1,0 +1,101 @@
+"""End-to-end journeys in a real browser (Playwright driving Chromium)."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from balie.clients.models import Client
+from balie.core.factories import TEST_PASSWORD, ClientFactory, FirmFactory, StaffMemberFactory
+from balie.firms.models import StaffMember
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+NEW_PASSWORD = "mijn eigen lange wachtwoord"
+
+
+def sign_in(page: Page, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.click("#sign-in")
+
+
+def open_latest_mail_link(page: Page, base: str, pattern: str) -> str:
+    page.goto(f"{base}/dev/outbox/")
+    page.locator("tbody tr a").first.click()
+    link = page.locator(f"a[href*='{pattern}']").first.get_attribute("href")
+    return link
+
+
+def test_staff_invites_a_person_who_activates_and_switches_environments(page: Page, live_server, settings):
+    settings.BALIE_SITE_URL = live_server.url
+    base = live_server.url
+    firm = FirmFactory(name="Van Dijk & Partners", primary_colour="#204060")
+    staff = StaffMemberFactory(firm=firm, role=StaffMember.Role.ADMIN, user__email="sanne@vandijk.test")
+    company = ClientFactory(firm=firm, kind=Client.Kind.COMPANY, name="Bakker Installatietechniek B.V.")
+    holding = ClientFactory(firm=firm, kind=Client.Kind.HOLDING, name="Bakker Holding B.V.")
+
+    # Staff invite the person into both environments through the back office.
+    sign_in(page, base, staff.user.email, TEST_PASSWORD)
+    for client, director in ((company, True), (holding, False)):
+        page.goto(f"{base}/kantoor/")
+        page.fill("#id_q", client.name[:12])
+        page.get_by_role("link", name=client.name).click()
+        page.fill("#id_email", "pieter@bakker.test")
+        page.fill("#id_first_name", "Pieter")
+        page.fill("#id_last_name", "Bakker")
+        page.select_option("#id_role", "admin")
+        if director:
+            page.check("#id_is_director")
+        page.click("#send-invitation")
+        expect(page.locator(".message.success")).to_contain_text("pieter@bakker.test")
+    page.context.clear_cookies()  # the person uses another browser
+
+    # The person reads the invitation in the development outbox and sets a password.
+    link = open_latest_mail_link(page, base, "/uitnodiging/")
+    page.goto(link)
+    page.fill("#id_password1", NEW_PASSWORD)
+    page.fill("#id_password2", NEW_PASSWORD)
+    page.click("#activate")
+    expect(page).to_have_url(re.compile(r"/mijn-gegevens/$"))
+    expect(page.locator("#id_first_name")).to_have_value("Pieter")
+
+    # Switch with the switcher ("Organisatie kiezen") ...
+    page.locator(".switcher summary").click()
+    page.locator(".switcher .menu-panel a", has_text="Bakker Holding B.V.").click()
+    expect(page).to_have_url(re.compile(f"/o/{holding.public_id}/$"))
+    expect(page.locator(".switcher summary strong")).to_have_text("Bakker Holding B.V.")
+
+    # ... and with a deep link, as from an e-mail.
+    page.goto(f"{base}/o/{company.public_id}/")
+    expect(page.locator(".switcher summary strong")).to_have_text("Bakker Installatietechniek B.V.")
+    expect(page.locator("h1")).to_contain_text("Pieter")
+
+    # Another tenant's or an unknown environment: 404.
+    response = page.goto(f"{base}/o/00000000-0000-0000-0000-000000000000/")
+    assert response.status == 404
+
+    # Sign out through the user menu.
+    page.goto(f"{base}/")
+    page.locator(".user-menu summary").click()
+    page.click("#sign-out")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.goto(f"{base}/mijn-gegevens/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+
+
+def test_start_page_fits_a_phone_and_works_with_the_keyboard(page: Page, live_server, personas):
+    base = live_server.url
+    page.set_viewport_size({"width": 375, "height": 740})
+    sign_in(page, base, personas.client_user.email, TEST_PASSWORD)
+    page.goto(f"{base}/o/{personas.company.public_id}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # Keyboard only: the first Tab reaches the skip link, the switcher opens with Enter.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.locator(".switcher summary").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".switcher .menu-panel")).to_be_visible()
+    page.locator(".switcher .menu-panel a", has_text="Bakker Holding B.V.").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(f"/o/{personas.holding.public_id}/$"))

@@ -1,0 +1,71 @@
+"""Every URL that names an object, called by another tenant with real ids, answers 404 (SEC-1)."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from balie.accounts.services import invitation_create
+
+pytestmark = pytest.mark.django_db
+
+# Every route with an object in its path, with who calls it and the other tenant's objects.
+# (name, user persona attribute, kwargs builder, methods)
+CASES = {
+    "home:client": ("outsider", lambda p, inv: {"client": p.company.public_id}, ["get"]),
+    "clients:staff_detail": ("outsider_staff", lambda p, inv: {"client": p.company.public_id}, ["get"]),
+    "clients:staff_edit": ("outsider_staff", lambda p, inv: {"client": p.company.public_id}, ["get", "post"]),
+    "clients:staff_invite": ("outsider_staff", lambda p, inv: {"client": p.company.public_id}, ["post"]),
+    "clients:staff_invitation_resend": (
+        "outsider_staff",
+        lambda p, inv: {"client": p.company.public_id, "invitation": inv.public_id},
+        ["post"],
+    ),
+}
+# Routes whose object is not tenant data: tokens proven by possession, operator/dev tools.
+NOT_TENANT_SCOPED = {
+    "accounts:invitation_accept",  # the token is the credential
+    "account_reset_password_from_key",  # the token is the credential
+    "firms:branding_css",  # a firm's public colour
+    "notifications:dev_outbox_message",  # development only, 404 in production
+}
+
+
+def _named_routes_with_arguments(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            if entry.namespace == "admin":
+                continue  # the operator's admin: superusers only
+            yield from _named_routes_with_arguments(entry, ns)
+        elif isinstance(entry, URLPattern) and entry.name and entry.pattern.regex.groups:
+            yield prefix + entry.name
+
+
+def test_every_route_with_an_object_is_covered():
+    routes = set(_named_routes_with_arguments())
+    assert routes - set(CASES) - NOT_TENANT_SCOPED == set()
+
+
+def test_other_tenant_gets_404_everywhere(client, personas):
+    invitation = invitation_create(
+        client=personas.company, actor=personas.staff.user, email="x@example.test"
+    ).invitation
+    for name, (who, kwargs, methods) in CASES.items():
+        actor = getattr(personas, who)
+        client.force_login(getattr(actor, "user", actor))
+        url = reverse(name, kwargs=kwargs(personas, invitation))
+        for method in methods:
+            response = getattr(client, method)(url)
+            assert response.status_code == 404, f"{method.upper()} {name} answered {response.status_code}"
+
+
+def test_client_of_same_firm_cannot_use_the_back_office(client, personas):
+    invitation = invitation_create(
+        client=personas.company, actor=personas.staff.user, email="x@example.test"
+    ).invitation
+    client.force_login(personas.client_user)  # a member of the company, not staff
+    for name, (_who, kwargs, methods) in CASES.items():
+        if not name.startswith("clients:staff"):
+            continue
+        for method in methods:
+            assert getattr(client, method)(reverse(name, kwargs=kwargs(personas, invitation))).status_code == 404

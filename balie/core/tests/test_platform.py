@@ -1,0 +1,235 @@
+"""Configuration, headers, health, the development outbox and the demo."""
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client as TestClient
+from django.urls import reverse
+
+from balie.accounts.models import User
+from balie.clients.models import Client
+from balie.firms.models import Firm
+from balie.notifications.models import DevOutboxMessage
+
+ROOT = Path(__file__).resolve().parents[3]
+STRONG_KEY = "k" * 20 + "Zq8#vR2!mT5@wX9$pL3%nB7^dF1&hJ4*"
+
+
+def run_balie(*args, env_overrides: dict, cwd=ROOT) -> subprocess.CompletedProcess:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BALIE_", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "-m", "balie", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+    )
+
+
+PRODUCTION = {
+    "BALIE_ENV": "production",
+    "SECRET_KEY": STRONG_KEY,
+    "DEBUG": "false",
+    "ALLOWED_HOSTS": "portal.example.test",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "EMAIL_HOST": "smtp.example.test",
+}
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY is not set"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY is too weak"),
+        ({"DEBUG": "true"}, "DEBUG is on"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is empty"),
+    ],
+)
+def test_production_refuses_an_insecure_configuration(missing, message, tmp_path):
+    result = run_balie("check", env_overrides={**PRODUCTION, **missing, "BALIE_DATA_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "refuses to start" in result.stderr
+    assert message in result.stderr
+
+
+def test_production_check_deploy_is_clean(tmp_path):
+    result = run_balie(
+        "check", "--deploy", "--fail-level", "WARNING", env_overrides={**PRODUCTION, "BALIE_DATA_DIR": str(tmp_path)}
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_sqlite_runs_in_wal_mode_and_concurrent_writers_never_see_locked(tmp_path):
+    script = textwrap.dedent(
+        """
+        import threading, django
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection, transaction
+        from balie.firms.models import Firm
+        call_command("migrate", verbosity=0)
+        with connection.cursor() as c:
+            c.execute("PRAGMA journal_mode")
+            print("mode", c.fetchone()[0])
+        firm = Firm.objects.create(name="Teller", slug="teller")
+        errors = []
+        def writer(n):
+            try:
+                for i in range(40):
+                    with transaction.atomic():
+                        f = Firm.objects.get(pk=firm.pk)  # read, then write in one transaction
+                        Firm.objects.filter(pk=f.pk).update(email_sender_name=f"{n}-{i}")
+                        Firm.objects.create(name=f"w{n}-{i}", slug=f"w{n}-{i}")
+            except Exception as e:
+                errors.append(repr(e))
+            finally:
+                connection.close()
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        print("errors", len(errors), errors[:1])
+        print("rows", Firm.objects.count())
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update({"DJANGO_SETTINGS_MODULE": "balie.settings", "BALIE_DATA_DIR": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT, timeout=180
+    )
+    assert result.returncode == 0, result.stderr
+    assert "mode wal" in result.stdout
+    assert "errors 0" in result.stdout, result.stdout
+    assert "rows 241" in result.stdout
+
+
+@pytest.mark.django_db
+def test_health_reports_database_cache_and_storage(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "storage": "ok"}
+
+
+@pytest.mark.django_db
+def test_health_names_the_broken_part(client, monkeypatch):
+    from balie.core import views
+
+    def broken():
+        raise OSError("disk gone")
+
+    monkeypatch.setitem(views.CHECKS, "storage", broken)
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["storage"] == "error"
+    assert response.json()["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_every_response_has_csp_nosniff_and_frame_protection(client, personas):
+    for url in ("/accounts/login/", "/health"):
+        response = client.get(url)
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_authenticated_pages_are_not_stored(client, personas):
+    client.force_login(personas.client_user)
+    response = client.get(reverse("home:client", args=[personas.company.public_id]))
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_production_sends_hsts_and_secure_cookies(settings, personas):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    settings.SESSION_COOKIE_NAME = "__Host-balie_session"
+    browser = TestClient()
+    response = browser.post(
+        "/accounts/login/", {"login": personas.client_user.email, "password": personas.password}, secure=True
+    )
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    cookie = response.cookies["__Host-balie_session"]
+    assert cookie["secure"] and cookie["httponly"]
+    assert cookie["path"] == "/"
+
+
+def test_production_settings_module_has_secure_cookie_values():
+    script = (
+        "import balie.settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_NAME, s.SECURE_HSTS_SECONDS, "
+        "s.BALIE_DEV_OUTBOX)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env.update(PRODUCTION)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert result.stdout.split() == ["True", "True", "__Host-balie_session", "31536000", "False"], result.stderr
+
+
+@pytest.mark.django_db
+def test_dev_outbox_shows_mails_with_clickable_links(client):
+    from django.core.mail import send_mail
+
+    send_mail("Uitnodiging", "Open https://example.test/uitnodiging/abc/ om te starten", None, ["a@example.test"])
+    message = DevOutboxMessage.objects.get()
+    listing = client.get(reverse("notifications:dev_outbox")).content.decode()
+    assert "Uitnodiging" in listing
+    detail = client.get(reverse("notifications:dev_outbox_message", args=[message.pk])).content.decode()
+    assert 'href="https://example.test/uitnodiging/abc/"' in detail
+
+
+@pytest.mark.django_db
+def test_dev_outbox_is_404_when_off(client, settings):
+    settings.BALIE_DEV_OUTBOX = False
+    DevOutboxMessage.objects.create(recipients="a@example.test", subject="x")
+    assert client.get(reverse("notifications:dev_outbox")).status_code == 404
+    assert client.get(reverse("notifications:dev_outbox_message", args=[1])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
+    call_command("demo", "--no-serve")
+    output = capsys.readouterr().out
+    lines = [line.split() for line in output.splitlines() if line.startswith(("staff ", "client "))]
+    assert [line[0] for line in lines] == ["staff", "staff", "client", "client", "staff", "client"]
+    assert Firm.objects.count() == 2
+    for role, email, password in lines:
+        user = User.objects.get(email=email)
+        assert user.check_password(password)
+        assert (role == "staff") == hasattr(user, "staff_member")
+    pieter = User.objects.get(email=lines[2][1])
+    kinds = sorted(Client.objects.filter(memberships__user=pieter).values_list("kind", flat=True))
+    assert kinds == ["company", "holding", "personal"]
+    second = User.objects.get(email=lines[3][1])
+    assert not set(Client.objects.filter(memberships__user=second)) & set(
+        Client.objects.filter(memberships__user=pieter)
+    )
+    other = Firm.objects.get(slug="notariskantoor-hoekstra")
+    assert other.primary_colour != Firm.objects.get(slug="van-dijk-partners").primary_colour
+    assert Client.objects.filter(firm=other).count() == 1
+    invitation = DevOutboxMessage.objects.get(recipients="lisa.mulder@bakker-installatie.example")
+    assert "/uitnodiging/" in invitation.body_text
+    call_command("demo", "--no-serve")  # a second run keeps what is there
+    assert Firm.objects.count() == 2
+
+
+def test_every_environment_variable_is_documented():
+    source = (ROOT / "balie" / "settings.py").read_text()
+    names = set(re.findall(r'env_(?:str|bool|int|list)\("([A-Z_]+)"', source))
+    readme = (ROOT / "README.md").read_text()
+    example = (ROOT / ".env.example").read_text()
+    assert len(names) > 15
+    assert {n for n in names if f"`{n}`" not in readme and f"{n}`" not in readme} == set()
+    assert {n for n in names if f"\n{n}=" not in example} == set()

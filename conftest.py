@@ -1,0 +1,133 @@
+"""Shared test set-up: personas, fast hashing, a clean cache, and the browser for journeys."""
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM in Playwright's sync tests
+
+from balie.clients.models import Client, Membership  # noqa: E402
+from balie.core.factories import (  # noqa: E402
+    TEST_PASSWORD,
+    ClientFactory,
+    FirmFactory,
+    MembershipFactory,
+    StaffMemberFactory,
+    UserFactory,
+)
+from balie.firms.models import StaffMember  # noqa: E402
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(autouse=True)
+def _send_mail_at_once(request, monkeypatch):
+    """Tests run inside a transaction that never commits, so e-mails queued for "after commit"
+    are sent at once instead. Tests marked ``real_on_commit`` keep the real behaviour."""
+    if "real_on_commit" not in request.keywords:
+        monkeypatch.setattr("balie.notifications.email.on_commit", lambda func, **kwargs: func())
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    from django.core.cache import cache
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Django's test runner swaps in its in-memory mail backend; Balie's tests read the dev outbox.
+    settings.EMAIL_BACKEND = "balie.notifications.backends.DevOutboxEmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@dataclass
+class Personas:
+    """Firm A with staff and a client user in three environments; a Medewerker; an outsider at firm B."""
+
+    firm: object
+    staff: StaffMember
+    client_user: object
+    private: Client
+    company: Client
+    holding: Client
+    employee: object
+    other_firm: object
+    outsider_staff: StaffMember
+    outsider: object
+    outsider_client: Client
+
+    password: str = TEST_PASSWORD
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    firm = FirmFactory(name="Van Dijk", slug="van-dijk")
+    staff = StaffMemberFactory(firm=firm, role=StaffMember.Role.ADMIN, user__email="staff@firm-a.test")
+    client_user = UserFactory(email="client@firm-a.test", first_name="Pieter")
+    holding = ClientFactory(firm=firm, kind=Client.Kind.HOLDING, name="Bakker Holding B.V.")
+    company = ClientFactory(firm=firm, kind=Client.Kind.COMPANY, name="Bakker B.V.", parent=holding)
+    private = ClientFactory(firm=firm, kind=Client.Kind.PERSONAL, name="P. Bakker (privé)")
+    for client in (holding, company, private):
+        MembershipFactory(user=client_user, client=client, role=Membership.Role.ADMIN, is_director=True)
+    company.relationship_managers.add(staff)
+    employee = UserFactory(email="employee@firm-a.test")
+    MembershipFactory(user=employee, client=company, role=Membership.Role.EMPLOYEE)
+
+    other_firm = FirmFactory(name="Hoekstra", slug="hoekstra")
+    outsider_staff = StaffMemberFactory(firm=other_firm, user__email="staff@firm-b.test")
+    outsider = UserFactory(email="client@firm-b.test")
+    outsider_client = ClientFactory(firm=other_firm, kind=Client.Kind.COMPANY, name="Visser B.V.")
+    MembershipFactory(user=outsider, client=outsider_client, role=Membership.Role.ADMIN)
+    return Personas(
+        firm=firm,
+        staff=staff,
+        client_user=client_user,
+        private=private,
+        company=company,
+        holding=holding,
+        employee=employee,
+        other_firm=other_firm,
+        outsider_staff=outsider_staff,
+        outsider=outsider,
+        outsider_client=outsider_client,
+    )
+
+
+def _chromium_executable(playwright) -> str | None:
+    own = Path(playwright.chromium.executable_path)
+    if own.exists():
+        return None  # Playwright's own build: no path needed
+    system = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if system:
+        return system
+    reason = "no Chromium: install Playwright's Chromium or Debian's chromium package to run browser tests"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason + " (CI=true: browser tests may not be skipped)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, playwright):
+    executable = _chromium_executable(playwright)
+    args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
+    if executable:
+        args["executable_path"] = executable
+    return args
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "nl-NL"}
