@@ -106,11 +106,15 @@ def personas(db) -> Personas:
     )
 
 
+SYSTEM_CHROMIUM = "/usr/bin/chromium"
+
+
 def _chromium_executable(playwright) -> str | None:
+    """None for Playwright's own Chromium, else Debian's; skip (or, with CI=true, fail) without either."""
     own = Path(playwright.chromium.executable_path)
     if own.exists():
         return None  # Playwright's own build: no path needed
-    system = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    system = shutil.which("chromium") or (SYSTEM_CHROMIUM if Path(SYSTEM_CHROMIUM).exists() else None)
     if system:
         return system
     reason = "no Chromium: install Playwright's Chromium or Debian's chromium package to run browser tests"

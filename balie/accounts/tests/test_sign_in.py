@@ -8,7 +8,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.test import Client as TestClient
+from django.test import Client as HttpClient
 from django.urls import reverse
 
 from balie.accounts.services import user_deactivate
@@ -47,28 +47,28 @@ def test_wrong_password_and_unknown_address_get_one_generic_error(client, person
 def test_sixth_failure_for_one_account_within_five_minutes_is_refused(personas):
     email = personas.client_user.email
     for attempt in range(5):
-        client = TestClient(REMOTE_ADDR=f"10.0.0.{attempt + 1}")  # different IPs: only the account counts
+        client = HttpClient(REMOTE_ADDR=f"10.0.0.{attempt + 1}")  # different IPs: only the account counts
         response = sign_in(client, email, "fout")
         assert error_codes(response) == {"email_password_mismatch"}
-    client = TestClient(REMOTE_ADDR="10.0.0.99")
+    client = HttpClient(REMOTE_ADDR="10.0.0.99")
     response = sign_in(client, email, TEST_PASSWORD)  # even the right password is refused now
     assert response.status_code == 200
     assert SESSION_KEY not in client.session
     assert error_codes(response) == {"too_many_login_attempts"}
     assert "Te veel inlogpogingen" in response.content.decode()
     with time_machine.travel(later(minutes=5, seconds=5)):
-        assert sign_in(TestClient(REMOTE_ADDR="10.0.0.99"), email).status_code == 302
+        assert sign_in(HttpClient(REMOTE_ADDR="10.0.0.99"), email).status_code == 302
 
 
 def test_eleventh_failure_per_ip_within_a_minute_is_refused(personas):
-    client = TestClient(REMOTE_ADDR="192.0.2.10")
+    client = HttpClient(REMOTE_ADDR="192.0.2.10")
     for n in range(10):
         response = sign_in(client, f"iemand{n}@example.test", "fout")
         assert error_codes(response) == {"email_password_mismatch"}
     response = sign_in(client, personas.client_user.email)
     assert SESSION_KEY not in client.session
     assert error_codes(response) == {"too_many_login_attempts"}
-    other_ip = TestClient(REMOTE_ADDR="192.0.2.11")
+    other_ip = HttpClient(REMOTE_ADDR="192.0.2.11")
     assert sign_in(other_ip, personas.client_user.email).status_code == 302
 
 
@@ -101,11 +101,11 @@ def test_sign_out_ends_the_session(client, personas):
 
 
 def test_replayed_cookie_after_sign_out_is_rejected(personas):
-    browser = TestClient()
+    browser = HttpClient()
     sign_in(browser, personas.client_user.email)
     cookie = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
     browser.post(reverse("account_logout"))
-    attacker = TestClient()
+    attacker = HttpClient()
     attacker.cookies[django_settings.SESSION_COOKIE_NAME] = cookie
     assert attacker.get(reverse("accounts:profile")).status_code == 302
 
@@ -141,7 +141,7 @@ def test_lifetimes_are_configurable(settings):
 
 
 def test_disabling_an_account_ends_all_its_sessions(personas):
-    laptop, phone = TestClient(), TestClient()
+    laptop, phone = HttpClient(), HttpClient()
     sign_in(laptop, personas.client_user.email)
     sign_in(phone, personas.client_user.email)
     user_deactivate(user=personas.client_user)
@@ -152,9 +152,9 @@ def test_disabling_an_account_ends_all_its_sessions(personas):
 
 def test_disabling_in_the_admin_ends_sessions(personas):
     operator = UserFactory(is_staff=True, is_superuser=True)
-    victim = TestClient()
+    victim = HttpClient()
     sign_in(victim, personas.employee.email)
-    admin = TestClient()
+    admin = HttpClient()
     admin.force_login(operator)
     response = admin.post(
         reverse("admin:accounts_user_changelist"),
@@ -165,7 +165,7 @@ def test_disabling_in_the_admin_ends_sessions(personas):
 
 
 def test_password_change_ends_other_sessions_and_keeps_this_one(personas):
-    here, elsewhere = TestClient(), TestClient()
+    here, elsewhere = HttpClient(), HttpClient()
     sign_in(here, personas.client_user.email)
     sign_in(elsewhere, personas.client_user.email)
     new = "een nieuw lang wachtwoord"
@@ -194,7 +194,7 @@ def test_forgot_password_link_is_single_use_and_valid_one_hour(client, personas)
     new = "gloednieuw wachtwoord"
     response = client.post(response.redirect_chain[-1][0], {"password1": new, "password2": new})
     assert response.status_code == 302
-    assert sign_in(TestClient(), personas.client_user.email, new).status_code == 302
+    assert sign_in(HttpClient(), personas.client_user.email, new).status_code == 302
     response = client.get("/" + path, follow=True)
     assert response.context.get("token_fail")
 
@@ -245,9 +245,9 @@ def test_throttle_counters_live_in_the_shared_redis_cache(personas):
 
     server = redis.Redis.from_url(django_settings.REDIS_URL)
     for _ in range(5):
-        sign_in(TestClient(), personas.client_user.email, "fout")
+        sign_in(HttpClient(), personas.client_user.email, "fout")
     keys = [key.decode() for key in server.keys("*login_failed*")]
     assert keys, "the failed-sign-in counters are not in Redis"
     # What another web process would see: only the shared cache, nothing of this process.
-    response = sign_in(TestClient(REMOTE_ADDR="10.9.9.9"), personas.client_user.email)
+    response = sign_in(HttpClient(REMOTE_ADDR="10.9.9.9"), personas.client_user.email)
     assert error_codes(response) == {"too_many_login_attempts"}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.test import Client as TestClient
+from django.test import Client as HttpClient
 from django.urls import reverse
 
 from balie.accounts.models import User
@@ -156,7 +156,7 @@ def test_production_sends_hsts_and_secure_cookies(settings, personas):
     settings.SESSION_COOKIE_SECURE = True
     settings.CSRF_COOKIE_SECURE = True
     settings.SESSION_COOKIE_NAME = "__Host-balie_session"
-    browser = TestClient()
+    browser = HttpClient()
     response = browser.post(
         "/accounts/login/", {"login": personas.client_user.email, "password": personas.password}, secure=True
     )

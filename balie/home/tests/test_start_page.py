@@ -1,7 +1,11 @@
+import io
+
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from PIL import Image
 
 from balie.core.factories import ClientFactory, FirmFactory, MembershipFactory, StaffMemberFactory, UserFactory
 
@@ -77,3 +81,18 @@ def test_menu_shows_back_office_only_to_staff(client, personas):
     client.force_login(personas.staff.user)
     body = client.get(reverse("clients:staff_list")).content.decode()
     assert f'href="{reverse("clients:staff_list")}"' in body
+
+
+def test_header_shows_the_firms_logo(client, personas):
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "#aa3300").save(buffer, "PNG")
+    personas.firm.logo.save("logo.png", ContentFile(buffer.getvalue()))
+    client.force_login(personas.client_user)
+    body = client.get(reverse("home:client", args=[personas.company.public_id])).content.decode()
+    assert f'src="{personas.firm.logo.url}"' in body
+    # Another firm's environment of the same user shows that firm's branding instead.
+    other = personas.outsider_client
+    MembershipFactory(user=personas.client_user, client=other)
+    body = client.get(reverse("home:client", args=[other.public_id])).content.decode()
+    assert personas.firm.logo.url not in body
+    assert personas.other_firm.name in body
