@@ -118,6 +118,8 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
     )
     token_hash = models.CharField(max_length=64, unique=True)
+    # The link sent before the latest one stays valid too, until either is used or both expire.
+    previous_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,6 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -35,17 +35,17 @@ def _new_token() -> tuple[str, str]:
     return token, _hash(token)
 
 
-@dataclass(frozen=True)
-class InviteResult:
-    invitation: Invitation | None = None
-    membership: Membership | None = None
+def _has_account(user) -> bool:
+    return user is not None and user.is_active and user.has_usable_password()
 
 
 def _send_invitation(invitation: Invitation, token: str) -> None:
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    existing = _has_account(user)
     send_templated_email(
         to=invitation.email,
-        template="invitation",
-        language=settings.LANGUAGE_CODE,
+        template="invitation_existing_account" if existing else "invitation",
+        language=user.language if existing else settings.LANGUAGE_CODE,
         firm=invitation.client.firm,
         context={
             "invitation": invitation,
@@ -53,6 +53,14 @@ def _send_invitation(invitation: Invitation, token: str) -> None:
             "link": absolute_url(reverse("accounts:invitation_accept", args=[token])),
             "hours": settings.BALIE_INVITATION_HOURS,
         },
+    )
+
+
+def _already_invited(email: str) -> ValidationError:
+    return ValidationError(
+        _("%(email)s has already been invited to this environment; you can send the invitation again.")
+        % {"email": email},
+        code="already_invited",
     )
 
 
@@ -67,43 +75,26 @@ def invitation_create(
     role: str = Membership.Role.EMPLOYEE,
     is_director: bool = False,
     may_handle_documents: bool = False,
-) -> InviteResult:
-    """Invites a person into ``client`` (ACC-1).
+) -> Invitation:
+    """Invites a person into ``client`` (ACC-1) with a single-use link, valid BALIE_INVITATION_HOURS.
 
-    A person who already has an active account gets access at once and an e-mail saying so;
-    anyone else gets a single-use link to set a password.
+    A person without an account sets a password through the link; a person who has one signs in
+    and accepts. Either way nobody gets access without following the link, and the firm learns
+    nothing about accounts elsewhere.
     """
     email = User.objects.normalize_email(email).strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
-    if user is not None and Membership.objects.filter(client=client, user=user).exists():
-        raise ValidationError(_("%(email)s already has access to this environment.") % {"email": email})
-    if Invitation.objects.filter(client=client, email__iexact=email, accepted_at=None, revoked_at=None).exists():
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    if Membership.objects.filter(client=client, user__email__iexact=email).exists():
         raise ValidationError(
-            _("%(email)s has already been invited to this environment; you can send the invitation again.")
-            % {"email": email}
+            _("%(email)s already has access to this environment.") % {"email": email}, code="already_member"
         )
+    if Invitation.objects.filter(client=client, email__iexact=email, accepted_at=None, revoked_at=None).exists():
+        raise _already_invited(email)
     if client.is_personal and (
         client.memberships.exists()
         or Invitation.objects.filter(client=client, accepted_at=None, revoked_at=None).exists()
     ):
         raise personal_member_error()
-
-    if user is not None and user.is_active and user.has_usable_password():
-        membership = membership_create(
-            client=client, user=user, role=role, is_director=is_director, may_handle_documents=may_handle_documents
-        )
-        send_templated_email(
-            to=user.email,
-            template="access_granted",
-            language=user.language,
-            firm=client.firm,
-            context={
-                "user": user,
-                "client": client,
-                "link": absolute_url(reverse("home:client", args=[client.public_id])),
-            },
-        )
-        return InviteResult(membership=membership)
 
     token, token_hash = _new_token()
     now = timezone.now()
@@ -124,45 +115,83 @@ def invitation_create(
         with transaction.atomic():
             invitation.save()
     except IntegrityError:
-        raise ValidationError(
-            _("%(email)s has already been invited to this environment; you can send the invitation again.")
-            % {"email": email}
-        ) from None
-    _send_invitation(invitation, token)
-    return InviteResult(invitation=invitation)
-
-
-@transaction.atomic
-def invitation_resend(*, invitation: Invitation) -> Invitation:
-    """Sends a pending invitation again with a fresh link; the old link stops working."""
-    invitation = Invitation.objects.select_for_update().select_related("client__firm").get(pk=invitation.pk)
-    if not invitation.is_pending:
-        raise ValidationError(_("This invitation has already been used."), code="used")
-    token, invitation.token_hash = _new_token()
-    invitation.sent_at = timezone.now()
-    invitation.expires_at = invitation.sent_at + timedelta(hours=settings.BALIE_INVITATION_HOURS)
-    invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+        raise _already_invited(email) from None
     _send_invitation(invitation, token)
     return invitation
 
 
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation) -> Invitation:
+    """Sends a pending invitation again with a fresh link and a fresh validity.
+
+    The link sent before keeps working too if it had not expired (until either is used), so asking
+    for a new link never takes away the one a person is about to click.
+    """
+    invitation = Invitation.objects.select_for_update().select_related("client__firm").get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise ValidationError(_("This invitation has already been used."), code="used")
+    # An expired link is not revived by sending a new one.
+    invitation.previous_token_hash = "" if invitation.is_expired else invitation.token_hash
+    token, invitation.token_hash = _new_token()
+    invitation.sent_at = timezone.now()
+    invitation.expires_at = invitation.sent_at + timedelta(hours=settings.BALIE_INVITATION_HOURS)
+    invitation.save(update_fields=["token_hash", "previous_token_hash", "sent_at", "expires_at"])
+    _send_invitation(invitation, token)
+    return invitation
+
+
+def _by_token(queryset, token: str):
+    digest = _hash(token)
+    return queryset.filter(Q(token_hash=digest) | Q(previous_token_hash=digest)).first()
+
+
 def invitation_for_token(*, token: str) -> Invitation | None:
-    return Invitation.objects.select_related("client__firm").filter(token_hash=_hash(token)).first()
+    return _by_token(Invitation.objects.select_related("client__firm"), token)
+
+
+def invitation_is_for_existing_account(invitation: Invitation) -> bool:
+    return _has_account(User.objects.filter(email__iexact=invitation.email).first())
+
+
+def _lock_pending_for_token(token: str) -> tuple[Invitation, list[Invitation]]:
+    """Locks every pending invitation of the token's address, always in the same order, so two
+    acceptances for one address run one after the other instead of racing or deadlocking."""
+    found = invitation_for_token(token=token)
+    if found is None:
+        raise ValidationError(_("This invitation link has already been used."), code="used")
+    pending = list(
+        Invitation.objects.select_for_update()
+        .select_related("client__firm")
+        .filter(email__iexact=found.email, accepted_at=None, revoked_at=None)
+        .order_by("pk")
+    )
+    invitation = next((item for item in pending if item.pk == found.pk), None)
+    if invitation is None:
+        raise ValidationError(_("This invitation link has already been used."), code="used")
+    if invitation.is_expired:
+        raise ValidationError(_("This invitation link has expired."), code="expired")
+    return invitation, pending
+
+
+def _accept(invitation: Invitation, user, now) -> None:
+    if not Membership.objects.filter(client=invitation.client, user=user).exists():
+        membership_create(
+            client=invitation.client,
+            user=user,
+            role=invitation.role,
+            is_director=invitation.is_director,
+            may_handle_documents=invitation.may_handle_documents,
+        )
+    invitation.accepted_at = now
+    invitation.save(update_fields=["accepted_at"])
 
 
 @transaction.atomic
 def invitation_accept(*, token: str, password: str, first_name: str = "", last_name: str = ""):
-    """Accepts an invitation: the account gets its password and every pending invitation of the
+    """A new person accepts: the account gets its password, and every pending invitation of the
     same address becomes a membership. Single-use: a second call with the same token fails.
     """
-    invitation = (
-        Invitation.objects.select_for_update().select_related("client__firm").filter(token_hash=_hash(token)).first()
-    )
-    if invitation is None or not invitation.is_pending:
-        raise ValidationError(_("This invitation link has already been used."), code="used")
-    if invitation.is_expired:
-        raise ValidationError(_("This invitation link has expired."), code="expired")
-
+    invitation, pending = _lock_pending_for_token(token)
     user = User.objects.filter(email__iexact=invitation.email).first()
     if user is not None and (not user.is_active or user.has_usable_password()):
         raise ValidationError(_("This invitation link has already been used."), code="used")
@@ -176,30 +205,15 @@ def invitation_accept(*, token: str, password: str, first_name: str = "", last_n
     _mark_email_verified(user)
 
     now = timezone.now()
-    pending = (
-        Invitation.objects.select_for_update()
-        .select_related("client")
-        .filter(email__iexact=invitation.email, accepted_at=None, revoked_at=None, expires_at__gt=now)
-    )
+    _accept(invitation, user, now)
     for item in pending:
-        if item.pk != invitation.pk and Membership.objects.filter(client=item.client, user=user).exists():
-            item.accepted_at = now
-            item.save(update_fields=["accepted_at"])
+        if item.pk == invitation.pk or item.is_expired:
             continue
         try:
-            membership_create(
-                client=item.client,
-                user=user,
-                role=item.role,
-                is_director=item.is_director,
-                may_handle_documents=item.may_handle_documents,
-            )
+            with transaction.atomic():
+                _accept(item, user, now)
         except ValidationError:
-            if item.pk == invitation.pk:
-                raise
-            continue
-        item.accepted_at = now
-        item.save(update_fields=["accepted_at"])
+            continue  # e.g. a personal environment that got its member meanwhile; stays pending
     send_templated_email(
         to=user.email,
         template="account_activated",
@@ -208,6 +222,16 @@ def invitation_accept(*, token: str, password: str, first_name: str = "", last_n
         context={"user": user, "link": absolute_url(reverse("account_login"))},
     )
     return user, invitation
+
+
+@transaction.atomic
+def invitation_accept_for_user(*, token: str, user) -> Invitation:
+    """A person with an account accepts one invitation while signed in as its address."""
+    invitation, _pending = _lock_pending_for_token(token)
+    if invitation.email.lower() != user.email.lower():
+        raise ValidationError(_("This invitation is meant for another e-mail address."), code="other_user")
+    _accept(invitation, user, timezone.now())
+    return invitation
 
 
 def invitation_request_new_link(*, email: str) -> None:
@@ -226,8 +250,8 @@ def invitation_request_new_link(*, email: str) -> None:
         if invitation is not None:
             invitation_resend(invitation=invitation)
             return
-        user = User.objects.filter(email__iexact=email, is_active=True).first()
-        if user is not None and user.has_usable_password():
+        user = User.objects.filter(email__iexact=email).first()
+        if _has_account(user):
             send_templated_email(
                 to=user.email,
                 template="already_active",

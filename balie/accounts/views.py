@@ -3,9 +3,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -31,21 +33,27 @@ def profile(request):
     return render(request, "accounts/profile.html", {"form": form})
 
 
+def _invalid(request, reason: str, email: str = ""):
+    form = NewLinkForm(initial={"email": email} if email else None)
+    return render(request, "accounts/invitation_invalid.html", {"reason": reason, "form": form}, status=410)
+
+
+@never_cache
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token):
-    """The link in the invitation e-mail: set a password, then straight into the portal."""
+    """The link in the invitation e-mail.
+
+    A new person sets a password and is signed in; a person with an account signs in (if needed)
+    and accepts with one click.
+    """
     invitation = services.invitation_for_token(token=token)
     if invitation is None or not invitation.is_pending:
-        return render(
-            request, "accounts/invitation_invalid.html", {"reason": "used", "form": NewLinkForm()}, status=410
-        )
+        return _invalid(request, "used")
     if invitation.is_expired:
-        return render(
-            request,
-            "accounts/invitation_invalid.html",
-            {"reason": "expired", "form": NewLinkForm(initial={"email": invitation.email})},
-            status=410,
-        )
+        return _invalid(request, "expired", invitation.email)
+    if services.invitation_is_for_existing_account(invitation):
+        return _accept_with_account(request, token, invitation)
+
     initial = {"first_name": invitation.first_name, "last_name": invitation.last_name}
     form = InvitationAcceptForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -58,12 +66,7 @@ def invitation_accept(request, token):
             )
         except ValidationError as error:
             if getattr(error, "code", None) in {"used", "expired"}:
-                return render(
-                    request,
-                    "accounts/invitation_invalid.html",
-                    {"reason": error.code, "form": NewLinkForm()},
-                    status=410,
-                )
+                return _invalid(request, error.code)
             form.add_error("password1", error)
         else:
             login(request, user, backend=BACKEND)
@@ -73,6 +76,22 @@ def invitation_accept(request, token):
             )
             return redirect("accounts:profile")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+def _accept_with_account(request, token, invitation):
+    if not request.user.is_authenticated:
+        messages.info(request, _("Sign in to accept the invitation."))
+        return redirect_to_login(request.get_full_path())
+    if request.user.email.lower() != invitation.email.lower():
+        return render(request, "accounts/invitation_other_account.html", {"invitation": invitation}, status=403)
+    if request.method == "POST":
+        try:
+            services.invitation_accept_for_user(token=token, user=request.user)
+        except ValidationError as error:
+            return _invalid(request, getattr(error, "code", "used"))
+        messages.success(request, _("You now have access to %(client)s.") % {"client": invitation.client.name})
+        return redirect("home:client", client=invitation.client.public_id)
+    return render(request, "accounts/invitation_accept_existing.html", {"invitation": invitation})
 
 
 @require_http_methods(["GET", "POST"])

@@ -18,3 +18,8 @@ class ClientAdmin(admin.ModelAdmin):
     raw_id_fields = ["parent"]
     filter_horizontal = ["relationship_managers"]
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Changing the kind goes through the back office's service, which enforces that a
+        # personal environment has exactly one member; here it is fixed once created.
+        return ["kind"] if obj is not None else []

@@ -61,9 +61,10 @@ def client_update(*, client: Client, actor, relationship_managers: Iterable[Staf
     for name, value in fields.items():
         if name in CLIENT_FIELDS:
             setattr(client, name, value)
-    if client.is_personal and client.memberships.count() > 1:
+    pending = client.invitations.filter(accepted_at=None, revoked_at=None).count()
+    if client.is_personal and client.memberships.count() + pending > 1:
         raise ValidationError(
-            _("This environment has several members, so it cannot be a personal environment."),
+            _("This environment has several members or invitations, so it cannot be a personal environment."),
             code="personal_has_members",
         )
     client.full_clean()
@@ -73,6 +74,7 @@ def client_update(*, client: Client, actor, relationship_managers: Iterable[Staf
     return client
 
 
+@transaction.atomic
 def membership_create(
     *,
     client: Client,
@@ -81,7 +83,11 @@ def membership_create(
     is_director: bool = False,
     may_handle_documents: bool = False,
 ) -> Membership:
-    """Gives ``user`` access to ``client``. Refuses a duplicate, and a second member of a personal environment."""
+    """Gives ``user`` access to ``client``. Refuses a duplicate, and a second member of a personal environment.
+
+    The client row is locked, so a concurrent change of its kind or a concurrent second member waits.
+    """
+    client = Client.objects.select_for_update().get(pk=client.pk)
     if Membership.objects.filter(client=client, user=user).exists():
         raise ValidationError(_("%(email)s already has access to this environment.") % {"email": user.email})
     if client.is_personal and client.memberships.exists():

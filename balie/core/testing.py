@@ -11,3 +11,41 @@ def later(**delta) -> float:
     process's time zone, which would shift naive clocks (such as password-reset tokens) by the UTC offset.
     """
     return time.time() + timedelta(**delta).total_seconds()
+
+
+def race(target, arguments) -> list[str]:
+    """Calls ``target(argument)`` for every argument at the same moment, each in its own thread and
+    database connection. Returns the sorted outcomes: "ok", or the code of the ValidationError raised.
+    """
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+
+    barrier = threading.Barrier(len(arguments))
+    outcomes: list[str] = []
+
+    def run(argument):
+        try:
+            barrier.wait()
+            target(argument)
+            outcomes.append("ok")
+        except ValidationError as error:
+            outcomes.append(getattr(error, "code", None) or "invalid")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+def skip_unless_postgresql() -> None:
+    import pytest
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency test: needs PostgreSQL (SQLite serialises all writers anyway)")

@@ -11,7 +11,7 @@ from balie.accounts.models import Invitation, User
 from balie.accounts.services import invitation_accept, invitation_create
 from balie.clients.models import Client, Membership
 from balie.core.factories import ClientFactory
-from balie.core.testing import later
+from balie.core.testing import later, race, skip_unless_postgresql
 from balie.notifications.models import DevOutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +89,7 @@ def test_expired_invitation_offers_a_new_link(client, personas, settings):
 def test_invitation_validity_is_configurable(personas, settings):
     settings.BALIE_INVITATION_HOURS = 24
     result = _invite(personas)
-    assert result.invitation.expires_at - result.invitation.created_at < timedelta(hours=24, seconds=5)
+    assert result.expires_at - result.created_at < timedelta(hours=24, seconds=5)
 
 
 def test_new_link_answers_the_same_for_known_and_unknown_addresses(client, personas):
@@ -151,8 +151,8 @@ def test_signed_in_account_can_not_be_taken_over_by_a_stale_invitation(personas)
     token = "unused"
     # An account for the address got a password some other way: the invitation cannot reset it.
     user = User.objects.create_user("x@example.test", "al een wachtwoord 1")
-    result.invitation.token_hash = hashlib.sha256(token.encode()).hexdigest()
-    result.invitation.save()
+    result.token_hash = hashlib.sha256(token.encode()).hexdigest()
+    result.save()
     with pytest.raises(ValidationError):
         invitation_accept(token=token, password=NEW_PASSWORD)
     user.refresh_from_db()
@@ -164,3 +164,60 @@ def test_invitation_for_personal_environment_with_pending_invitation_is_refused(
     _invite(personas, client=personal)
     with pytest.raises(ValidationError):
         _invite(personas, client=personal, email="tweede@example.test")
+
+
+def test_person_with_an_account_signs_in_and_accepts(client, personas):
+    _invite(personas, client=personas.company, email=personas.outsider.email.upper())
+    mail = DevOutboxMessage.objects.get()
+    assert "al een account" in mail.body_text  # the e-mail for existing accounts
+    url = reverse("accounts:invitation_accept", args=[_token_from_last_mail()])
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+    client.force_login(personas.outsider)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert not Membership.objects.filter(client=personas.company, user=personas.outsider).exists()
+    response = client.post(url)
+    assert response.url == reverse("home:client", args=[personas.company.public_id])
+    assert Membership.objects.filter(client=personas.company, user=personas.outsider).exists()
+    assert personas.outsider.check_password(personas.password)  # the password was not touched
+    assert client.post(url).status_code == 410  # single use
+
+
+def test_invitation_for_an_account_cannot_be_accepted_by_someone_else(client, personas):
+    _invite(personas, client=personas.holding, email=personas.outsider.email)
+    url = reverse("accounts:invitation_accept", args=[_token_from_last_mail()])
+    client.force_login(personas.employee)
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    assert not Membership.objects.filter(client=personas.holding, user__in=[personas.outsider, personas.employee])
+
+
+def test_asking_for_a_new_link_keeps_the_old_one_working(client, personas):
+    _invite(personas)
+    first = _token_from_last_mail()
+    client.post(reverse("accounts:invitation_new_link"), {"email": "nina@example.test"})
+    second = _token_from_last_mail()
+    assert first != second
+    data = {"first_name": "N", "last_name": "N", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    assert client.post(reverse("accounts:invitation_accept", args=[first]), data).status_code == 302
+    client.logout()
+    assert client.get(reverse("accounts:invitation_accept", args=[second])).status_code == 410
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_invitations_of_one_address_accepted_at_once_make_one_account(personas):
+    skip_unless_postgresql()
+    for attempt in range(5):
+        email = f"race{attempt}@example.test"
+        _invite(personas, client=personas.company, email=email)
+        company_token = _token_from_last_mail()
+        _invite(personas, client=personas.holding, email=email)
+        holding_token = _token_from_last_mail()
+        outcomes = race(
+            lambda token: invitation_accept(token=token, password=NEW_PASSWORD), [company_token, holding_token]
+        )
+        assert outcomes == ["ok", "used"]
+        user = User.objects.get(email=email)
+        assert set(Client.objects.filter(memberships__user=user)) == {personas.company, personas.holding}

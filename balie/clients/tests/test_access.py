@@ -7,6 +7,7 @@ from balie.clients.models import Client, Membership
 from balie.clients.selectors import client_list_for_staff, client_list_for_user
 from balie.clients.services import membership_create
 from balie.core.factories import ClientFactory, UserFactory
+from balie.core.testing import race, skip_unless_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +142,22 @@ def test_environment_cannot_be_its_own_holding(personas):
     holding.parent = holding
     with pytest.raises(IntegrityError), transaction.atomic():
         holding.save()
+
+
+def test_operator_admin_cannot_change_the_kind_of_an_environment(client, personas):
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(operator)
+    page = client.get(reverse("admin:clients_client_change", args=[personas.company.pk]))
+    assert page.status_code == 200
+    assert 'name="kind"' not in page.content.decode()  # shown read-only
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_members_of_a_personal_environment_get_exactly_one():
+    skip_unless_postgresql()
+    for _ in range(10):
+        personal = ClientFactory(kind=Client.Kind.PERSONAL)
+        users = [UserFactory() for _ in range(4)]
+        outcomes = race(lambda user, c=personal: membership_create(client=c, user=user), users)
+        assert outcomes == ["ok"] + ["personal_has_member"] * 3
+        assert personal.memberships.count() == 1

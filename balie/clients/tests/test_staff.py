@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -187,16 +189,21 @@ def test_second_person_for_personal_environment_is_refused(client, personas):
     assert not Invitation.objects.exists()
 
 
-def test_inviting_an_existing_account_grants_access_at_once(client, personas):
+def test_inviting_an_existing_account_needs_their_consent_and_reveals_nothing(client, personas):
     client.force_login(personas.staff.user)
-    response = client.post(
-        reverse("clients:staff_invite", args=[personas.holding.public_id]), invite_data(email=personas.employee.email)
-    )
-    assert response.status_code == 302
-    assert Membership.objects.filter(client=personas.holding, user=personas.employee, is_director=True).exists()
-    assert not Invitation.objects.exists()
-    mail = DevOutboxMessage.objects.get()
-    assert f"/o/{personas.holding.public_id}/" in mail.body_text
+    url = reverse("clients:staff_invite", args=[personas.holding.public_id])
+
+    def answer(email):
+        response = client.post(url, invite_data(email=email), follow=True)
+        return response.status_code, [str(m) for m in response.context["messages"]]
+
+    known = answer(personas.outsider.email)  # has an account, at another firm
+    unknown = answer("onbekend@example.test")
+    assert known == (200, [f"Er is een uitnodiging verstuurd naar {personas.outsider.email}."])
+    assert unknown == (200, ["Er is een uitnodiging verstuurd naar onbekend@example.test."])
+    # No access without the person following the link.
+    assert not Membership.objects.filter(client=personas.holding, user=personas.outsider).exists()
+    assert Invitation.objects.filter(client=personas.holding).count() == 2
 
 
 def test_resend_invitation_replaces_the_link(client, personas):
@@ -204,6 +211,7 @@ def test_resend_invitation_replaces_the_link(client, personas):
     client.post(reverse("clients:staff_invite", args=[personas.company.public_id]), invite_data())
     invitation = Invitation.objects.get()
     old_hash = invitation.token_hash
+    first_link = re.search(r"/uitnodiging/[\w-]+/", DevOutboxMessage.objects.get().body_text).group(0)
     response = client.post(
         reverse("clients:staff_invitation_resend", args=[personas.company.public_id, invitation.public_id])
     )
@@ -211,6 +219,11 @@ def test_resend_invitation_replaces_the_link(client, personas):
     invitation.refresh_from_db()
     assert invitation.token_hash != old_hash
     assert DevOutboxMessage.objects.count() == 2
+    second_link = re.search(r"/uitnodiging/[\w-]+/", DevOutboxMessage.objects.latest("id").body_text).group(0)
+    assert second_link != first_link
+    client.logout()
+    assert client.get(first_link).status_code == 200  # the earlier link keeps working until used
+    assert client.get(second_link).status_code == 200
 
 
 def test_resend_of_another_environments_invitation_is_404(client, personas):
@@ -261,7 +274,7 @@ def test_environment_with_several_members_cannot_become_personal(client, persona
         {"kind": Client.Kind.PERSONAL, "name": "Bakker B.V."},
     )
     assert response.status_code == 200
-    assert "meerdere leden" in str(response.context["form"].non_field_errors())
+    assert "meerdere leden of uitnodigingen" in str(response.context["form"].non_field_errors())
     personas.company.refresh_from_db()
     assert personas.company.kind == Client.Kind.COMPANY
 

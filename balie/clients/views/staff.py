@@ -86,20 +86,11 @@ def client_invite(request, client):
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
-            result = invitation_create(client=client, actor=request.user, **form.cleaned_data)
+            invitation = invitation_create(client=client, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if result.membership is not None:
-                messages.success(
-                    request,
-                    _("%(email)s already had an account and now has access to %(client)s.")
-                    % {"email": result.membership.user.email, "client": client.name},
-                )
-            else:
-                messages.success(
-                    request, _("An invitation has been sent to %(email)s.") % {"email": result.invitation.email}
-                )
+            messages.success(request, _("An invitation has been sent to %(email)s.") % {"email": invitation.email})
             return redirect("clients:staff_detail", client=client.public_id)
     return render(request, "clients/staff/client_detail.html", _detail_context(request, client, form), status=400)
 

@@ -47,9 +47,7 @@ def test_every_route_with_an_object_is_covered():
 
 
 def test_other_tenant_gets_404_everywhere(client, personas):
-    invitation = invitation_create(
-        client=personas.company, actor=personas.staff.user, email="x@example.test"
-    ).invitation
+    invitation = invitation_create(client=personas.company, actor=personas.staff.user, email="x@example.test")
     for name, (who, kwargs, methods) in CASES.items():
         actor = getattr(personas, who)
         client.force_login(getattr(actor, "user", actor))
@@ -60,9 +58,7 @@ def test_other_tenant_gets_404_everywhere(client, personas):
 
 
 def test_client_of_same_firm_cannot_use_the_back_office(client, personas):
-    invitation = invitation_create(
-        client=personas.company, actor=personas.staff.user, email="x@example.test"
-    ).invitation
+    invitation = invitation_create(client=personas.company, actor=personas.staff.user, email="x@example.test")
     client.force_login(personas.client_user)  # a member of the company, not staff
     for name, (_who, kwargs, methods) in CASES.items():
         if not name.startswith("clients:staff"):
