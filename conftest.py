@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM in Playwright's sync tests
 
@@ -19,6 +20,8 @@ from balie.core.factories import (  # noqa: E402
     UserFactory,
 )
 from balie.firms.models import StaffMember  # noqa: E402
+
+settings.DATA_DIR.mkdir(parents=True, exist_ok=True)  # home of the SQLite test database
 
 CHROMIUM_ARGS = [
     "--headless",

@@ -151,6 +151,9 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "balie.sqlite3",
             "OPTIONS": _SQLITE_OPTIONS,
+            # Tests use a file too: the in-memory database is shared between the live server's
+            # threads through SQLite's shared cache, whose table locks ignore busy_timeout.
+            "TEST": {"NAME": str(DATA_DIR / "test-balie.sqlite3")},
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -250,7 +253,12 @@ elif EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
     raise ImproperlyConfigured("Set EMAIL_HOST (SMTP) for production: Balie sends invitations by e-mail.")
-BALIE_SITE_URL = env_str("BALIE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+BALIE_SITE_URL = env_str("BALIE_SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+if PRODUCTION and not BALIE_SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "Balie refuses to start with BALIE_ENV=production without BALIE_SITE_URL=https://...: "
+        "links in e-mails must point to the portal's public https address."
+    )
 
 # -- Security headers ---------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
@@ -271,8 +279,11 @@ if PRODUCTION:
     SESSION_COOKIE_NAME = "__Host-balie_session"
     CSRF_COOKIE_NAME = "__Host-balie_csrf"
     LANGUAGE_COOKIE_SECURE = True
-    if env_bool("BALIE_BEHIND_PROXY", False):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^health$"]  # load balancers probe over plain http
+if env_bool("BALIE_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The client's address comes from X-Forwarded-For, so throttling per IP counts people, not the proxy.
+    ALLAUTH_TRUSTED_PROXY_COUNT = env_int("BALIE_TRUSTED_PROXY_COUNT", 1)
 CSRF_COOKIE_HTTPONLY = True
 
 LOGGING = {

@@ -1,7 +1,9 @@
 import time
 
+from allauth.account.adapter import get_adapter
 from allauth.account.signals import password_changed, password_reset
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 
 from balie.accounts import services
@@ -10,14 +12,13 @@ SESSION_AUTH_AT = "balie_auth_at"
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    try:
+        return get_adapter(request).get_client_ip(request)  # honours the trusted-proxy settings
+    except PermissionDenied:
+        return None
 
 
-@receiver(user_logged_in)
-def remember_session(sender, request, user, **kwargs):
-    if request is None or not hasattr(request, "session"):
-        return
-    request.session[SESSION_AUTH_AT] = time.time()
+def _register(request, user) -> None:
     if request.session.session_key is None:
         request.session.save()
     services.session_register(
@@ -26,12 +27,20 @@ def remember_session(sender, request, user, **kwargs):
         ip_address=_client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
-    if user.language:
-        request.session["_language"] = user.language
+
+
+@receiver(user_logged_in)
+def remember_session(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session[SESSION_AUTH_AT] = time.time()
+    _register(request, user)
 
 
 @receiver(password_changed)
 def end_other_sessions_on_password_change(sender, request, user, **kwargs):
+    # The password change gave this session a new key: keep tracking it, end all others.
+    _register(request, user)
     services.user_end_sessions(user=user, keep_session_key=request.session.session_key)
 
 

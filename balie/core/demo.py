@@ -1,16 +1,20 @@
-"""``balie demo`` data. Each capability adds a loader to ``LOADERS``; all run in one transaction."""
+"""``balie demo`` data.
+
+Each capability adds a module to ``LOADERS`` with ``load(context)`` and, if it brings people to
+sign in as, a ``LOGINS`` list of (role, e-mail, note). All loaders run in one transaction, once.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import import_module
 
 from django.db import transaction
-from django.utils.module_loading import import_string
 
 DEMO_PASSWORD = "balie-demo-2026"
 
 LOADERS = [
-    "balie.clients.demo.load",
+    "balie.clients.demo",
 ]
 
 
@@ -24,10 +28,9 @@ class Login:
 
 @dataclass
 class DemoContext:
-    """What loaders share: the objects they created, by a short name, and the logins to print."""
+    """What loaders share: the objects earlier loaders created, by a short name."""
 
     objects: dict = field(default_factory=dict)
-    logins: list[Login] = field(default_factory=list)
 
 
 def demo_loaded() -> bool:
@@ -40,12 +43,14 @@ def demo_loaded() -> bool:
 def load() -> DemoContext:
     context = DemoContext()
     for path in LOADERS:
-        import_string(path)(context)
+        import_module(path).load(context)
     return context
 
 
 def logins() -> list[Login]:
     """The demo's logins, in the order they are printed."""
-    from balie.clients.demo import LOGINS
-
-    return [Login(role=role, email=email, note=note) for role, email, note in LOGINS]
+    return [
+        Login(role=role, email=email, note=note)
+        for path in LOADERS
+        for role, email, note in getattr(import_module(path), "LOGINS", [])
+    ]

@@ -3,7 +3,8 @@ from django.utils.cache import add_never_cache_headers
 
 
 class SecurityHeadersMiddleware:
-    """Content-Security-Policy on every response; no caching of anything a signed-in user sees."""
+    """Content-Security-Policy on every response; pages are not cached unless a view says otherwise
+    (sign-in, invitation and reset pages carry tokens and form keys; signed-in pages carry data)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -12,7 +13,11 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.BALIE_CSP)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        signed_in = user is not None and user.is_authenticated
+        declared = response.headers.get("Cache-Control", "")
+        if "public" in declared:
+            return response  # shared on purpose (the firm's colours)
+        if signed_in or not declared:
             add_never_cache_headers(response)
             response.headers["Cache-Control"] = "no-store, private"
         return response

@@ -80,3 +80,11 @@ def test_footer_language_switch_works_before_signing_in(client, db):
     assert '<html lang="en">' in client.get("/accounts/login/").content.decode()
     client.post(reverse("accounts:set_language"), {"language": "nl", "next": "/accounts/login/"})
     assert '<html lang="nl">' in client.get("/accounts/login/").content.decode()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+def test_language_switch_never_redirects_off_site(client, personas, target):
+    client.force_login(personas.client_user)
+    response = client.post(reverse("accounts:set_language"), {"language": "en", "next": target})
+    assert response.status_code == 302
+    assert response.url == "/"

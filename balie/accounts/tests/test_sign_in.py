@@ -1,4 +1,7 @@
+import os
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -134,17 +137,28 @@ def test_absolute_lifetime_is_twelve_hours_however_active(client, personas):
     assert response.url.startswith(reverse("account_login"))
 
 
-def test_lifetimes_are_configurable(settings):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.BALIE_SESSION_MAX_SECONDS == 12 * 3600
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+def test_lifetimes_are_configurable():
+    script = (
+        "import balie.settings as s; "
+        "print(s.SESSION_COOKIE_AGE, s.BALIE_SESSION_MAX_SECONDS, s.BALIE_INVITATION_HOURS, s.PASSWORD_RESET_TIMEOUT)"
+    )
+    env = {**os.environ, "BALIE_SESSION_IDLE_SECONDS": "600", "BALIE_SESSION_MAX_SECONDS": "3600"}
+    env.update({"BALIE_INVITATION_HOURS": "24", "BALIE_PASSWORD_RESET_SECONDS": "900"})
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.split() == ["600", "3600", "24", "900"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BALIE_")}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.split() == ["1800", "43200", "72", "3600"]
 
 
 def test_disabling_an_account_ends_all_its_sessions(personas):
     laptop, phone = HttpClient(), HttpClient()
     sign_in(laptop, personas.client_user.email)
     sign_in(phone, personas.client_user.email)
+    keys = [laptop.session.session_key, phone.session.session_key]
+    assert Session.objects.filter(session_key__in=keys).count() == 2
     user_deactivate(user=personas.client_user)
+    assert not Session.objects.filter(session_key__in=keys).exists()  # the sessions are gone, not just unusable
     assert laptop.get(reverse("accounts:profile")).status_code == 302
     assert phone.get(reverse("accounts:profile")).status_code == 302
     assert not personas.client_user.sessions.exists()
@@ -154,6 +168,7 @@ def test_disabling_in_the_admin_ends_sessions(personas):
     operator = UserFactory(is_staff=True, is_superuser=True)
     victim = HttpClient()
     sign_in(victim, personas.employee.email)
+    key = victim.session.session_key
     admin = HttpClient()
     admin.force_login(operator)
     response = admin.post(
@@ -161,6 +176,7 @@ def test_disabling_in_the_admin_ends_sessions(personas):
         {"action": "deactivate", "_selected_action": [personas.employee.pk]},
     )
     assert response.status_code == 302
+    assert not Session.objects.filter(session_key=key).exists()
     assert victim.get(reverse("accounts:profile")).status_code == 302
 
 
@@ -168,13 +184,17 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(personas):
     here, elsewhere = HttpClient(), HttpClient()
     sign_in(here, personas.client_user.email)
     sign_in(elsewhere, personas.client_user.email)
+    elsewhere_key = elsewhere.session.session_key
     new = "een nieuw lang wachtwoord"
     response = here.post(
         reverse("account_change_password"), {"oldpassword": TEST_PASSWORD, "password1": new, "password2": new}
     )
     assert response.status_code == 302
+    assert not Session.objects.filter(session_key=elsewhere_key).exists()
     assert here.get(reverse("accounts:profile")).status_code == 200
     assert elsewhere.get(reverse("accounts:profile")).status_code == 302
+    # The session that changed the password is still known, so it can be ended later.
+    assert list(personas.client_user.sessions.values_list("session_key", flat=True)) == [here.session.session_key]
 
 
 def _reset_link() -> str:

@@ -34,12 +34,15 @@ def test_staff_invites_a_person_who_activates_and_switches_environments(page: Pa
     staff = StaffMemberFactory(firm=firm, role=StaffMember.Role.ADMIN, user__email="sanne@vandijk.test")
     company = ClientFactory(firm=firm, kind=Client.Kind.COMPANY, name="Bakker Installatietechniek B.V.")
     holding = ClientFactory(firm=firm, kind=Client.Kind.HOLDING, name="Bakker Holding B.V.")
+    elsewhere = ClientFactory(firm=FirmFactory(name="Notariskantoor Hoekstra"), name="Visser B.V.")
 
     # Staff invite the person into both environments through the back office.
     sign_in(page, base, staff.user.email, TEST_PASSWORD)
     for client, director in ((company, True), (holding, False)):
         page.goto(f"{base}/kantoor/")
         page.fill("#id_q", client.name[:12])
+        # The list narrows as you type (htmx); wait for it before clicking.
+        expect(page.locator("#client-table tbody tr")).to_have_count(1)
         page.get_by_role("link", name=client.name).click()
         page.fill("#id_email", "pieter@bakker.test")
         page.fill("#id_first_name", "Pieter")
@@ -71,9 +74,11 @@ def test_staff_invites_a_person_who_activates_and_switches_environments(page: Pa
     expect(page.locator(".switcher summary strong")).to_have_text("Bakker Installatietechniek B.V.")
     expect(page.locator("h1")).to_contain_text("Pieter")
 
-    # Another tenant's or an unknown environment: 404.
-    response = page.goto(f"{base}/o/00000000-0000-0000-0000-000000000000/")
-    assert response.status == 404
+    # Another firm's environment and an unknown one answer alike: 404, nothing about them shown.
+    for unknown in (elsewhere.public_id, "00000000-0000-0000-0000-000000000000"):
+        response = page.goto(f"{base}/o/{unknown}/")
+        assert response.status == 404
+        assert "Visser" not in page.content()
 
     # Sign out through the user menu.
     page.goto(f"{base}/")

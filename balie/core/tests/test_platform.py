@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.test import Client as HttpClient
 from django.urls import reverse
 
 from balie.accounts.models import User
@@ -41,6 +40,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "portal.example.test",
     "REDIS_URL": "redis://127.0.0.1:6379/15",
     "EMAIL_HOST": "smtp.example.test",
+    "BALIE_SITE_URL": "https://portal.example.test",
 }
 
 
@@ -51,6 +51,8 @@ PRODUCTION = {
         ({"SECRET_KEY": "short"}, "SECRET_KEY is too weak"),
         ({"DEBUG": "true"}, "DEBUG is on"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is empty"),
+        ({"BALIE_SITE_URL": "http://127.0.0.1:8000"}, "BALIE_SITE_URL=https://"),
+        ({"REDIS_URL": ""}, "without REDIS_URL"),
     ],
 )
 def test_production_refuses_an_insecure_configuration(missing, message, tmp_path):
@@ -143,27 +145,67 @@ def test_every_response_has_csp_nosniff_and_frame_protection(client, personas):
 
 
 @pytest.mark.django_db
+def test_token_pages_are_not_stored_even_before_signing_in(client, personas):
+    from balie.accounts.services import invitation_create
+
+    invitation_create(client=personas.company, actor=personas.staff.user, email="nieuw@example.test")
+    link = re.search(r"/uitnodiging/[\w-]+/", DevOutboxMessage.objects.get().body_text).group(0)
+    for url in (link, "/accounts/login/", "/accounts/password/reset/"):
+        assert "no-store" in client.get(url)["Cache-Control"], url
+
+
+@pytest.mark.django_db
 def test_authenticated_pages_are_not_stored(client, personas):
     client.force_login(personas.client_user)
     response = client.get(reverse("home:client", args=[personas.company.public_id]))
     assert "no-store" in response["Cache-Control"]
 
 
-@pytest.mark.django_db
-def test_production_sends_hsts_and_secure_cookies(settings, personas):
-    settings.SECURE_HSTS_SECONDS = 31536000
-    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    settings.SESSION_COOKIE_SECURE = True
-    settings.CSRF_COOKIE_SECURE = True
-    settings.SESSION_COOKIE_NAME = "__Host-balie_session"
-    browser = HttpClient()
-    response = browser.post(
-        "/accounts/login/", {"login": personas.client_user.email, "password": personas.password}, secure=True
+def test_production_responses_carry_hsts_csp_and_host_cookies(tmp_path):
+    """A request served with the real production settings (sign-in page and a signed-in page)."""
+    script = textwrap.dedent(
+        """
+        import django
+        django.setup()
+        from django.core.management import call_command
+        from django.test import Client
+        from balie.accounts.models import User
+        call_command("migrate", verbosity=0)
+        User.objects.create_user("p@example.test", "een lang wachtwoord")
+        c = Client(HTTP_HOST="portal.example.test")
+        r = c.get("/health")
+        print("health-http", r.status_code)
+        r = c.post("/accounts/login/", {"login": "p@example.test", "password": "een lang wachtwoord"}, secure=True)
+        for name in ("Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options",
+                     "Referrer-Policy", "X-Frame-Options"):
+            print(name, "=", r.headers.get(name))
+        m = r.cookies["__Host-balie_session"]
+        print("cookie", bool(m["secure"]), bool(m["httponly"]), m["path"], m["domain"] or "-")
+        r = c.get("/mijn-gegevens/", secure=True)
+        print("profile", r.status_code, r.headers.get("Cache-Control"))
+        """
     )
-    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
-    cookie = response.cookies["__Host-balie_session"]
-    assert cookie["secure"] and cookie["httponly"]
-    assert cookie["path"] == "/"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BALIE_", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
+    env.update({**PRODUCTION, "REDIS_URL": "", "BALIE_ALLOW_LOCAL_CACHE": "true", "BALIE_DATA_DIR": str(tmp_path)})
+    env["ALLOWED_HOSTS"] = "portal.example.test"
+    env["DJANGO_SETTINGS_MODULE"] = "balie.settings"
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    out = dict(line.split(" = ", 1) for line in result.stdout.splitlines() if " = " in line)
+    assert out["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert "frame-ancestors 'none'" in out["Content-Security-Policy"]
+    assert out["X-Content-Type-Options"] == "nosniff"
+    assert out["Referrer-Policy"] == "same-origin"
+    assert out["X-Frame-Options"] == "DENY"
+    assert "cookie True True / -" in result.stdout
+    assert "profile 200 no-store, private" in result.stdout
+    assert "health-http 200" in result.stdout  # load balancers probe over http without a redirect
 
 
 def test_production_settings_module_has_secure_cookie_values():
