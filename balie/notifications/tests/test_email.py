@@ -1,7 +1,7 @@
 import pytest
 from django.db import transaction
 
-from balie.core.factories import FirmFactory
+from balie.core.factories import FirmFactory, UserFactory
 from balie.notifications.email import send_templated_email
 from balie.notifications.models import DevOutboxMessage
 
@@ -54,3 +54,24 @@ def test_mail_is_in_the_recipients_language(django_capture_on_commit_callbacks):
             context={"user": None, "link": "http://x.test/"},
         )
     assert "geactiveerd" in DevOutboxMessage.objects.get().subject.lower()
+
+
+def test_plain_text_parts_are_not_html_escaped(django_capture_on_commit_callbacks):
+    firm = FirmFactory(name="Van Dijk & Partners", email_sender_name="Van Dijk & Partners")
+    with django_capture_on_commit_callbacks(execute=True):
+        send_templated_email(
+            to="c@example.test",
+            template="already_active",
+            language="nl",
+            firm=firm,
+            context={
+                "user": UserFactory.build(first_name="Jan <Piet>"),
+                "login": "http://x.test/?a=1&b=2",
+                "reset": "r",
+            },
+        )
+    message = DevOutboxMessage.objects.get()
+    assert "Jan <Piet>" in message.body_text
+    assert "?a=1&b=2" in message.body_text
+    assert "&amp;" not in message.body_text + message.subject
+    assert "Jan &lt;Piet&gt;" in message.body_html  # the HTML part stays escaped
