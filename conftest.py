@@ -36,11 +36,13 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
-def _send_mail_at_once(request, monkeypatch):
-    """Tests run inside a transaction that never commits, so e-mails queued for "after commit"
-    are sent at once instead. Tests marked ``real_on_commit`` keep the real behaviour."""
+def _deliver_mail_at_once(request, monkeypatch, settings):
+    """Tests run inside a transaction that never commits, so the outbox's "deliver after commit"
+    runs at once instead, with jobs in the caller. Tests marked ``real_on_commit`` keep the real
+    behaviour (delivery requested only when the transaction commits)."""
+    settings.BALIE_JOBS_BACKEND = "immediate"
     if "real_on_commit" not in request.keywords:
-        monkeypatch.setattr("balie.notifications.email.on_commit", lambda func, **kwargs: func())
+        monkeypatch.setattr("balie.notifications.outbox.on_commit", lambda func, **kwargs: func())
 
 
 @pytest.fixture(autouse=True)

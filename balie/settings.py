@@ -172,6 +172,30 @@ if PRODUCTION and not REDIS_URL and not env_bool("BALIE_ALLOW_LOCAL_CACHE", Fals
         "shared by all web processes. Set REDIS_URL, or BALIE_ALLOW_LOCAL_CACHE=true for one single process."
     )
 
+# -- Background jobs (balie/core/jobs.py) ------------------------------------------------------
+BALIE_JOBS_BACKEND = env_str("BALIE_JOBS_BACKEND", "celery" if PRODUCTION else "inprocess")
+if BALIE_JOBS_BACKEND not in {"inprocess", "celery", "immediate"}:
+    raise ImproperlyConfigured(
+        f"BALIE_JOBS_BACKEND must be inprocess, celery or immediate, not {BALIE_JOBS_BACKEND!r}."
+    )
+if BALIE_JOBS_BACKEND == "celery" and not REDIS_URL:
+    raise ImproperlyConfigured("BALIE_JOBS_BACKEND=celery needs REDIS_URL (the broker).")
+BALIE_JOB_MAX_RETRIES = env_int("BALIE_JOB_MAX_RETRIES", 5)
+# Periodic jobs, in seconds: the relay picks up outbox rows whose trigger was lost (a broker
+# outage, a process killed right after commit) and retries failed deliveries when they are due.
+BALIE_PERIODIC_JOBS = {"notifications.relay_outbox": env_int("BALIE_OUTBOX_RELAY_SECONDS", 30)}
+CELERY_BROKER_URL = REDIS_URL
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Europe/Amsterdam"
+
+# -- Outbox: every e-mail and SMS is a row first, delivered by a job -------------------------
+BALIE_OUTBOX_MAX_ATTEMPTS = env_int("BALIE_OUTBOX_MAX_ATTEMPTS", 8)
+BALIE_OUTBOX_RETRY_SECONDS = env_int("BALIE_OUTBOX_RETRY_SECONDS", 30)  # first retry; doubles each time
+BALIE_OUTBOX_LEASE_SECONDS = 300  # a row claimed by a worker that died is retried after this
+
 # -- Accounts and sessions ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]

@@ -12,11 +12,14 @@ class AccountAdapter(DefaultAccountAdapter):
         return reverse("home:index")
 
     def send_mail(self, template_prefix, email, context):
-        # allauth's own messages (password reset) in the recipient's language.
+        # allauth's own messages (password reset) in the recipient's language, via the outbox.
         from django.contrib.auth import get_user_model
         from django.utils import translation
+
+        from balie.notifications.outbox import outbox_add_email
 
         user = get_user_model().objects.filter(email__iexact=email).first()
         language = user.language if user is not None else translation.get_language()
         with translation.override(language):
-            return super().send_mail(template_prefix, email, context)
+            message = self.render_mail(template_prefix, email, context)
+        outbox_add_email(message=message)  # through the outbox like every other e-mail

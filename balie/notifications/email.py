@@ -6,9 +6,10 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.transaction import on_commit
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from balie.notifications.outbox import outbox_add_email
 
 
 def absolute_url(path: str) -> str:
@@ -28,8 +29,11 @@ def render_email(*, template: str, context: dict, language: str, firm=None) -> E
     return message
 
 
-def send_templated_email(*, to: str, template: str, context: dict, language: str, firm=None) -> None:
-    """Sends once the surrounding transaction commits, so a rolled-back change sends nothing."""
+def send_templated_email(
+    *, to: str, template: str, context: dict, language: str, firm=None, queue: str = "transactional"
+) -> None:
+    """Puts the e-mail in the outbox, in the current transaction: a rolled-back change sends
+    nothing, a committed one is delivered even if the process dies right after."""
     message = render_email(template=template, context=context, language=language, firm=firm)
     message.to = [to]
-    on_commit(message.send)
+    outbox_add_email(message=message, firm=firm, queue=queue)

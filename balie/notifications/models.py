@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,3 +23,50 @@ class DevOutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipients}: {self.subject}"
+
+
+class OutboxMessage(models.Model):
+    """An e-mail (or SMS) to deliver: written in the transaction of the change that caused it,
+    delivered by a job, retried with backoff, and never delivered twice by Balie itself."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+
+    class Queue(models.TextChoices):
+        TRANSACTIONAL = "transactional", _("Transactional")  # invitations, password resets: never wait
+        BULK = "bulk", _("Bulk")  # notifications fanned out to many
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    firm = models.ForeignKey("firms.Firm", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    queue = models.CharField(max_length=20, choices=Queue.choices, default=Queue.TRANSACTIONAL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    recipient = models.CharField(max_length=254)
+    sender = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    # Stable across retries, so a receiving server can drop a copy of a message it already has.
+    message_id = models.CharField(max_length=200, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "queue", "next_attempt_at"], name="notif_outbox_due"),
+            models.Index(fields=["firm", "status", "created_at"], name="notif_outbox_firm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.subject} ({self.status})"

@@ -191,6 +191,7 @@ def test_production_responses_carry_hsts_csp_and_host_cookies(tmp_path):
         if not k.startswith(("BALIE_", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))
     }
     env.update({**PRODUCTION, "REDIS_URL": "", "BALIE_ALLOW_LOCAL_CACHE": "true", "BALIE_DATA_DIR": str(tmp_path)})
+    env["BALIE_JOBS_BACKEND"] = "inprocess"
     env["ALLOWED_HOSTS"] = "portal.example.test"
     env["DJANGO_SETTINGS_MODULE"] = "balie.settings"
     result = subprocess.run(

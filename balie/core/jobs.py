@@ -1,0 +1,149 @@
+"""Background jobs: one small interface, two backends.
+
+    @job("notifications.deliver_outbox", queue="transactional")
+    def deliver_outbox(*, queue): ...
+
+    enqueue("notifications.deliver_outbox", queue="transactional")
+
+Jobs take plain keyword arguments (ids, names), are idempotent, and may run more than once.
+``BALIE_JOBS_BACKEND`` chooses where they run:
+
+- ``inprocess`` (embedded default): a worker thread inside the web process, plus a scheduler
+  thread for the periodic jobs of ``BALIE_PERIODIC_JOBS``; nothing else to start.
+- ``celery``: Celery with Redis as broker (``balie worker`` runs worker and scheduler).
+- ``immediate``: runs the job at once in the caller; for tests and one-off commands.
+
+A failing job is retried with exponential backoff (``BALIE_JOB_MAX_RETRIES``).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue as queue_module
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils.module_loading import autodiscover_modules
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[..., object]
+    queue: str
+
+
+REGISTRY: dict[str, Job] = {}
+
+
+def job(name: str, *, queue: str = "default"):
+    """Registers a function as a job under ``name``, to run on ``queue``."""
+
+    def register(func):
+        REGISTRY[name] = Job(name=name, func=func, queue=queue)
+        return func
+
+    return register
+
+
+def get_job(name: str) -> Job:
+    if name not in REGISTRY:
+        autodiscover_modules("jobs")
+    return REGISTRY[name]
+
+
+def run(name: str, **kwargs) -> object:
+    """Runs a job in a worker thread or process, with fresh database connections around it."""
+    close_old_connections()
+    try:
+        return get_job(name).func(**kwargs)
+    finally:
+        close_old_connections()
+
+
+def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 600.0) -> float:
+    """Exponential backoff: base, 2*base, 4*base, ... capped (attempt counts from 1)."""
+    return min(cap, base * 2 ** max(0, attempt - 1))
+
+
+def enqueue(name: str, *, queue: str | None = None, **kwargs) -> None:
+    """Runs the job outside the request, on the configured backend."""
+    target = queue or get_job(name).queue
+    backend = settings.BALIE_JOBS_BACKEND
+    if backend == "immediate":
+        get_job(name).func(**kwargs)  # in the caller's thread and transaction
+    elif backend == "celery":
+        from balie.celery import run_job
+
+        run_job.apply_async(args=[name], kwargs=kwargs, queue=target)
+    else:
+        _inprocess().submit(name, kwargs)
+
+
+class InProcessRunner:
+    """One worker thread and one scheduler thread in this process."""
+
+    def __init__(self) -> None:
+        self.jobs: queue_module.Queue = queue_module.Queue()
+        self.started = False
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        with self.lock:
+            if self.started:
+                return
+            self.started = True
+        threading.Thread(target=self._work, name="balie-jobs", daemon=True).start()
+        if settings.BALIE_PERIODIC_JOBS:
+            threading.Thread(target=self._schedule, name="balie-scheduler", daemon=True).start()
+
+    def submit(self, name: str, kwargs: dict, attempt: int = 1) -> None:
+        self.start()
+        self.jobs.put((name, kwargs, attempt))
+
+    def _work(self) -> None:
+        while True:
+            name, kwargs, attempt = self.jobs.get()
+            try:
+                run(name, **kwargs)
+            except Exception:
+                if attempt > settings.BALIE_JOB_MAX_RETRIES:
+                    logger.exception("job %s failed for good after %d attempts", name, attempt)
+                    continue
+                delay = backoff_seconds(attempt)
+                logger.warning("job %s failed (attempt %d); retrying in %.0f s", name, attempt, delay, exc_info=True)
+                timer = threading.Timer(delay, self.submit, args=(name, kwargs, attempt + 1))
+                timer.daemon = True
+                timer.start()
+
+    def _schedule(self) -> None:
+        due = dict.fromkeys(settings.BALIE_PERIODIC_JOBS, 0.0)
+        while True:
+            now = time.monotonic()
+            for name, every in settings.BALIE_PERIODIC_JOBS.items():
+                if now >= due[name]:
+                    due[name] = now + every
+                    self.jobs.put((name, {}, 1))
+            time.sleep(1)
+
+
+_runner: InProcessRunner | None = None
+
+
+def _inprocess() -> InProcessRunner:
+    global _runner
+    if _runner is None:
+        _runner = InProcessRunner()
+    return _runner
+
+
+def start_inprocess_runner() -> None:
+    """Starts the in-process worker and scheduler when that backend is configured (web processes)."""
+    if settings.BALIE_JOBS_BACKEND == "inprocess":
+        _inprocess().start()

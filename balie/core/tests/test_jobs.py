@@ -1,0 +1,59 @@
+import threading
+
+import pytest
+
+from balie.core import jobs
+
+calls: list[int] = []
+done = threading.Event()
+
+
+@jobs.job("tests.flaky")
+def flaky(*, fail_times: int) -> None:
+    calls.append(len(calls) + 1)
+    if len(calls) <= fail_times:
+        raise RuntimeError("not yet")
+    done.set()
+
+
+@pytest.fixture
+def fresh_runner(monkeypatch, settings):
+    settings.BALIE_JOBS_BACKEND = "inprocess"
+    settings.BALIE_PERIODIC_JOBS = {}
+    monkeypatch.setattr(jobs, "_runner", None)
+    monkeypatch.setattr(jobs, "backoff_seconds", lambda attempt, **kw: 0.05 * attempt)
+    calls.clear()
+    done.clear()
+
+
+def test_inprocess_backend_runs_the_job_in_a_worker_thread_and_retries(fresh_runner, settings):
+    settings.BALIE_JOB_MAX_RETRIES = 5
+    jobs.enqueue("tests.flaky", fail_times=2)
+    assert done.wait(5), "the job never succeeded"
+    assert calls == [1, 2, 3]  # failed twice, retried with backoff, then succeeded
+
+
+def test_inprocess_backend_gives_up_after_the_last_retry(fresh_runner, settings):
+    settings.BALIE_JOB_MAX_RETRIES = 2
+    jobs.enqueue("tests.flaky", fail_times=99)
+    threading.Event().wait(1)
+    assert calls == [1, 2, 3]  # the first run and two retries
+    assert not done.is_set()
+
+
+def test_immediate_backend_runs_in_the_caller(settings):
+    settings.BALIE_JOBS_BACKEND = "immediate"
+    calls.clear()
+    jobs.enqueue("tests.flaky", fail_times=0)
+    assert calls == [1]
+
+
+def test_unknown_backend_is_refused_at_start():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BALIE_JOBS_BACKEND": "cron"}
+    result = subprocess.run([sys.executable, "-c", "import balie.settings"], capture_output=True, text=True, env=env)
+    assert result.returncode != 0
+    assert "BALIE_JOBS_BACKEND must be inprocess, celery or immediate" in result.stderr

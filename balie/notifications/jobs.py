@@ -1,0 +1,20 @@
+"""Jobs of the notifications app: thin wrappers around the outbox services."""
+
+from balie.core import jobs
+from balie.notifications.outbox import DELIVER_JOB, outbox_deliver_due
+
+
+@jobs.job(DELIVER_JOB, queue="transactional")
+def deliver_outbox(*, outbox_queue: str | None = None) -> int:
+    total = 0
+    while True:
+        sent = outbox_deliver_due(queue=outbox_queue)
+        total += sent
+        if sent == 0:
+            return total
+
+
+@jobs.job("notifications.relay_outbox", queue="transactional")
+def relay_outbox() -> int:
+    """Periodic: delivers whatever is due, whatever happened to the request that created it."""
+    return deliver_outbox(outbox_queue=None)

@@ -1,0 +1,167 @@
+"""The outbox: write a message in the current transaction, deliver it with a job.
+
+``outbox_add_email`` is all a capability needs. Delivery (``outbox_deliver_due``) claims due rows,
+sends them over one SMTP connection, and records each delivery the moment the server accepted
+it. A connection failure puts the rows back with exponential backoff; a recipient the server
+refuses fails that message only. After ``BALIE_OUTBOX_MAX_ATTEMPTS`` a message is marked failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.db.transaction import on_commit
+from django.utils import timezone
+
+from balie.core import jobs
+from balie.notifications.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+DELIVER_JOB = "notifications.deliver_outbox"
+
+
+def _message_id() -> str:
+    domain = settings.BALIE_SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "balie.local"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def outbox_add_email(
+    *, message: EmailMessage, firm=None, queue: str = OutboxMessage.Queue.TRANSACTIONAL
+) -> list[OutboxMessage]:
+    """Stores ``message`` (one row per recipient) in the current transaction and asks for delivery
+    once it commits. If that request is lost, the periodic relay delivers the rows anyway."""
+    html = ""
+    for content, mimetype in getattr(message, "alternatives", []):
+        if mimetype == "text/html":
+            html = content
+    rows = OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                firm=firm,
+                channel=OutboxMessage.Channel.EMAIL,
+                queue=queue,
+                recipient=recipient,
+                sender=message.from_email or settings.DEFAULT_FROM_EMAIL,
+                subject=message.subject,
+                body_text=message.body,
+                body_html=html,
+                message_id=_message_id(),
+            )
+            for recipient in message.recipients()
+        ]
+    )
+    on_commit(lambda: _request_delivery(queue))
+    return rows
+
+
+def _request_delivery(queue: str) -> None:
+    try:
+        jobs.enqueue(DELIVER_JOB, queue=queue, outbox_queue=queue)
+    except Exception:
+        # The broker may be down: the rows are safe in the database and the relay will find them.
+        logger.warning("could not request outbox delivery; the relay will pick it up", exc_info=True)
+
+
+def _due(now, queue: str | None):
+    due = Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now) | Q(
+        status=OutboxMessage.Status.SENDING, claimed_until__lt=now
+    )
+    rows = OutboxMessage.objects.filter(due, channel=OutboxMessage.Channel.EMAIL)
+    return rows.filter(queue=queue) if queue else rows
+
+
+def _claim(*, queue: str | None, limit: int) -> list[OutboxMessage]:
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(_due(now, queue).select_for_update(skip_locked=True).order_by("next_attempt_at", "id")[:limit])
+        for row in rows:
+            row.status = OutboxMessage.Status.SENDING
+            row.attempts += 1
+            row.claimed_until = now + timedelta(seconds=settings.BALIE_OUTBOX_LEASE_SECONDS)
+        OutboxMessage.objects.bulk_update(rows, ["status", "attempts", "claimed_until"])
+    return rows
+
+
+def _retry_later(row: OutboxMessage, error: str) -> None:
+    row.last_error = error[:2000]
+    row.claimed_until = None
+    if row.attempts >= settings.BALIE_OUTBOX_MAX_ATTEMPTS:
+        row.status = OutboxMessage.Status.FAILED
+    else:
+        row.status = OutboxMessage.Status.PENDING
+        delay = jobs.backoff_seconds(row.attempts, base=settings.BALIE_OUTBOX_RETRY_SECONDS, cap=3600)
+        row.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+    row.save(update_fields=["status", "last_error", "claimed_until", "next_attempt_at"])
+
+
+def _fail(row: OutboxMessage, error: str) -> None:
+    row.status = OutboxMessage.Status.FAILED
+    row.last_error = error[:2000]
+    row.claimed_until = None
+    row.save(update_fields=["status", "last_error", "claimed_until"])
+
+
+def _as_email(row: OutboxMessage, connection) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=row.subject,
+        body=row.body_text,
+        from_email=row.sender,
+        to=[row.recipient],
+        headers={"Message-ID": row.message_id},
+        connection=connection,
+    )
+    if row.body_html:
+        message.attach_alternative(row.body_html, "text/html")
+    return message
+
+
+def outbox_deliver_due(*, queue: str | None = None, limit: int = 200) -> int:
+    """Delivers what is due (all queues when ``queue`` is None); returns how many were sent."""
+    rows = _claim(queue=queue, limit=limit)
+    if not rows:
+        return 0
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception as error:  # the server is down: nothing was sent, try again later
+        for row in rows:
+            _retry_later(row, f"connection: {error!r}")
+        return 0
+    sent = 0
+    try:
+        for index, row in enumerate(rows):
+            try:
+                connection.send_messages([_as_email(row, connection)])
+            except smtplib.SMTPRecipientsRefused as error:
+                _fail(row, f"recipient refused: {error.recipients!r}")
+                continue
+            except (smtplib.SMTPServerDisconnected, OSError) as error:
+                # The connection broke: this message and the rest go back in line.
+                for rest in rows[index:]:
+                    _retry_later(rest, f"connection: {error!r}")
+                break
+            except smtplib.SMTPResponseException as error:
+                if 400 <= error.smtp_code < 500:
+                    _retry_later(row, f"temporary: {error.smtp_code} {error.smtp_error!r}")
+                else:
+                    _fail(row, f"refused: {error.smtp_code} {error.smtp_error!r}")
+                continue
+            # Accepted by the server: record it before anything else can go wrong.
+            OutboxMessage.objects.filter(pk=row.pk).update(
+                status=OutboxMessage.Status.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
+            )
+            sent += 1
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            logger.warning("closing the mail connection failed", exc_info=True)
+    return sent
