@@ -93,6 +93,7 @@ class InProcessRunner:
         self.jobs: queue_module.Queue = queue_module.Queue()
         self.started = False
         self.lock = threading.Lock()
+        self.periodic_waiting: set[str] = set()  # a periodic job is queued at most once at a time
 
     def start(self) -> None:
         with self.lock:
@@ -110,6 +111,7 @@ class InProcessRunner:
     def _work(self) -> None:
         while True:
             name, kwargs, attempt = self.jobs.get()
+            self.periodic_waiting.discard(name)
             try:
                 run(name, **kwargs)
             except Exception:
@@ -127,20 +129,23 @@ class InProcessRunner:
         while True:
             now = time.monotonic()
             for name, every in settings.BALIE_PERIODIC_JOBS.items():
-                if now >= due[name]:
+                if now >= due[name] and name not in self.periodic_waiting:
                     due[name] = now + every
+                    self.periodic_waiting.add(name)
                     self.jobs.put((name, {}, 1))
             time.sleep(1)
 
 
 _runner: InProcessRunner | None = None
+_runner_lock = threading.Lock()
 
 
 def _inprocess() -> InProcessRunner:
     global _runner
-    if _runner is None:
-        _runner = InProcessRunner()
-    return _runner
+    with _runner_lock:
+        if _runner is None:
+            _runner = InProcessRunner()
+        return _runner
 
 
 def start_inprocess_runner() -> None:

@@ -6,12 +6,7 @@ from balie.notifications.outbox import DELIVER_JOB, outbox_deliver_due
 
 @jobs.job(DELIVER_JOB, queue="transactional")
 def deliver_outbox(*, outbox_queue: str | None = None) -> int:
-    total = 0
-    while True:
-        sent = outbox_deliver_due(queue=outbox_queue)
-        total += sent
-        if sent == 0:
-            return total
+    return outbox_deliver_due(queue=outbox_queue)
 
 
 @jobs.job("notifications.relay_outbox", queue="transactional")

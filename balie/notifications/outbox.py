@@ -79,34 +79,56 @@ def _due(now, queue: str | None):
 
 
 def _claim(*, queue: str | None, limit: int) -> list[OutboxMessage]:
+    """Claims due rows for this worker until ``claimed_until`` (its lease, also its claim mark).
+
+    The lease covers a whole batch of slow SMTP answers. A row whose worker died is taken over
+    after the lease, unless it has had all its attempts: then it is marked failed.
+    """
     now = timezone.now()
+    lease = timedelta(seconds=max(settings.BALIE_OUTBOX_LEASE_SECONDS, limit * settings.EMAIL_TIMEOUT + 60))
     with transaction.atomic():
         rows = list(_due(now, queue).select_for_update(skip_locked=True).order_by("next_attempt_at", "id")[:limit])
+        claimed, exhausted = [], []
         for row in rows:
+            if row.attempts >= settings.BALIE_OUTBOX_MAX_ATTEMPTS:
+                row.status, row.claimed_until = OutboxMessage.Status.FAILED, None
+                row.last_error = row.last_error or "no answer from the delivery attempt"
+                exhausted.append(row)
+                continue
             row.status = OutboxMessage.Status.SENDING
             row.attempts += 1
-            row.claimed_until = now + timedelta(seconds=settings.BALIE_OUTBOX_LEASE_SECONDS)
-        OutboxMessage.objects.bulk_update(rows, ["status", "attempts", "claimed_until"])
-    return rows
+            row.claimed_until = now + lease
+            claimed.append(row)
+        OutboxMessage.objects.bulk_update(claimed + exhausted, ["status", "attempts", "claimed_until", "last_error"])
+    return claimed
+
+
+def _write(row: OutboxMessage, **fields) -> bool:
+    """Saves the outcome only while this worker still holds the claim, so a worker whose lease
+    ran out can never overwrite what the worker that took over recorded."""
+    return bool(
+        OutboxMessage.objects.filter(
+            pk=row.pk, status=OutboxMessage.Status.SENDING, claimed_until=row.claimed_until
+        ).update(**fields)
+    )
 
 
 def _retry_later(row: OutboxMessage, error: str) -> None:
-    row.last_error = error[:2000]
-    row.claimed_until = None
     if row.attempts >= settings.BALIE_OUTBOX_MAX_ATTEMPTS:
-        row.status = OutboxMessage.Status.FAILED
-    else:
-        row.status = OutboxMessage.Status.PENDING
-        delay = jobs.backoff_seconds(row.attempts, base=settings.BALIE_OUTBOX_RETRY_SECONDS, cap=3600)
-        row.next_attempt_at = timezone.now() + timedelta(seconds=delay)
-    row.save(update_fields=["status", "last_error", "claimed_until", "next_attempt_at"])
+        _fail(row, error)
+        return
+    delay = jobs.backoff_seconds(row.attempts, base=settings.BALIE_OUTBOX_RETRY_SECONDS, cap=3600)
+    _write(
+        row,
+        status=OutboxMessage.Status.PENDING,
+        last_error=error[:2000],
+        claimed_until=None,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    )
 
 
 def _fail(row: OutboxMessage, error: str) -> None:
-    row.status = OutboxMessage.Status.FAILED
-    row.last_error = error[:2000]
-    row.claimed_until = None
-    row.save(update_fields=["status", "last_error", "claimed_until"])
+    _write(row, status=OutboxMessage.Status.FAILED, last_error=error[:2000], claimed_until=None)
 
 
 def _as_email(row: OutboxMessage, connection) -> EmailMultiAlternatives:
@@ -123,18 +145,21 @@ def _as_email(row: OutboxMessage, connection) -> EmailMultiAlternatives:
     return message
 
 
-def outbox_deliver_due(*, queue: str | None = None, limit: int = 200) -> int:
-    """Delivers what is due (all queues when ``queue`` is None); returns how many were sent."""
+def outbox_deliver_batch(*, queue: str | None = None, limit: int = 50) -> tuple[int, int]:
+    """Delivers one batch of what is due (all queues when ``queue`` is None).
+
+    Returns (claimed, sent).
+    """
     rows = _claim(queue=queue, limit=limit)
     if not rows:
-        return 0
+        return 0, 0
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
     except Exception as error:  # the server is down: nothing was sent, try again later
         for row in rows:
             _retry_later(row, f"connection: {error!r}")
-        return 0
+        return len(rows), 0
     sent = 0
     try:
         for index, row in enumerate(rows):
@@ -143,25 +168,38 @@ def outbox_deliver_due(*, queue: str | None = None, limit: int = 200) -> int:
             except smtplib.SMTPRecipientsRefused as error:
                 _fail(row, f"recipient refused: {error.recipients!r}")
                 continue
-            except (smtplib.SMTPServerDisconnected, OSError) as error:
-                # The connection broke: this message and the rest go back in line.
-                for rest in rows[index:]:
-                    _retry_later(rest, f"connection: {error!r}")
-                break
-            except smtplib.SMTPResponseException as error:
+            except smtplib.SMTPResponseException as error:  # the server answered this message with an error
                 if 400 <= error.smtp_code < 500:
                     _retry_later(row, f"temporary: {error.smtp_code} {error.smtp_error!r}")
                 else:
                     _fail(row, f"refused: {error.smtp_code} {error.smtp_error!r}")
                 continue
+            except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as error:
+                # The connection broke: this message and the rest go back in line.
+                for rest in rows[index:]:
+                    _retry_later(rest, f"connection: {error!r}")
+                break
+            except Exception as error:  # a message that can never be sent (e.g. a bad header)
+                logger.exception("outbox message %s cannot be sent", row.pk)
+                _fail(row, f"cannot be sent: {error!r}")
+                continue
             # Accepted by the server: record it before anything else can go wrong.
-            OutboxMessage.objects.filter(pk=row.pk).update(
-                status=OutboxMessage.Status.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
-            )
-            sent += 1
+            if _write(row, status=OutboxMessage.Status.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""):
+                sent += 1
     finally:
         try:
             connection.close()
         except Exception:
             logger.warning("closing the mail connection failed", exc_info=True)
-    return sent
+    return len(rows), sent
+
+
+def outbox_deliver_due(*, queue: str | None = None, limit: int = 50, max_batches: int = 100) -> int:
+    """Delivers batches until nothing is due (or ``max_batches``); returns how many were sent."""
+    total = 0
+    for _ in range(max_batches):
+        claimed, sent = outbox_deliver_batch(queue=queue, limit=limit)
+        total += sent
+        if claimed == 0:
+            break
+    return total

@@ -57,3 +57,18 @@ def test_unknown_backend_is_refused_at_start():
     result = subprocess.run([sys.executable, "-c", "import balie.settings"], capture_output=True, text=True, env=env)
     assert result.returncode != 0
     assert "BALIE_JOBS_BACKEND must be inprocess, celery or immediate" in result.stderr
+
+
+relay_runs = threading.Event()
+
+
+@jobs.job("tests.periodic")
+def periodic() -> None:
+    relay_runs.set()
+
+
+def test_inprocess_scheduler_runs_periodic_jobs(fresh_runner, settings):
+    settings.BALIE_PERIODIC_JOBS = {"tests.periodic": 1}
+    relay_runs.clear()
+    jobs.start_inprocess_runner()
+    assert relay_runs.wait(5), "the periodic job never ran"

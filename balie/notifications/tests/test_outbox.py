@@ -28,6 +28,7 @@ class Inbox:
     def __init__(self):
         self.messages = []
         self.refuse = set()
+        self.data_answers = {}  # subject -> SMTP answer to its DATA
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -36,7 +37,11 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content))
+        message = message_from_bytes(envelope.content)
+        answer = self.data_answers.get(message["Subject"])
+        if answer:
+            return answer
+        self.messages.append(message)
         return "250 Message accepted for delivery"
 
     def message_ids(self):
@@ -130,6 +135,58 @@ def test_a_refused_recipient_fails_that_message_only(smtp):
     assert failed.recipient == "klant2@example.test"
     assert "refused" in failed.last_error
     assert len(smtp.inbox.messages) == 3
+
+
+def test_a_message_the_server_rejects_fails_alone_and_a_temporary_error_is_retried(smtp):
+    smtp.start()
+    smtp.inbox.data_answers = {"Bericht 0": "554 5.7.1 rejected as spam", "Bericht 1": "451 4.3.0 try again later"}
+    add(4)
+    assert outbox_deliver_due() == 2
+    statuses = dict(OutboxMessage.objects.values_list("subject", "status"))
+    assert statuses == {"Bericht 0": "failed", "Bericht 1": "pending", "Bericht 2": "sent", "Bericht 3": "sent"}
+    smtp.inbox.data_answers = {}
+    with time_machine.travel(later(minutes=5)):
+        assert outbox_deliver_due() == 1
+    assert OutboxMessage.objects.get(subject="Bericht 1").status == "sent"
+    assert len(smtp.inbox.messages) == 3
+
+
+def test_a_message_that_can_never_be_sent_fails_without_holding_up_the_rest(smtp):
+    smtp.start()
+    add(3)
+    OutboxMessage.objects.filter(subject="Bericht 1").update(subject="Kapot\nBcc: iedereen@example.test")
+    assert outbox_deliver_due() == 2
+    broken = OutboxMessage.objects.get(subject__startswith="Kapot")
+    assert broken.status == "failed"
+    assert "cannot be sent" in broken.last_error
+    assert not OutboxMessage.objects.filter(status="sending").exists()
+
+
+def test_a_dead_workers_row_that_used_all_attempts_is_marked_failed(smtp, settings):
+    settings.BALIE_OUTBOX_MAX_ATTEMPTS = 2
+    smtp.start()
+    add(1)
+    row = OutboxMessage.objects.get()
+    OutboxMessage.objects.filter(pk=row.pk).update(status="sending", attempts=2, claimed_until=row.created_at)
+    with time_machine.travel(later(hours=2)):
+        assert outbox_deliver_due() == 0
+    row.refresh_from_db()
+    assert row.status == "failed"
+    assert smtp.inbox.messages == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_deliver_each_message_once(smtp):
+    from balie.core.testing import race, skip_unless_postgresql
+
+    skip_unless_postgresql()
+    smtp.start()
+    with transaction.atomic():
+        add(60)
+    race(lambda _n: outbox_deliver_due(limit=7), [1, 2, 3])
+    assert OutboxMessage.objects.filter(status="sent").count() == 60
+    ids = smtp.inbox.message_ids()
+    assert len(ids) == 60 and len(set(ids)) == 60
 
 
 def test_after_the_last_attempt_a_message_is_marked_failed(smtp, settings):
