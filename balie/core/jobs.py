@@ -94,6 +94,7 @@ class InProcessRunner:
         self.started = False
         self.lock = threading.Lock()
         self.periodic_waiting: set[str] = set()  # a periodic job is queued at most once at a time
+        self.stopping = threading.Event()
 
     def start(self) -> None:
         with self.lock:
@@ -101,16 +102,24 @@ class InProcessRunner:
                 return
             self.started = True
         threading.Thread(target=self._work, name="balie-jobs", daemon=True).start()
-        if settings.BALIE_PERIODIC_JOBS:
-            threading.Thread(target=self._schedule, name="balie-scheduler", daemon=True).start()
+        periodic = dict(settings.BALIE_PERIODIC_JOBS)
+        if periodic:
+            threading.Thread(target=self._schedule, args=(periodic,), name="balie-scheduler", daemon=True).start()
+
+    def stop(self) -> None:
+        """Lets both threads end (used by tests; a web process simply exits)."""
+        self.stopping.set()
 
     def submit(self, name: str, kwargs: dict, attempt: int = 1) -> None:
         self.start()
         self.jobs.put((name, kwargs, attempt))
 
     def _work(self) -> None:
-        while True:
-            name, kwargs, attempt = self.jobs.get()
+        while not self.stopping.is_set():
+            try:
+                name, kwargs, attempt = self.jobs.get(timeout=0.5)
+            except queue_module.Empty:
+                continue
             self.periodic_waiting.discard(name)
             try:
                 run(name, **kwargs)
@@ -124,16 +133,16 @@ class InProcessRunner:
                 timer.daemon = True
                 timer.start()
 
-    def _schedule(self) -> None:
-        due = dict.fromkeys(settings.BALIE_PERIODIC_JOBS, 0.0)
-        while True:
+    def _schedule(self, periodic: dict[str, int]) -> None:
+        due = dict.fromkeys(periodic, 0.0)
+        while not self.stopping.is_set():
             now = time.monotonic()
-            for name, every in settings.BALIE_PERIODIC_JOBS.items():
+            for name, every in periodic.items():
                 if now >= due[name] and name not in self.periodic_waiting:
                     due[name] = now + every
                     self.periodic_waiting.add(name)
                     self.jobs.put((name, {}, 1))
-            time.sleep(1)
+            self.stopping.wait(1)
 
 
 _runner: InProcessRunner | None = None

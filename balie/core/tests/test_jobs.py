@@ -24,6 +24,9 @@ def fresh_runner(monkeypatch, settings):
     monkeypatch.setattr(jobs, "backoff_seconds", lambda attempt, **kw: 0.05 * attempt)
     calls.clear()
     done.clear()
+    yield
+    if jobs._runner is not None:
+        jobs._runner.stop()
 
 
 def test_inprocess_backend_runs_the_job_in_a_worker_thread_and_retries(fresh_runner, settings):
