@@ -8,11 +8,11 @@ from balie.notifications.models import DevOutboxMessage
 pytestmark = [pytest.mark.django_db, pytest.mark.real_on_commit]
 
 
-def _send(firm):
+def _send(firm, language="en"):
     send_templated_email(
         to="a@example.test",
         template="account_activated",
-        language="en",
+        language=language,
         firm=firm,
         context={"user": None, "link": "http://x.test/"},
     )
@@ -46,13 +46,7 @@ def test_rolled_back_change_sends_nothing(django_capture_on_commit_callbacks):
 def test_mail_is_in_the_recipients_language(django_capture_on_commit_callbacks):
     firm = FirmFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        send_templated_email(
-            to="b@example.test",
-            template="account_activated",
-            language="nl",
-            firm=firm,
-            context={"user": None, "link": "http://x.test/"},
-        )
+        _send(firm, language="nl")
     assert "geactiveerd" in DevOutboxMessage.objects.get().subject.lower()
 
 
