@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "balie.firms",
     "balie.clients",
     "balie.notifications",
+    "balie.todos",
     "balie.home",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("balie.firms.urls")),
     path("", include("balie.clients.urls")),
     path("", include("balie.notifications.urls")),
+    path("", include("balie.todos.urls")),
     path("", include("balie.home.urls")),
 ]
 if settings.DEBUG:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 kvk_validator = RegexValidator(r"^\d{8}$", _("A KvK number has 8 digits."))
@@ -59,6 +60,9 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("home:client", args=[self.public_id])
 
     @property
     def is_personal(self) -> bool:

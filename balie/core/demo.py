@@ -15,6 +15,7 @@ DEMO_PASSWORD = "balie-demo-2026"
 
 LOADERS = [
     "balie.clients.demo",
+    "balie.todos.demo",
 ]
 
 

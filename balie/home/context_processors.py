@@ -6,6 +6,7 @@ from django.utils.functional import SimpleLazyObject
 
 from balie.clients.selectors import client_list_for_user
 from balie.firms.access import staff_member_for
+from balie.todos.selectors import todo_list_for_user
 
 SWITCHER_LIMIT = 8
 
@@ -22,7 +23,12 @@ def layout(request) -> dict:
 
     def switcher():
         # One query, whatever the number of environments: the first few plus a "more" link.
-        items = list(client_list_for_user(user=user)[: SWITCHER_LIMIT + 1])
+        known = getattr(request, "environments", None)
+        items = (
+            known[: SWITCHER_LIMIT + 1]
+            if known is not None
+            else list(client_list_for_user(user=user)[: SWITCHER_LIMIT + 1])
+        )
         return {"items": items[:SWITCHER_LIMIT], "more": len(items) > SWITCHER_LIMIT}
 
     def brand():
@@ -35,6 +41,11 @@ def layout(request) -> dict:
         items = layout_switcher["items"]
         return items[0].firm if items else None
 
+    def open_todo_count():
+        if not hasattr(request, "open_todo_count"):
+            request.open_todo_count = todo_list_for_user(user=user).count()
+        return request.open_todo_count
+
     layout_switcher = SimpleLazyObject(switcher)
     return {
         "current_client": getattr(request, "client", None),
@@ -42,4 +53,5 @@ def layout(request) -> dict:
         "staff_member": SimpleLazyObject(staff),
         "switcher": layout_switcher,
         "brand": SimpleLazyObject(brand),
+        "open_todo_count": SimpleLazyObject(open_todo_count),
     }

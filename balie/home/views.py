@@ -5,6 +5,9 @@ from django.views.decorators.http import require_GET
 from balie.clients.access import client_required
 from balie.clients.selectors import client_list_for_user, relationship_managers_for_client
 from balie.firms.access import staff_member_for
+from balie.todos.selectors import todo_list_for_user
+
+TODO_PANEL_SIZE = 5
 
 
 @login_required
@@ -31,9 +34,13 @@ def index(request):
 def client_home(request):
     """The start page of one environment (HOME-1) with the panels that exist so far."""
     environments = list(client_list_for_user(user=request.user))
+    request.environments = environments  # the switcher reuses it
     managers = list(relationship_managers_for_client(client=request.client))
+    todos = list(todo_list_for_user(user=request.user)[:TODO_PANEL_SIZE])
+    if len(todos) < TODO_PANEL_SIZE:
+        request.open_todo_count = len(todos)  # the menu count needs no query of its own
     return render(
         request,
         "home/client_home.html",
-        {"environments": environments, "managers": managers},
+        {"environments": environments, "managers": managers, "todos": todos},
     )

@@ -4,19 +4,22 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from balie.accounts.services import invitation_create
+from balie.todos.services import todo_create
 
 pytestmark = pytest.mark.django_db
 
 # Every route with an object in its path, with who calls it and the other tenant's objects.
 # (name, user persona attribute, kwargs builder, methods)
 CASES = {
-    "home:client": ("outsider", lambda p, inv: {"client": p.company.public_id}, ["get"]),
-    "clients:staff_detail": ("outsider_staff", lambda p, inv: {"client": p.company.public_id}, ["get"]),
-    "clients:staff_edit": ("outsider_staff", lambda p, inv: {"client": p.company.public_id}, ["get", "post"]),
-    "clients:staff_invite": ("outsider_staff", lambda p, inv: {"client": p.company.public_id}, ["post"]),
+    "todos:open": ("outsider", lambda p, inv, todo: {"client": p.company.public_id, "todo": todo.public_id}, ["get"]),
+    "todos:staff_remind": ("outsider_staff", lambda p, inv, todo: {"todo": todo.public_id}, ["post"]),
+    "home:client": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "clients:staff_detail": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "clients:staff_edit": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
+    "clients:staff_invite": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["post"]),
     "clients:staff_invitation_resend": (
         "outsider_staff",
-        lambda p, inv: {"client": p.company.public_id, "invitation": inv.public_id},
+        lambda p, inv, todo: {"client": p.company.public_id, "invitation": inv.public_id},
         ["post"],
     ),
 }
@@ -48,10 +51,11 @@ def test_every_route_with_an_object_is_covered():
 
 def test_other_tenant_gets_404_everywhere(client, personas):
     invitation = invitation_create(client=personas.company, actor=personas.staff.user, email="x@example.test")
+    todo = todo_create(client=personas.company, kind="review", title="Controleren", audience="members")
     for name, (who, kwargs, methods) in CASES.items():
         actor = getattr(personas, who)
         client.force_login(getattr(actor, "user", actor))
-        url = reverse(name, kwargs=kwargs(personas, invitation))
+        url = reverse(name, kwargs=kwargs(personas, invitation, todo))
         for method in methods:
             response = getattr(client, method)(url)
             assert response.status_code == 404, f"{method.upper()} {name} answered {response.status_code}"
@@ -59,9 +63,10 @@ def test_other_tenant_gets_404_everywhere(client, personas):
 
 def test_client_of_same_firm_cannot_use_the_back_office(client, personas):
     invitation = invitation_create(client=personas.company, actor=personas.staff.user, email="x@example.test")
+    todo = todo_create(client=personas.company, kind="review", title="Controleren", audience="members")
     client.force_login(personas.client_user)  # a member of the company, not staff
     for name, (_who, kwargs, methods) in CASES.items():
-        if not name.startswith("clients:staff"):
+        if ":staff" not in name:
             continue
         for method in methods:
-            assert getattr(client, method)(reverse(name, kwargs=kwargs(personas, invitation))).status_code == 404
+            assert getattr(client, method)(reverse(name, kwargs=kwargs(personas, invitation, todo))).status_code == 404

@@ -262,6 +262,9 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     other = Firm.objects.get(slug="notariskantoor-hoekstra")
     assert other.primary_colour != Firm.objects.get(slug="van-dijk-partners").primary_colour
     assert Client.objects.filter(firm=other).count() == 1
+    from balie.todos.selectors import todo_list_for_user
+
+    assert len(todo_list_for_user(user=pieter)) == 3  # one of them overdue
     invitation = DevOutboxMessage.objects.get(recipients="lisa.mulder@bakker-installatie.example")
     assert "/uitnodiging/" in invitation.body_text
     call_command("demo", "--no-serve")  # a second run keeps what is there

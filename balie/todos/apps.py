@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TodosConfig(AppConfig):
+    name = "balie.todos"
+    label = "todos"

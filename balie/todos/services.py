@@ -1,0 +1,130 @@
+"""Writes of to-do items: the interface every capability uses.
+
+todo_create(client=..., kind=Todo.Kind.APPROVE, title=..., target=request, due_date=...)
+todos_handle_for_target(target=request, user=director)   # when the object was handled
+todos_close_for_target(target=document)                  # when the firm withdrew it
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from balie.clients.models import Client, Membership
+from balie.notifications.email import absolute_url, send_templated_email
+from balie.todos.models import Todo
+from balie.todos.selectors import todo_recipients, user_may_handle
+
+
+def _target_fields(target) -> dict:
+    if target is None:
+        return {"target_type": None, "target_id": ""}
+    return {"target_type": ContentType.objects.get_for_model(target), "target_id": str(target.pk)}
+
+
+@transaction.atomic
+def todo_create(
+    *,
+    client: Client,
+    kind: str,
+    title: str,
+    target=None,
+    due_date: date | None = None,
+    audience: str = Todo.Audience.HANDLERS,
+    assignees: Iterable = (),
+    created_by=None,
+) -> Todo:
+    """Creates an open task in ``client`` about ``target`` for the given audience."""
+    assignees = list(assignees)
+    if audience == Todo.Audience.NAMED:
+        if not assignees:
+            raise ValidationError(_("Name at least one person for this task."), code="no_assignees")
+        members = set(Membership.objects.filter(client=client, user__in=assignees).values_list("user_id", flat=True))
+        if {user.pk for user in assignees} - members:
+            raise ValidationError(_("Only members of the environment can be given a task."), code="not_member")
+    todo = Todo.objects.create(
+        client=client,
+        kind=kind,
+        title=title.strip(),
+        due_date=due_date,
+        audience=audience,
+        created_by=created_by,
+        **_target_fields(target),
+    )
+    if assignees:
+        todo.assignees.set(assignees)
+    return todo
+
+
+@transaction.atomic
+def todo_handle(*, todo: Todo, user) -> Todo:
+    """Marks the task handled by ``user``; the first entitled person to act wins, later calls change nothing."""
+    todo = Todo.objects.select_for_update().get(pk=todo.pk)
+    if not todo.is_open:
+        return todo
+    if not user_may_handle(user=user, todo=todo):
+        raise ValidationError(_("You may not handle this task."), code="not_entitled")
+    todo.status, todo.handled_by, todo.handled_at = Todo.Status.DONE, user, timezone.now()
+    todo.save(update_fields=["status", "handled_by", "handled_at"])
+    return todo
+
+
+def _open_for_target(target):
+    return Todo.objects.filter(status=Todo.Status.OPEN, **_target_fields(target))
+
+
+@transaction.atomic
+def todos_handle_for_target(*, target, user) -> int:
+    """Handles every open task about ``target`` that ``user`` may handle; returns how many."""
+    handled = 0
+    for todo in _open_for_target(target).select_for_update():
+        if user_may_handle(user=user, todo=todo):
+            todo_handle(todo=todo, user=user)
+            handled += 1
+    return handled
+
+
+def todo_close(*, todo: Todo) -> None:
+    """Closes a task whose object is gone or withdrawn: it leaves every list, nobody handled it."""
+    Todo.objects.filter(pk=todo.pk, status=Todo.Status.OPEN).update(status=Todo.Status.CLOSED)
+    todo.status = Todo.Status.CLOSED
+
+
+def todos_close_for_target(*, target) -> int:
+    return _open_for_target(target).update(status=Todo.Status.CLOSED)
+
+
+def todo_target_gone(todo: Todo) -> bool:
+    target = todo.target if todo.target_type_id else None
+    return target is None or bool(getattr(target, "is_withdrawn", False))
+
+
+@transaction.atomic
+def todo_remind(*, todo: Todo, actor=None) -> int:
+    """E-mails everyone who may handle the task, at most once per task per day; returns how many."""
+    todo = Todo.objects.select_for_update().select_related("client__firm").get(pk=todo.pk)
+    if not todo.is_open:
+        raise ValidationError(_("This task has already been handled."), code="handled")
+    now = timezone.now()
+    if todo.last_reminded_at and now - todo.last_reminded_at < timedelta(days=1):
+        raise ValidationError(_("A reminder for this task was already sent today."), code="reminded_today")
+    link = absolute_url(reverse("todos:open", args=[todo.client.public_id, todo.public_id]))
+    recipients = todo_recipients(todo=todo)
+    for user in recipients:
+        send_templated_email(
+            to=user.email,
+            template="todo_reminder",
+            language=user.language,
+            firm=todo.client.firm,
+            context={"user": user, "todo": todo, "client": todo.client, "link": link},
+        )
+    todo.last_reminded_at = now
+    todo.save(update_fields=["last_reminded_at"])
+    return len(recipients)

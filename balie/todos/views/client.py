@@ -1,0 +1,30 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from balie.clients.access import client_required
+from balie.todos.models import Todo
+from balie.todos.selectors import get_todo_for_member, todo_list_for_user
+from balie.todos.services import todo_close, todo_target_gone
+
+
+@login_required
+@require_GET
+def todo_list(request):
+    """Taken: one list of open tasks across all the user's environments (TASK-1)."""
+    page = Paginator(todo_list_for_user(user=request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "todos/list.html", {"page": page})
+
+
+@client_required
+@require_GET
+def todo_open(request, todo):
+    """Opens the object of a task, in its environment; an old link to a handled task says so."""
+    todo = get_todo_for_member(membership=request.membership, todo_public_id=todo)
+    if todo.status == Todo.Status.OPEN:
+        if todo_target_gone(todo):
+            todo_close(todo=todo)
+        else:
+            return redirect(todo.target.get_absolute_url())
+    return render(request, "todos/not_open.html", {"todo": todo})
