@@ -184,7 +184,10 @@ if BALIE_JOBS_BACKEND == "celery" and not REDIS_URL:
 BALIE_JOB_MAX_RETRIES = env_int("BALIE_JOB_MAX_RETRIES", 5)
 # Periodic jobs, in seconds: the relay picks up outbox rows whose trigger was lost (a broker
 # outage, a process killed right after commit) and retries failed deliveries when they are due.
-BALIE_PERIODIC_JOBS = {"notifications.relay_outbox": env_int("BALIE_OUTBOX_RELAY_SECONDS", 30)}
+BALIE_PERIODIC_JOBS = {
+    "notifications.relay_outbox": env_int("BALIE_OUTBOX_RELAY_SECONDS", 30),
+    "todos.send_reminders": env_int("BALIE_REMINDER_RUN_SECONDS", 3600),  # reminders per firm policy
+}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_IGNORE_RESULT = True

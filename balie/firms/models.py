@@ -23,6 +23,13 @@ class Firm(models.Model):
     email_sender_name = models.CharField(
         _("e-mail sender name"), max_length=100, blank=True, help_text=_("Shown as the sender of e-mails.")
     )
+    reminder_days = models.CharField(
+        _("reminder days"),
+        max_length=50,
+        default="7,14",
+        validators=[RegexValidator(r"^(\d{1,3}(,\d{1,3})*)?$", _("Enter days as numbers separated by commas."))],
+        help_text=_("Open tasks are reminded this many days after they were created, e.g. 7,14. Empty: never."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -37,6 +44,10 @@ class Firm(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def reminder_schedule(self) -> list[int]:
+        return sorted({int(day) for day in self.reminder_days.split(",") if day.strip().isdigit()})
 
     @property
     def sender_name(self) -> str:

@@ -128,3 +128,29 @@ def todo_remind(*, todo: Todo, actor=None) -> int:
     todo.last_reminded_at = now
     todo.save(update_fields=["last_reminded_at"])
     return len(recipients)
+
+
+def todos_send_due_reminders(*, now=None) -> int:
+    """Reminds open tasks per their firm's policy (e.g. 7 and 14 days after creation).
+
+    A reminder is due when a policy day has passed since the last reminder (or creation); missed
+    runs catch up with one reminder, and never more than one per task per day. Returns how many
+    tasks were reminded.
+    """
+    now = now or timezone.now()
+    reminded = 0
+    todos = Todo.objects.filter(status=Todo.Status.OPEN).select_related("client__firm").order_by("pk")
+    for todo in todos.iterator(chunk_size=500):
+        schedule = todo.client.firm.reminder_schedule
+        passed = [day for day in schedule if now - todo.created_at >= timedelta(days=day)]
+        if not passed:
+            continue
+        mark = todo.created_at + timedelta(days=passed[-1])
+        if todo.last_reminded_at is not None and todo.last_reminded_at >= mark:
+            continue
+        try:
+            todo_remind(todo=todo)
+        except ValidationError:
+            continue  # handled meanwhile, or already reminded today
+        reminded += 1
+    return reminded

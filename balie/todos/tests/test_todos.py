@@ -215,3 +215,37 @@ def test_staff_cannot_nudge_another_firms_task(client, todo_setup):
     client.force_login(p.staff.user)
     assert client.post(reverse("todos:staff_remind", args=[other.public_id])).status_code == 404
     assert not DevOutboxMessage.objects.exists()
+
+
+def test_automatic_reminders_follow_the_firms_days_and_come_once(todo_setup):
+    from balie.todos.services import todos_send_due_reminders
+
+    p = todo_setup
+    p.firm.reminder_days = "7,14"
+    p.firm.save()
+    todo = approve(p)
+    handled = approve(p, client=p.holding)
+    todo_handle(todo=handled, user=p.client_user)
+
+    def run_at(**delta):
+        with time_machine.travel(later(**delta)):
+            return todos_send_due_reminders()
+
+    assert run_at(days=6) == 0
+    assert run_at(days=7, hours=1) == 1
+    assert run_at(days=7, hours=2) == 0  # not twice for the same policy day
+    assert run_at(days=10) == 0
+    assert run_at(days=14, hours=1) == 1
+    assert run_at(days=30) == 0  # the policy has no later day
+    assert DevOutboxMessage.objects.filter(subject__startswith="Herinnering").count() == 2
+    assert Todo.objects.get(pk=todo.pk).last_reminded_at is not None
+
+
+def test_a_firm_without_reminder_days_sends_none(todo_setup):
+    from balie.todos.services import todos_send_due_reminders
+
+    todo_setup.firm.reminder_days = ""
+    todo_setup.firm.save()
+    approve(todo_setup)
+    with time_machine.travel(later(days=30)):
+        assert todos_send_due_reminders() == 0
