@@ -187,7 +187,12 @@ BALIE_JOB_MAX_RETRIES = env_int("BALIE_JOB_MAX_RETRIES", 5)
 BALIE_PERIODIC_JOBS = {
     "notifications.relay_outbox": env_int("BALIE_OUTBOX_RELAY_SECONDS", 30),
     "todos.send_reminders": env_int("BALIE_REMINDER_RUN_SECONDS", 3600),  # reminders per firm policy
+    "notifications.send_bundles": 60,
+    "notifications.send_digests": 3600,
 }
+# Notifications for one person within this window arrive as one e-mail (NOT-1).
+BALIE_NOTIFY_WINDOW_MINUTES = env_int("BALIE_NOTIFY_WINDOW_MINUTES", 10)
+BALIE_DIGEST_HOUR = env_int("BALIE_DIGEST_HOUR", 7)  # local time of the daily digest
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_IGNORE_RESULT = True
@@ -218,7 +223,9 @@ LOGIN_REDIRECT_URL = "home:index"
 LOGOUT_REDIRECT_URL = "account_login"
 
 SESSION_COOKIE_AGE = env_int("BALIE_SESSION_IDLE_SECONDS", 30 * 60)  # idle timeout
-SESSION_SAVE_EVERY_REQUEST = True  # each request pushes the idle deadline forward
+# The idle deadline moves forward with activity: SessionLifetimeMiddleware re-saves the session at
+# most once a minute (not on every request, which would cost a database write per page).
+BALIE_SESSION_TOUCH_SECONDS = 60
 BALIE_SESSION_MAX_SECONDS = env_int("BALIE_SESSION_MAX_SECONDS", 12 * 60 * 60)  # absolute lifetime
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

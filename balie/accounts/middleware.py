@@ -7,13 +7,13 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from balie.accounts.signals import SESSION_AUTH_AT
+from balie.accounts.signals import SESSION_AUTH_AT, SESSION_SEEN_AT
 
 
 class SessionLifetimeMiddleware:
-    """Ends a session a fixed time after sign-in, however active it is (absolute lifetime).
-
-    The idle timeout is the session cookie age, renewed on every request.
+    """Ends a session a fixed time after sign-in, however active it is (absolute lifetime), and
+    keeps an active session alive: the idle timeout is the session age, renewed by re-saving the
+    session when the last renewal is over BALIE_SESSION_TOUCH_SECONDS old.
     """
 
     def __init__(self, get_response):
@@ -26,6 +26,9 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 messages.info(request, _("Your session has ended. Please sign in again."))
                 return redirect(settings.LOGIN_URL)
+            now = time.time()
+            if now - request.session.get(SESSION_SEEN_AT, 0) > settings.BALIE_SESSION_TOUCH_SECONDS:
+                request.session[SESSION_SEEN_AT] = now  # saved with a fresh expiry at the end
         return self.get_response(request)
 
 

@@ -9,6 +9,7 @@ from django.dispatch import receiver
 from balie.accounts import services
 
 SESSION_AUTH_AT = "balie_auth_at"
+SESSION_SEEN_AT = "balie_seen_at"  # last renewal of the idle deadline (see SessionLifetimeMiddleware)
 
 
 def _client_ip(request) -> str | None:
@@ -33,7 +34,7 @@ def _register(request, user) -> None:
 def remember_session(sender, request, user, **kwargs):
     if request is None or not hasattr(request, "session"):
         return
-    request.session[SESSION_AUTH_AT] = time.time()
+    request.session[SESSION_AUTH_AT] = request.session[SESSION_SEEN_AT] = time.time()
     _register(request, user)
 
 

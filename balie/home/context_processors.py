@@ -6,6 +6,7 @@ from django.utils.functional import SimpleLazyObject
 
 from balie.clients.selectors import client_list_for_user
 from balie.firms.access import staff_member_for
+from balie.notifications.services import unread_count
 from balie.todos.selectors import todo_list_for_user
 
 SWITCHER_LIMIT = 8
@@ -46,6 +47,9 @@ def layout(request) -> dict:
             request.open_todo_count = todo_list_for_user(user=user).count()
         return request.open_todo_count
 
+    def unread():
+        return unread_count(user=user)
+
     layout_switcher = SimpleLazyObject(switcher)
     return {
         "current_client": getattr(request, "client", None),
@@ -54,4 +58,5 @@ def layout(request) -> dict:
         "switcher": layout_switcher,
         "brand": SimpleLazyObject(brand),
         "open_todo_count": SimpleLazyObject(open_todo_count),
+        "unread_notifications": SimpleLazyObject(unread),
     }

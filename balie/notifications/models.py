@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,3 +72,65 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.subject} ({self.status})"
+
+
+class EventKind(models.TextChoices):
+    """What a notification is about; people choose per kind how they hear of it (NOT-2)."""
+
+    DOCUMENT = "document", _("New documents")
+    REQUEST = "request", _("Requests to approve or sign")
+    QUESTIONNAIRE = "questionnaire", _("Questionnaires")
+    MESSAGE = "message", _("Messages and answers")
+    TICKET = "ticket", _("Ticket updates")
+    REMINDER = "reminder", _("Reminders")
+
+
+class Frequency(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediately")
+    DAILY = "daily", _("Daily digest")
+    OFF = "off", _("Off")
+
+
+class NotificationPreference(models.Model):
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notif_pref_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {self.frequency}"
+
+
+class Notification(models.Model):
+    """Something a person should know of: shown under the bell, and e-mailed per their preference,
+    bundled with whatever else reaches them within a short window (NOT-1)."""
+
+    class Email(models.TextChoices):
+        PENDING = "pending", _("Waiting to be bundled")
+        DIGEST = "digest", _("In the daily digest")
+        SENT = "sent", _("E-mailed")
+        SKIPPED = "skipped", _("Not e-mailed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications")
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    title = models.CharField(max_length=300)
+    link = models.CharField(max_length=500)  # a path inside Balie, e.g. /o/<client>/taken/<id>/
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email = models.CharField(max_length=10, choices=Email.choices, default=Email.PENDING)
+    send_after = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notif_user_unread"),
+            models.Index(fields=["email", "send_after"], name="notif_email_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

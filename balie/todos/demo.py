@@ -5,10 +5,14 @@ Until documents and requests exist, the tasks point at the environment itself.
 
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from balie.core.demo import DemoContext
+from balie.notifications.models import EventKind
+from balie.notifications.services import notify
 from balie.todos.models import Todo
+from balie.todos.selectors import todo_recipients
 from balie.todos.services import todo_create
 
 
@@ -27,7 +31,7 @@ def load(context: DemoContext) -> None:
             Todo.Audience.MEMBERS,
         ),
     ]:
-        todo_create(
+        todo = todo_create(
             client=client,
             kind=kind,
             title=title,
@@ -35,4 +39,12 @@ def load(context: DemoContext) -> None:
             due_date=today + timedelta(days=days),
             audience=audience,
             created_by=objects["sanne"].user,
+        )
+        # The people concerned hear of it under the bell (and by e-mail, bundled).
+        notify(
+            users=todo_recipients(todo=todo),
+            client=client,
+            kind=EventKind.REQUEST,
+            title=f"{todo.get_kind_display()}: {title}",
+            link=reverse("todos:open", args=[client.public_id, todo.public_id]),
         )

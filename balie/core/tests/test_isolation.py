@@ -11,6 +11,7 @@ pytestmark = pytest.mark.django_db
 # Every route with an object in its path, with who calls it and the other tenant's objects.
 # (name, user persona attribute, kwargs builder, methods)
 CASES = {
+    "notifications:open": ("outsider", lambda p, inv, todo: {"notification": _notification(p).public_id}, ["get"]),
     "todos:open": ("outsider", lambda p, inv, todo: {"client": p.company.public_id, "todo": todo.public_id}, ["get"]),
     "todos:staff_remind": ("outsider_staff", lambda p, inv, todo: {"todo": todo.public_id}, ["post"]),
     "home:client": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
@@ -30,6 +31,14 @@ NOT_TENANT_SCOPED = {
     "firms:branding_css",  # a firm's public colour
     "notifications:dev_outbox_message",  # development only, 404 in production
 }
+
+
+def _notification(p):
+    """A notification of the client user (firm A), for the outsider to try."""
+    from balie.notifications.models import EventKind
+    from balie.notifications.services import notify
+
+    return notify(users=[p.client_user], client=p.company, kind=EventKind.DOCUMENT, title="Geheim", link="/")[0]
 
 
 def _named_routes_with_arguments(resolver=None, prefix=""):

@@ -1,0 +1,152 @@
+"""Notifications: the one call capabilities make when something happened for someone.
+
+    notify(users=[...], client=client, kind=EventKind.DOCUMENT, title="Jaarrekening 2025", link=url)
+
+Each person gets an item under the bell and, per their preference for that kind, an e-mail:
+immediately (bundled with everything else that reaches them within BALIE_NOTIFY_WINDOW_MINUTES,
+so a bulk publish of 12 documents is one e-mail), in the daily digest, or not at all. ``urgent``
+(a deadline today) skips the wait.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.transaction import on_commit
+from django.utils import timezone
+
+from balie.core import jobs
+from balie.notifications.email import absolute_url, send_templated_email
+from balie.notifications.models import Frequency, Notification, NotificationPreference
+
+BUNDLE_JOB = "notifications.send_bundles"
+CHUNK = 200  # people per transaction when sending bundles
+
+
+def preferences_for(*, user) -> dict[str, str]:
+    stored = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "frequency"))
+    from balie.notifications.models import EventKind
+
+    return {kind: stored.get(kind, Frequency.IMMEDIATE) for kind in EventKind.values}
+
+
+@transaction.atomic
+def preferences_save(*, user, choices: dict[str, str]) -> None:
+    for kind, frequency in choices.items():
+        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"frequency": frequency})
+
+
+@transaction.atomic
+def notify(*, users: Iterable, client, kind: str, title: str, link: str, urgent: bool = False) -> list[Notification]:
+    """Records the event for each person, in the caller's transaction."""
+    users = [user for user in users if user.is_active]
+    if not users:
+        return []
+    chosen = {
+        (user_id, pref_kind): frequency
+        for user_id, pref_kind, frequency in NotificationPreference.objects.filter(
+            user__in=users, kind=kind
+        ).values_list("user_id", "kind", "frequency")
+    }
+    now = timezone.now()
+    wait = timedelta(0) if urgent else timedelta(minutes=settings.BALIE_NOTIFY_WINDOW_MINUTES)
+    status = {
+        Frequency.IMMEDIATE: Notification.Email.PENDING,
+        Frequency.DAILY: Notification.Email.DIGEST,
+        Frequency.OFF: Notification.Email.SKIPPED,
+    }
+    rows = Notification.objects.bulk_create(
+        Notification(
+            user=user,
+            client=client,
+            kind=kind,
+            title=title,
+            link=link,
+            created_at=now,
+            send_after=now + wait,
+            email=status[chosen.get((user.pk, kind), Frequency.IMMEDIATE)],
+        )
+        for user in users
+    )
+    if urgent:
+        on_commit(lambda: jobs.enqueue(BUNDLE_JOB))
+    return rows
+
+
+def _send_one(user, items: list[Notification], *, template: str) -> None:
+    firm = items[0].client.firm
+    send_templated_email(
+        to=user.email,
+        template=template,
+        language=user.language,
+        firm=firm,
+        queue="bulk",
+        context={
+            "user": user,
+            "items": [(item, absolute_url(item.link)) for item in items],
+            "count": len(items),
+            "link": absolute_url("/meldingen/"),
+        },
+    )
+
+
+def _send(status: str, template: str, due_filter) -> int:
+    """Sends one e-mail per person for their notifications in ``status``; returns e-mails sent."""
+    users_due = list(
+        Notification.objects.filter(due_filter, email=status).values_list("user_id", flat=True).distinct()[:5000]
+    )
+    sent = 0
+    for start in range(0, len(users_due), CHUNK):
+        with transaction.atomic():
+            rows = list(
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(user_id__in=users_due[start : start + CHUNK], email=status)
+                .select_related("user", "client__firm")
+                .order_by("user_id", "created_at")
+            )
+            by_user: dict[int, list[Notification]] = defaultdict(list)
+            for row in rows:
+                by_user[row.user_id].append(row)
+            now = timezone.now()
+            for items in by_user.values():
+                _send_one(items[0].user, items, template=template)
+                sent += 1
+            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+                email=Notification.Email.SENT, emailed_at=now
+            )
+    return sent
+
+
+def notifications_send_bundles() -> int:
+    """E-mails each person whose oldest waiting notification is due, with everything waiting for them."""
+    from django.db.models import Q
+
+    return _send(Notification.Email.PENDING, "notification_bundle", Q(send_after__lte=timezone.now()))
+
+
+def notifications_send_digests(*, force: bool = False) -> int:
+    """The daily digest, at BALIE_DIGEST_HOUR (local time); ``force`` sends now."""
+    from django.db.models import Q
+
+    if not force and timezone.localtime().hour != settings.BALIE_DIGEST_HOUR:
+        return 0
+    return _send(Notification.Email.DIGEST, "notification_digest", Q())
+
+
+def notification_list_for_user(*, user):
+    return Notification.objects.filter(user=user).select_related("client").order_by("-created_at", "-id")
+
+
+def unread_count(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at=None).count()
+
+
+def notifications_mark_read(*, user, notification: Notification | None = None) -> int:
+    rows = Notification.objects.filter(user=user, read_at=None)
+    if notification is not None:
+        rows = rows.filter(pk=notification.pk)
+    return rows.update(read_at=timezone.now())
