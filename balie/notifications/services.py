@@ -96,9 +96,20 @@ def _send_one(user, items: list[Notification], *, template: str) -> None:
 
 def _send(status: str, template: str, due_filter) -> int:
     """Sends one e-mail per person for their notifications in ``status``; returns e-mails sent."""
-    users_due = list(
-        Notification.objects.filter(due_filter, email=status).values_list("user_id", flat=True).distinct()[:5000]
-    )
+    sent = 0
+    while True:
+        users_due = list(
+            Notification.objects.filter(due_filter, email=status).values_list("user_id", flat=True).distinct()[:CHUNK]
+        )
+        if not users_due:
+            return sent
+        chunk_sent = _send_chunk(users_due, status, template)
+        if chunk_sent == 0:
+            return sent  # all taken by another worker right now
+        sent += chunk_sent
+
+
+def _send_chunk(users_due: list[int], status: str, template: str) -> int:
     sent = 0
     for start in range(0, len(users_due), CHUNK):
         with transaction.atomic():
