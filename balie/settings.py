@@ -288,6 +288,20 @@ elif EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
     raise ImproperlyConfigured("Set EMAIL_HOST (SMTP) for production: Balie sends invitations by e-mail.")
+# SMS through a gateway; the development outbox by default.
+BALIE_SMS_BACKEND = env_str("BALIE_SMS_BACKEND", "devoutbox" if BALIE_DEV_OUTBOX else "http")
+BALIE_SMS_HTTP_URL = env_str("BALIE_SMS_HTTP_URL")
+BALIE_SMS_HTTP_USER = env_str("BALIE_SMS_HTTP_USER")
+BALIE_SMS_HTTP_PASSWORD = env_str("BALIE_SMS_HTTP_PASSWORD")
+BALIE_SMS_HTTP_TIMEOUT = env_int("BALIE_SMS_HTTP_TIMEOUT", 10)
+BALIE_SMS_SENDER = env_str("BALIE_SMS_SENDER", "Balie")
+BALIE_SMS_PER_RECIPIENT_PER_HOUR = env_int("BALIE_SMS_PER_RECIPIENT_PER_HOUR", 5)
+if BALIE_SMS_BACKEND not in {"devoutbox", "http"}:
+    raise ImproperlyConfigured(f"BALIE_SMS_BACKEND must be devoutbox or http, not {BALIE_SMS_BACKEND!r}.")
+if BALIE_SMS_HTTP_URL and not BALIE_SMS_HTTP_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("BALIE_SMS_HTTP_URL must be an http(s) URL.")
+if PRODUCTION and BALIE_SMS_BACKEND == "devoutbox":
+    raise ImproperlyConfigured("BALIE_SMS_BACKEND=devoutbox cannot be used with BALIE_ENV=production.")
 BALIE_SITE_URL = env_str("BALIE_SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
 if PRODUCTION and not BALIE_SITE_URL.startswith("https://"):
     raise ImproperlyConfigured(

@@ -14,14 +14,17 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.db.transaction import on_commit
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from balie.core import jobs
 from balie.notifications.models import OutboxMessage
+from balie.notifications.sms import SmsRejected, SmsTemporaryError, get_gateway
 
 logger = logging.getLogger(__name__)
 
@@ -70,15 +73,33 @@ def _request_delivery(queue: str) -> None:
         logger.warning("could not request outbox delivery; the relay will pick it up", exc_info=True)
 
 
-def _due(now, queue: str | None):
+def outbox_add_sms(*, to: str, text: str, firm=None) -> OutboxMessage:
+    """Stores an SMS for delivery; refuses more than BALIE_SMS_PER_RECIPIENT_PER_HOUR per number."""
+    hour_ago = timezone.now() - timedelta(hours=1)
+    recent = OutboxMessage.objects.filter(channel=OutboxMessage.Channel.SMS, recipient=to, created_at__gte=hour_ago)
+    if recent.count() >= settings.BALIE_SMS_PER_RECIPIENT_PER_HOUR:
+        raise ValidationError(_("Too many text messages to this number; try again later."), code="sms_rate_limited")
+    row = OutboxMessage.objects.create(
+        firm=firm,
+        channel=OutboxMessage.Channel.SMS,
+        recipient=to,
+        sender=settings.BALIE_SMS_SENDER,
+        body_text=text,
+        message_id=_message_id(),
+    )
+    on_commit(lambda: _request_delivery(OutboxMessage.Queue.TRANSACTIONAL))
+    return row
+
+
+def _due(now, queue: str | None, channel: str = OutboxMessage.Channel.EMAIL):
     due = Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now) | Q(
         status=OutboxMessage.Status.SENDING, claimed_until__lt=now
     )
-    rows = OutboxMessage.objects.filter(due, channel=OutboxMessage.Channel.EMAIL)
+    rows = OutboxMessage.objects.filter(due, channel=channel)
     return rows.filter(queue=queue) if queue else rows
 
 
-def _claim(*, queue: str | None, limit: int) -> list[OutboxMessage]:
+def _claim(*, queue: str | None, limit: int, channel: str = OutboxMessage.Channel.EMAIL) -> list[OutboxMessage]:
     """Claims due rows for this worker until ``claimed_until`` (its lease, also its claim mark).
 
     The lease covers a whole batch of slow SMTP answers. A row whose worker died is taken over
@@ -87,7 +108,9 @@ def _claim(*, queue: str | None, limit: int) -> list[OutboxMessage]:
     now = timezone.now()
     lease = timedelta(seconds=max(settings.BALIE_OUTBOX_LEASE_SECONDS, limit * settings.EMAIL_TIMEOUT + 60))
     with transaction.atomic():
-        rows = list(_due(now, queue).select_for_update(skip_locked=True).order_by("next_attempt_at", "id")[:limit])
+        rows = list(
+            _due(now, queue, channel).select_for_update(skip_locked=True).order_by("next_attempt_at", "id")[:limit]
+        )
         claimed, exhausted = [], []
         for row in rows:
             if row.attempts >= settings.BALIE_OUTBOX_MAX_ATTEMPTS:
@@ -194,12 +217,32 @@ def outbox_deliver_batch(*, queue: str | None = None, limit: int = 50) -> tuple[
     return len(rows), sent
 
 
+def outbox_deliver_sms_batch(*, queue: str | None = None, limit: int = 50) -> tuple[int, int]:
+    """Delivers one batch of due SMS through the gateway; returns (claimed, sent)."""
+    rows = _claim(queue=queue, limit=limit, channel=OutboxMessage.Channel.SMS)
+    gateway = get_gateway()
+    sent = 0
+    for row in rows:
+        try:
+            gateway.send(to=row.recipient, text=row.body_text, sender=row.sender)
+        except SmsRejected as error:
+            _fail(row, f"rejected: {error}")
+            continue
+        except SmsTemporaryError as error:
+            _retry_later(row, f"gateway: {error}")
+            continue
+        if _write(row, status=OutboxMessage.Status.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""):
+            sent += 1
+    return len(rows), sent
+
+
 def outbox_deliver_due(*, queue: str | None = None, limit: int = 50, max_batches: int = 100) -> int:
-    """Delivers batches until nothing is due (or ``max_batches``); returns how many were sent."""
+    """Delivers e-mail and SMS batches until nothing is due (or ``max_batches``); returns how many were sent."""
     total = 0
-    for _ in range(max_batches):
-        claimed, sent = outbox_deliver_batch(queue=queue, limit=limit)
-        total += sent
-        if claimed == 0:
-            break
+    for deliver in (outbox_deliver_batch, outbox_deliver_sms_batch):
+        for _batch in range(max_batches):
+            claimed, sent = deliver(queue=queue, limit=limit)
+            total += sent
+            if claimed == 0:
+                break
     return total
