@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -29,7 +29,7 @@ def get_membership_for_user(*, user, client_public_id: uuid.UUID | str) -> Membe
         raise Http404
     try:
         return Membership.objects.select_related("client__firm").get(user=user, client__public_id=client_public_id)
-    except (Membership.DoesNotExist, ValueError):
+    except (Membership.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
 
 
@@ -47,7 +47,7 @@ def get_client_for_staff(*, staff: StaffMember, client_public_id: uuid.UUID | st
     """One environment of the staff member's own firm; 404 for any other firm's."""
     try:
         return Client.objects.select_related("firm", "parent").get(firm_id=staff.firm_id, public_id=client_public_id)
-    except (Client.DoesNotExist, ValueError):
+    except (Client.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
 
 
@@ -67,5 +67,5 @@ def get_pending_invitation_for_client(*, client: Client, invitation_public_id):
     """A pending invitation of this (already access-checked) environment, or 404."""
     try:
         return pending_invitations_for_client(client=client).get(public_id=invitation_public_id)
-    except (ObjectDoesNotExist, ValueError):
+    except (ObjectDoesNotExist, ValueError, ValidationError):
         raise Http404 from None

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -30,7 +31,7 @@ def notification_list(request):
 def notification_open(request, notification):
     try:
         item = Notification.objects.get(user=request.user, public_id=notification)
-    except (Notification.DoesNotExist, ValueError):
+    except (Notification.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
     notifications_mark_read(user=request.user, notification=item)
     if not url_has_allowed_host_and_scheme(item.link, allowed_hosts=None):

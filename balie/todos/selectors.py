@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -42,7 +43,7 @@ def get_todo_for_member(*, membership: Membership, todo_public_id) -> Todo:
         return Todo.objects.select_related("handled_by", "client").get(
             client_id=membership.client_id, public_id=todo_public_id
         )
-    except (Todo.DoesNotExist, ValueError):
+    except (Todo.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
 
 
@@ -71,5 +72,5 @@ def get_open_todo_for_staff(*, staff: StaffMember, todo_public_id) -> Todo:
         return Todo.objects.select_related("client__firm").get(
             client__firm_id=staff.firm_id, public_id=todo_public_id, status=Todo.Status.OPEN
         )
-    except (Todo.DoesNotExist, ValueError):
+    except (Todo.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None

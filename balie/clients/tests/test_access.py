@@ -161,3 +161,15 @@ def test_concurrent_members_of_a_personal_environment_get_exactly_one():
         outcomes = race(lambda user, c=personal: membership_create(client=c, user=user), users)
         assert outcomes == ["ok"] + ["personal_has_member"] * 3
         assert personal.memberships.count() == 1
+
+
+def test_selectors_answer_404_for_malformed_ids(personas):
+    from django.http import Http404
+
+    from balie.clients.selectors import get_client_for_staff, get_membership_for_user
+
+    for bad in ("niets", "1; drop table", ""):
+        with pytest.raises(Http404):
+            get_membership_for_user(user=personas.client_user, client_public_id=bad)
+        with pytest.raises(Http404):
+            get_client_for_staff(staff=personas.staff, client_public_id=bad)

@@ -17,6 +17,7 @@ from balie.clients.selectors import (
 )
 from balie.clients.services import client_create, client_update
 from balie.firms.access import staff_required
+from balie.todos.selectors import todo_list_for_staff
 
 
 @staff_required
@@ -68,6 +69,7 @@ def _detail_context(request, client, invite_form):
         "invitations": pending_invitations_for_client(client=client),
         "managers": relationship_managers_for_client(client=client),
         "invite_form": invite_form,
+        "open_todos": todo_list_for_staff(staff=request.staff, client=client).count(),
     }
 
 

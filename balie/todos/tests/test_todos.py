@@ -249,3 +249,17 @@ def test_a_firm_without_reminder_days_sends_none(todo_setup):
     approve(todo_setup)
     with time_machine.travel(later(days=30)):
         assert todos_send_due_reminders() == 0
+
+
+def test_staff_see_the_open_tasks_of_one_environment(client, todo_setup):
+    p = todo_setup
+    here = approve(p)
+    approve(p, client=p.holding)
+    client.force_login(p.staff.user)
+    detail = client.get(reverse("clients:staff_detail", args=[p.company.public_id])).content.decode()
+    assert 'id="client-open-tasks">1<' in detail
+    response = client.get(reverse("todos:staff_list"), {"omgeving": str(p.company.public_id)})
+    assert list(response.context["page"]) == [here]
+    # Another firm's environment, or nonsense, in the filter: 404.
+    assert client.get(reverse("todos:staff_list"), {"omgeving": str(p.outsider_client.public_id)}).status_code == 404
+    assert client.get(reverse("todos:staff_list"), {"omgeving": "niets"}).status_code == 404

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from balie.clients.selectors import get_client_for_staff
 from balie.firms.access import staff_required
 from balie.todos.selectors import get_open_todo_for_staff, todo_list_for_staff
 from balie.todos.services import todo_remind
@@ -13,11 +14,14 @@ from balie.todos.services import todo_remind
 @staff_required
 @require_GET
 def todo_list(request):
-    """Open and overdue tasks over all the firm's clients (TASK-2)."""
+    """Open and overdue tasks over all the firm's clients, or of one environment (TASK-2)."""
     overdue = request.GET.get("overdue") == "1"
-    todos = todo_list_for_staff(staff=request.staff, overdue_only=overdue)
+    client = None
+    if request.GET.get("omgeving"):
+        client = get_client_for_staff(staff=request.staff, client_public_id=request.GET["omgeving"])
+    todos = todo_list_for_staff(staff=request.staff, overdue_only=overdue, client=client)
     page = Paginator(todos, 25).get_page(request.GET.get("page"))
-    return render(request, "todos/staff/list.html", {"page": page, "overdue": overdue})
+    return render(request, "todos/staff/list.html", {"page": page, "overdue": overdue, "client": client})
 
 
 @staff_required
