@@ -2,7 +2,13 @@
 
 from balie.core import jobs
 from balie.notifications.outbox import DELIVER_JOB, outbox_deliver_due
-from balie.notifications.services import BUNDLE_JOB, notifications_send_bundles, notifications_send_digests
+from balie.notifications.services import (
+    BUNDLE_JOB,
+    CHUNK_JOB,
+    notifications_send_bundles,
+    notifications_send_chunk,
+    notifications_send_digests,
+)
 
 
 @jobs.job(DELIVER_JOB, queue="transactional")
@@ -26,3 +32,9 @@ def send_bundles() -> int:
 def send_digests() -> int:
     """Periodic (hourly): the daily digest at its hour."""
     return notifications_send_digests()
+
+
+@jobs.job(CHUNK_JOB, queue="bulk")
+def send_chunk(*, user_ids: list[int], status: str, template: str) -> int:
+    """One chunk of a fan-out: e-mails for a few hundred people."""
+    return notifications_send_chunk(user_ids=user_ids, status=status, template=template)

@@ -24,6 +24,7 @@ from balie.notifications.email import absolute_url, send_templated_email
 from balie.notifications.models import Frequency, Notification, NotificationPreference
 
 BUNDLE_JOB = "notifications.send_bundles"
+CHUNK_JOB = "notifications.send_chunk"
 CHUNK = 200  # people per transaction when sending bundles
 
 
@@ -95,41 +96,36 @@ def _send_one(user, items: list[Notification], *, template: str) -> None:
 
 
 def _send(status: str, template: str, due_filter) -> int:
-    """Sends one e-mail per person for their notifications in ``status``; returns e-mails sent."""
-    sent = 0
-    while True:
-        users_due = list(
-            Notification.objects.filter(due_filter, email=status).values_list("user_id", flat=True).distinct()[:CHUNK]
-        )
-        if not users_due:
-            return sent
-        chunk_sent = _send_chunk(users_due, status, template)
-        if chunk_sent == 0:
-            return sent  # all taken by another worker right now
-        sent += chunk_sent
+    """Fans out: one job per CHUNK people who have something due, on the bulk queue.
 
-
-def _send_chunk(users_due: list[int], status: str, template: str) -> int:
-    sent = 0
+    Returns how many people were handed to jobs (with the immediate backend: e-mails sent).
+    """
+    due = Notification.objects.filter(due_filter, email=status).order_by()
+    users_due = list(due.values_list("user_id", flat=True).distinct())
     for start in range(0, len(users_due), CHUNK):
-        with transaction.atomic():
-            rows = list(
-                Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(user_id__in=users_due[start : start + CHUNK], email=status)
-                .select_related("user", "client__firm")
-                .order_by("user_id", "created_at")
-            )
-            by_user: dict[int, list[Notification]] = defaultdict(list)
-            for row in rows:
-                by_user[row.user_id].append(row)
-            now = timezone.now()
-            for items in by_user.values():
-                _send_one(items[0].user, items, template=template)
-                sent += 1
-            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
-                email=Notification.Email.SENT, emailed_at=now
-            )
-    return sent
+        jobs.enqueue(CHUNK_JOB, user_ids=users_due[start : start + CHUNK], status=status, template=template)
+    return len(users_due)
+
+
+def notifications_send_chunk(*, user_ids: list[int], status: str, template: str) -> int:
+    """One e-mail per person in ``user_ids`` with their notifications in ``status``, in one
+    transaction; people another worker is already mailing are skipped. Returns e-mails sent."""
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(user_id__in=user_ids, email=status)
+            .select_related("user", "client__firm")
+            .order_by("user_id", "created_at")
+        )
+        by_user: dict[int, list[Notification]] = defaultdict(list)
+        for row in rows:
+            by_user[row.user_id].append(row)
+        for items in by_user.values():
+            _send_one(items[0].user, items, template=template)
+        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+            email=Notification.Email.SENT, emailed_at=timezone.now()
+        )
+    return len(by_user)
 
 
 def notifications_send_bundles() -> int:

@@ -104,3 +104,42 @@ def test_start_page_fits_a_phone_and_works_with_the_keyboard(page: Page, live_se
     page.locator(".switcher .menu-panel a", has_text="Bakker Holding B.V.").focus()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(f"/o/{personas.holding.public_id}/$"))
+
+
+def test_client_sees_tasks_and_notifications_and_opens_a_task(page: Page, live_server, personas):
+    from balie.clients.models import Membership
+    from balie.notifications.models import EventKind
+    from balie.notifications.services import notify
+    from balie.todos.models import Todo
+    from balie.todos.services import todo_create
+
+    base = live_server.url
+    Membership.objects.filter(user=personas.client_user).update(may_handle_documents=True)
+    todo = todo_create(
+        client=personas.holding, kind=Todo.Kind.APPROVE, title="Btw-aangifte Q3", target=personas.holding
+    )
+    notify(
+        users=[personas.client_user],
+        client=personas.holding,
+        kind=EventKind.REQUEST,
+        title="Akkoord gevraagd: Btw-aangifte Q3",
+        link=f"/o/{personas.holding.public_id}/taken/{todo.public_id}/",
+    )
+    sign_in(page, base, personas.client_user.email, TEST_PASSWORD)
+    page.goto(f"{base}/o/{personas.private.public_id}/")
+    expect(page.locator("#menu-todo-count")).to_have_text("1")
+    expect(page.locator("#bell-count")).to_have_text("1")
+    # The bell leads to the task, which opens in its own environment (the holding).
+    page.locator(".bell").click()
+    page.get_by_role("link", name="Akkoord gevraagd: Btw-aangifte Q3").click()
+    expect(page).to_have_url(re.compile(f"/o/{personas.holding.public_id}/$"))
+    expect(page.locator(".switcher summary strong")).to_have_text(personas.holding.name)
+    expect(page.locator(".bell .count")).to_have_count(0)  # read now
+    # Once handled by someone, the task leaves the list; the old link says who handled it.
+    from balie.todos.services import todo_handle
+
+    todo_handle(todo=todo, user=personas.client_user)
+    page.goto(f"{base}/taken/")
+    expect(page.locator(".list.todos li")).to_have_count(0)
+    page.goto(f"{base}/o/{personas.holding.public_id}/taken/{todo.public_id}/")
+    expect(page.locator(".message.success")).to_contain_text("afgehandeld door")

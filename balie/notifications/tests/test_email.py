@@ -69,3 +69,20 @@ def test_plain_text_parts_are_not_html_escaped(django_capture_on_commit_callback
     assert "?a=1&b=2" in message.body_text
     assert "&amp;" not in message.body_text + message.subject
     assert "Jan &lt;Piet&gt;" in message.body_html  # the HTML part stays escaped
+
+
+def test_emails_carry_the_firms_logo_and_colour(django_capture_on_commit_callbacks, settings, tmp_path):
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (10, 10), "#123456").save(buffer, "PNG")
+    firm = FirmFactory(primary_colour="#123456")
+    firm.logo.save("logo.png", ContentFile(buffer.getvalue()))
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(firm)
+    html = DevOutboxMessage.objects.get().body_html
+    assert f'src="{settings.BALIE_SITE_URL}{firm.logo.url}"' in html
+    assert "background:#123456" in html

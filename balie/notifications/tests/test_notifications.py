@@ -121,3 +121,21 @@ def test_someone_elses_notification_is_404(client, personas):
     client.force_login(personas.employee)
     assert client.get(reverse("notifications:open", args=[item.public_id])).status_code == 404
     assert Notification.objects.get().read_at is None
+
+
+def test_fan_out_is_one_job_per_chunk_of_people(personas, monkeypatch):
+    from balie.core import jobs
+    from balie.core.factories import UserFactory
+    from balie.notifications import services
+
+    monkeypatch.setattr(services, "CHUNK", 3)
+    people = UserFactory.create_batch(7)
+    notify(users=people, client=personas.company, kind=EventKind.DOCUMENT, title="Nieuw", link="/", urgent=True)
+    queued = []
+    real = jobs.enqueue
+    monkeypatch.setattr(
+        jobs, "enqueue", lambda name, **kw: (queued.append((name, len(kw["user_ids"]))), real(name, **kw))
+    )
+    assert send_bundles() == 7
+    assert queued == [("notifications.send_chunk", 3), ("notifications.send_chunk", 3), ("notifications.send_chunk", 1)]
+    assert OutboxMessage.objects.filter(queue="bulk").count() == 7
