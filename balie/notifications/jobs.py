@@ -35,6 +35,6 @@ def send_digests() -> int:
 
 
 @jobs.job(CHUNK_JOB, queue="bulk")
-def send_chunk(*, user_ids: list[int], status: str, template: str) -> int:
+def send_chunk(*, user_ids: list[int], status: str, template: str, before=None) -> int:
     """One chunk of a fan-out: e-mails for a few hundred people."""
-    return notifications_send_chunk(user_ids=user_ids, status=status, template=template)
+    return notifications_send_chunk(user_ids=user_ids, status=status, template=template, before=before)

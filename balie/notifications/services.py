@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -95,7 +95,7 @@ def _send_one(user, items: list[Notification], *, template: str) -> None:
     )
 
 
-def _send(status: str, template: str, due_filter) -> int:
+def _send(status: str, template: str, due_filter, *, before=None) -> int:
     """Fans out: one job per CHUNK people who have something due, on the bulk queue.
 
     Returns how many people were handed to jobs (with the immediate backend: e-mails sent).
@@ -103,23 +103,31 @@ def _send(status: str, template: str, due_filter) -> int:
     due = Notification.objects.filter(due_filter, email=status).order_by()
     users_due = list(due.values_list("user_id", flat=True).distinct())
     for start in range(0, len(users_due), CHUNK):
-        jobs.enqueue(CHUNK_JOB, user_ids=users_due[start : start + CHUNK], status=status, template=template)
+        jobs.enqueue(
+            CHUNK_JOB,
+            user_ids=users_due[start : start + CHUNK],
+            status=status,
+            template=template,
+            before=before.isoformat() if before else None,  # jobs take plain values
+        )
     return len(users_due)
 
 
-def notifications_send_chunk(*, user_ids: list[int], status: str, template: str) -> int:
+def notifications_send_chunk(*, user_ids: list[int], status: str, template: str, before: str | None = None) -> int:
     """One e-mail per person in ``user_ids`` with their notifications in ``status``, in one
     transaction; people another worker is already mailing are skipped. Returns e-mails sent."""
     with transaction.atomic():
         rows = list(
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(user_id__in=user_ids, email=status)
+            .filter(**({"created_at__lt": datetime.fromisoformat(before)} if before else {}))
             .select_related("user", "client__firm")
             .order_by("user_id", "created_at")
         )
-        by_user: dict[int, list[Notification]] = defaultdict(list)
+        # One e-mail per person and firm: each in that firm's branding, counted with that firm.
+        by_user: dict[tuple[int, int], list[Notification]] = defaultdict(list)
         for row in rows:
-            by_user[row.user_id].append(row)
+            by_user[(row.user_id, row.client.firm_id)].append(row)
         for items in by_user.values():
             _send_one(items[0].user, items, template=template)
         Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
@@ -135,13 +143,19 @@ def notifications_send_bundles() -> int:
     return _send(Notification.Email.PENDING, "notification_bundle", Q(send_after__lte=timezone.now()))
 
 
-def notifications_send_digests(*, force: bool = False) -> int:
-    """The daily digest, at BALIE_DIGEST_HOUR (local time); ``force`` sends now."""
+def notifications_send_digests(*, now=None) -> int:
+    """The daily digest: what was chosen for it and happened before today's BALIE_DIGEST_HOUR.
+
+    Run hourly: the first run at or after the hour sends; later runs that day find nothing older
+    than the cut-off, and a missed hour is made good by the next run.
+    """
     from django.db.models import Q
 
-    if not force and timezone.localtime().hour != settings.BALIE_DIGEST_HOUR:
+    now = timezone.localtime(now)
+    cutoff = now.replace(hour=settings.BALIE_DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    if now < cutoff:
         return 0
-    return _send(Notification.Email.DIGEST, "notification_digest", Q())
+    return _send(Notification.Email.DIGEST, "notification_digest", Q(created_at__lt=cutoff), before=cutoff)
 
 
 def notification_list_for_user(*, user):

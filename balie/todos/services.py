@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.clients.models import Client, Membership
-from balie.notifications.email import absolute_url, send_templated_email
+from balie.notifications.models import EventKind
+from balie.notifications.services import notify
 from balie.todos.models import Todo
 from balie.todos.selectors import todo_recipients, user_may_handle
 
@@ -43,6 +44,9 @@ def todo_create(
 ) -> Todo:
     """Creates an open task in ``client`` about ``target`` for the given audience."""
     assignees = list(assignees)
+    owner = getattr(target, "client_id", None)
+    if owner is not None and owner != client.pk:
+        raise ValidationError(_("A task can only be about something in its own environment."), code="other_client")
     if audience == Todo.Audience.NAMED:
         if not assignees:
             raise ValidationError(_("Name at least one person for this task."), code="no_assignees")
@@ -107,24 +111,24 @@ def todo_target_gone(todo: Todo) -> bool:
 
 
 @transaction.atomic
-def todo_remind(*, todo: Todo, actor=None) -> int:
-    """E-mails everyone who may handle the task, at most once per task per day; returns how many."""
+def todo_remind(*, todo: Todo, urgent: bool = False) -> int:
+    """Reminds everyone who may handle the task, through their notifications (bell and e-mail per
+    their choice for reminders), at most once per task per day; returns how many people."""
     todo = Todo.objects.select_for_update().select_related("client__firm").get(pk=todo.pk)
     if not todo.is_open:
         raise ValidationError(_("This task has already been handled."), code="handled")
     now = timezone.now()
     if todo.last_reminded_at and now - todo.last_reminded_at < timedelta(days=1):
         raise ValidationError(_("A reminder for this task was already sent today."), code="reminded_today")
-    link = absolute_url(reverse("todos:open", args=[todo.client.public_id, todo.public_id]))
     recipients = todo_recipients(todo=todo)
-    for user in recipients:
-        send_templated_email(
-            to=user.email,
-            template="todo_reminder",
-            language=user.language,
-            firm=todo.client.firm,
-            context={"user": user, "todo": todo, "client": todo.client, "link": link},
-        )
+    notify(
+        users=recipients,
+        client=todo.client,
+        kind=EventKind.REMINDER,
+        title=_("Reminder: %(title)s") % {"title": todo.title},
+        link=reverse("todos:open", args=[todo.client.public_id, todo.public_id]),
+        urgent=urgent,
+    )
     todo.last_reminded_at = now
     todo.save(update_fields=["last_reminded_at"])
     return len(recipients)
@@ -147,6 +151,9 @@ def todos_send_due_reminders(*, now=None) -> int:
             continue
         mark = todo.created_at + timedelta(days=passed[-1])
         if todo.last_reminded_at is not None and todo.last_reminded_at >= mark:
+            continue
+        if todo_target_gone(todo):
+            todo_close(todo=todo)  # nothing to remind of: the firm withdrew it
             continue
         try:
             todo_remind(todo=todo)

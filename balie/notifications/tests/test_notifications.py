@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from balie.core.testing import later
 from balie.notifications.jobs import send_bundles
@@ -60,24 +63,42 @@ def test_preferences_off_and_daily_digest(personas, settings):
     with time_machine.travel(later(minutes=11)):
         assert send_bundles() == 0
     assert Notification.objects.filter(user=personas.client_user, email="skipped").count() == 3
-    assert notifications_send_digests(force=True) == 1
+    tomorrow_after_hour = timezone.localtime() + timedelta(days=1)
+    tomorrow_after_hour = tomorrow_after_hour.replace(hour=settings.BALIE_DIGEST_HOUR, minute=30)
+    assert notifications_send_digests(now=tomorrow_after_hour) == 1
     digest = OutboxMessage.objects.get()
     assert digest.recipient == personas.employee.email
     assert digest.subject == "Je dagelijkse overzicht: 3 nieuwe meldingen"
-    assert notifications_send_digests(force=True) == 0
+    assert notifications_send_digests(now=tomorrow_after_hour + timedelta(minutes=20)) == 0
     # Off means no e-mail, but the bell still shows it.
     assert Notification.objects.filter(user=personas.client_user, read_at=None).count() == 3
 
 
-def test_digest_waits_for_its_hour(personas, settings):
+def test_digest_goes_once_a_day_after_its_hour_and_catches_up(personas, settings):
+    settings.BALIE_DIGEST_HOUR = 7
     preferences_save(user=personas.employee, choices={EventKind.DOCUMENT: Frequency.DAILY})
-    publish(personas, 1, users=[personas.employee])
-    from django.utils import timezone
+    day = timezone.localtime().replace(hour=5, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    with time_machine.travel(day):  # 05:00: something happens
+        publish(personas, 1, users=[personas.employee])
+    assert notifications_send_digests(now=day.replace(hour=6)) == 0  # before the hour
+    assert notifications_send_digests(now=day.replace(hour=9)) == 1  # the 07:00 run was missed: caught up
+    with time_machine.travel(day.replace(hour=10)):  # after today's cut-off: waits for tomorrow
+        publish(personas, 1, users=[personas.employee])
+    assert notifications_send_digests(now=day.replace(hour=11)) == 0
+    assert notifications_send_digests(now=day.replace(hour=7) + timedelta(days=1)) == 1
+    assert OutboxMessage.objects.count() == 2
 
-    settings.BALIE_DIGEST_HOUR = (timezone.localtime().hour + 2) % 24
-    assert notifications_send_digests() == 0
-    settings.BALIE_DIGEST_HOUR = timezone.localtime().hour
-    assert notifications_send_digests() == 1
+
+def test_one_email_per_firm_in_each_firms_branding(personas):
+    from balie.core.factories import MembershipFactory
+
+    MembershipFactory(user=personas.client_user, client=personas.outsider_client)
+    publish(personas, 1)
+    notify(users=[personas.client_user], client=personas.outsider_client, kind=EventKind.DOCUMENT, title="B", link="/")
+    with time_machine.travel(later(minutes=11)):
+        send_bundles()
+    senders = sorted(OutboxMessage.objects.values_list("firm__name", flat=True))
+    assert senders == sorted([personas.firm.name, personas.other_firm.name])
 
 
 def test_bell_counts_lists_and_marks_read(client, personas):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from balie.clients.models import Client, Membership
 from balie.core.factories import ClientFactory, FirmFactory, MembershipFactory, UserFactory
 from balie.core.testing import later
-from balie.notifications.models import DevOutboxMessage
+from balie.notifications.models import DevOutboxMessage, Notification
 from balie.todos.models import Todo
 from balie.todos.selectors import todo_list_for_user
 from balie.todos.services import (
@@ -237,8 +237,50 @@ def test_automatic_reminders_follow_the_firms_days_and_come_once(todo_setup):
     assert run_at(days=10) == 0
     assert run_at(days=14, hours=1) == 1
     assert run_at(days=30) == 0  # the policy has no later day
-    assert DevOutboxMessage.objects.filter(subject__startswith="Herinnering").count() == 2
+    reminders = Notification.objects.filter(user=p.client_user, kind="reminder")
+    assert reminders.count() == 2  # under the bell, and e-mailed per the person's choice
+    assert reminders.first().title == "Herinnering: Btw-aangifte Q3 goedkeuren"
     assert Todo.objects.get(pk=todo.pk).last_reminded_at is not None
+
+
+def test_reminders_follow_the_persons_choice_for_reminders(client, todo_setup):
+    from balie.notifications.models import Frequency
+    from balie.notifications.services import preferences_save
+
+    p = todo_setup
+    preferences_save(user=p.client_user, choices={"reminder": Frequency.OFF})
+    todo = approve(p)
+    client.force_login(p.staff.user)
+    client.post(reverse("todos:staff_remind", args=[todo.public_id]))
+    assert not DevOutboxMessage.objects.exists()  # no e-mail ...
+    assert Notification.objects.filter(user=p.client_user, kind="reminder").count() == 1  # ... but the bell
+
+
+def test_no_reminders_for_a_withdrawn_object(todo_setup, monkeypatch):
+    from balie.todos.services import todos_send_due_reminders
+
+    todo = approve(todo_setup)
+    monkeypatch.setattr(Client, "is_withdrawn", True, raising=False)
+    with time_machine.travel(later(days=8)):
+        assert todos_send_due_reminders() == 0
+    assert Todo.objects.get(pk=todo.pk).status == "closed"
+    assert not Notification.objects.exists()
+
+
+def test_a_member_who_may_not_handle_an_open_task_cannot_open_it(client, todo_setup):
+    p = todo_setup
+    todo = approve(p)  # for those who may handle documents; the employee may not
+    client.force_login(p.employee)
+    assert client.get(reverse("todos:open", args=[p.company.public_id, todo.public_id])).status_code == 404
+
+
+def test_a_task_cannot_point_at_another_environments_object(todo_setup):
+    class Foreign:
+        pk = 1
+        client_id = todo_setup.outsider_client.pk
+
+    with pytest.raises(ValidationError):
+        todo_create(client=todo_setup.company, kind="review", title="X", target=Foreign())
 
 
 def test_a_firm_without_reminder_days_sends_none(todo_setup):

@@ -1,11 +1,12 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from balie.clients.access import client_required
 from balie.todos.models import Todo
-from balie.todos.selectors import get_todo_for_member, todo_list_for_user
+from balie.todos.selectors import get_todo_for_member, todo_list_for_user, user_may_handle
 from balie.todos.services import todo_close, todo_target_gone
 
 
@@ -22,6 +23,8 @@ def todo_list(request):
 def todo_open(request, todo):
     """Opens the object of a task, in its environment; an old link to a handled task says so."""
     todo = get_todo_for_member(membership=request.membership, todo_public_id=todo)
+    if todo.status == Todo.Status.OPEN and not user_may_handle(user=request.user, todo=todo):
+        raise Http404  # someone else's task in this environment
     if todo.status == Todo.Status.OPEN:
         if todo_target_gone(todo):
             todo_close(todo=todo)

@@ -29,7 +29,7 @@ def todo_list(request):
 def todo_send_reminder(request, todo):
     todo = get_open_todo_for_staff(staff=request.staff, todo_public_id=todo)
     try:
-        count = todo_remind(todo=todo, actor=request.user)
+        count = todo_remind(todo=todo, urgent=True)  # a nudge goes out now
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
