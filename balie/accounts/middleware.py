@@ -1,4 +1,5 @@
 import time
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -7,13 +8,15 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from balie.accounts import services
 from balie.accounts.signals import SESSION_AUTH_AT, SESSION_SEEN_AT
 
 
 class SessionLifetimeMiddleware:
     """Ends a session a fixed time after sign-in, however active it is (absolute lifetime), and
     keeps an active session alive: the idle timeout is the session age, renewed by re-saving the
-    session when the last renewal is over BALIE_SESSION_TOUCH_SECONDS old.
+    session when the last renewal is over BALIE_SESSION_TOUCH_SECONDS old (and then, only then,
+    records the session's "last seen" time).
     """
 
     def __init__(self, get_response):
@@ -29,6 +32,8 @@ class SessionLifetimeMiddleware:
             now = time.time()
             if now - request.session.get(SESSION_SEEN_AT, 0) > settings.BALIE_SESSION_TOUCH_SECONDS:
                 request.session[SESSION_SEEN_AT] = now  # saved with a fresh expiry at the end
+                # "Last seen" in the list of sessions moves with it; other requests cost nothing.
+                services.session_touch(session_key=request.session.session_key, at=datetime.fromtimestamp(now, tz=UTC))
         return self.get_response(request)
 
 

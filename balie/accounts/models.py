@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from balie.accounts.user_agents import describe_user_agent
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -88,16 +90,26 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class UserSession(models.Model):
-    """Which session belongs to whom, so that sessions can be ended per user."""
+    """Which session belongs to whom, so that sessions can be listed and ended per user (ACC-6).
 
+    The session key is a credential: it never leaves the server. Pages and URLs use ``public_id``.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions")
     session_key = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Moves at most once per BALIE_SESSION_TOUCH_SECONDS (see SessionLifetimeMiddleware).
+    last_seen_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
 
     def __str__(self) -> str:
         return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def device(self) -> str:
+        return describe_user_agent(self.user_agent)
 
 
 class Invitation(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,6 +19,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from balie.accounts.models import Invitation, UserSession
+from balie.accounts.selectors import session_store_is_database, user_session_alive
 from balie.clients.models import Client, Membership
 from balie.clients.services import membership_create, personal_member_error
 from balie.notifications.email import absolute_url, send_templated_email
@@ -275,23 +276,47 @@ def _session_store() -> type[SessionBase]:
 
 
 def session_register(*, user, session_key: str, ip_address: str | None, user_agent: str) -> None:
+    """Remembers that ``session_key`` belongs to ``user`` (at sign-in), and forgets the user's
+    sessions that have ended meanwhile, so the table does not grow with every sign-in."""
+    now = timezone.now()
+    if session_store_is_database():  # other stores cannot tell which sessions have ended
+        ended = UserSession.objects.filter(user=user).exclude(user_session_alive(now=now))
+        ended.exclude(session_key=session_key).delete()
     UserSession.objects.update_or_create(
         session_key=session_key,
-        defaults={"user": user, "ip_address": ip_address, "user_agent": user_agent[:300]},
+        defaults={"user": user, "ip_address": ip_address, "user_agent": user_agent[:300], "last_seen_at": now},
     )
+
+
+def session_touch(*, session_key: str, at: datetime) -> None:
+    """Records activity of a session: one UPDATE, called at most once per BALIE_SESSION_TOUCH_SECONDS."""
+    UserSession.objects.filter(session_key=session_key).update(last_seen_at=at)
+
+
+def _end(keys) -> None:
+    store = _session_store()
+    for key in keys:
+        store(session_key=key).delete()  # from the database and, with cached_db, the cache
 
 
 def user_end_sessions(*, user, keep_session_key: str | None = None) -> int:
     """Ends every session of ``user`` except ``keep_session_key``; returns how many ended."""
-    store = _session_store()
     rows = UserSession.objects.filter(user=user)
     if keep_session_key:
         rows = rows.exclude(session_key=keep_session_key)
     keys = list(rows.values_list("session_key", flat=True))
-    for key in keys:
-        store(session_key=key).delete()
+    _end(keys)
     rows.delete()
     return len(keys)
+
+
+def user_session_end(*, user_session: UserSession) -> None:
+    """Ends one session (ACC-6): its cookie no longer signs anyone in, whatever device holds it.
+
+    The caller fetched ``user_session`` through ``get_session_for_user``, so it is the user's own.
+    """
+    _end([user_session.session_key])
+    user_session.delete()
 
 
 @transaction.atomic
@@ -300,3 +325,4 @@ def user_deactivate(*, user) -> None:
     user.is_active = False
     user.save(update_fields=["is_active"])
     user_end_sessions(user=user)
+

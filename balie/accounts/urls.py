@@ -5,6 +5,8 @@ from balie.accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("mijn-gegevens/", views.profile, name="profile"),
+    path("mijn-gegevens/sessies/", views.sessions, name="sessions"),
+    path("mijn-gegevens/sessies/<uuid:session>/afmelden/", views.session_end, name="session_end"),
     path("taal/", views.set_language, name="set_language"),
     path("uitnodiging/nieuwe-link/", views.invitation_new_link, name="invitation_new_link"),
     path("uitnodiging/<str:token>/", views.invitation_accept, name="invitation_accept"),

@@ -1,7 +1,7 @@
 from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from balie.accounts import services
+from balie.accounts import selectors, services
 from balie.accounts.forms import InvitationAcceptForm, NewLinkForm, ProfileForm
 
 BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
@@ -31,6 +31,36 @@ def profile(request):
         )
         return response
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sessions(request):
+    """Actieve sessies (ACC-6): where this account is signed in; POST signs out everywhere else."""
+    if request.method == "POST":
+        services.user_end_sessions(user=request.user, keep_session_key=request.session.session_key)
+        messages.success(request, _("You have been signed out everywhere else."))
+        return redirect("accounts:sessions")
+    items = selectors.session_list_for_user(user=request.user, current_session_key=request.session.session_key)
+    context = {
+        "sessions": items,
+        "idle_minutes": settings.SESSION_COOKIE_AGE / 60,
+        "max_hours": settings.BALIE_SESSION_MAX_SECONDS / 3600,
+    }
+    return render(request, "accounts/sessions.html", context)
+
+
+@login_required
+@require_POST
+def session_end(request, session):
+    """Signs one of the user's sessions out, on whatever device holds it."""
+    user_session = selectors.get_session_for_user(user=request.user, public_id=session)
+    services.user_session_end(user_session=user_session)
+    if user_session.session_key == request.session.session_key:
+        logout(request)  # not offered for this session (that is "Sign out"), but it amounts to the same
+        return redirect(settings.LOGIN_URL)
+    messages.success(request, _("The session on %(device)s has been signed out.") % {"device": user_session.device})
+    return redirect("accounts:sessions")
 
 
 def _invalid(request, reason: str, email: str = ""):

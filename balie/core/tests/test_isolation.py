@@ -14,6 +14,7 @@ CASES = {
     "notifications:open": ("outsider", lambda p, inv, todo: {"notification": _notification(p).public_id}, ["get"]),
     "todos:open": ("outsider", lambda p, inv, todo: {"client": p.company.public_id, "todo": todo.public_id}, ["get"]),
     "todos:staff_remind": ("outsider_staff", lambda p, inv, todo: {"todo": todo.public_id}, ["post"]),
+    "accounts:session_end": ("outsider", lambda p, inv, todo: {"session": _user_session(p).public_id}, ["post"]),
     "home:client": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_detail": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_edit": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
@@ -39,6 +40,17 @@ def _notification(p):
     from balie.notifications.services import notify
 
     return notify(users=[p.client_user], client=p.company, kind=EventKind.DOCUMENT, title="Geheim", link="/")[0]
+
+
+def _user_session(p):
+    """A live session of the client user (firm A), for the outsider to try to end."""
+    from django.test import Client as HttpClient
+
+    from balie.accounts.models import UserSession
+
+    browser = HttpClient()
+    browser.force_login(p.client_user)
+    return UserSession.objects.get(session_key=browser.session.session_key)
 
 
 def _named_routes_with_arguments(resolver=None, prefix=""):
