@@ -71,6 +71,8 @@ if PRODUCTION:
         problems.append("DEBUG is on (set DEBUG=false)")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS is empty (list the host names Balie is served on)")
+    if not env_list("BALIE_ENCRYPTION_KEYS"):
+        problems.append("BALIE_ENCRYPTION_KEYS is not set (a Fernet key encrypts two-step verification secrets)")
     if problems:
         raise ImproperlyConfigured(
             "Balie refuses to start with BALIE_ENV=production on an insecure configuration:\n  - "
@@ -88,12 +90,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "balie.core",
     "balie.accounts",
     "balie.firms",
     "balie.clients",
     "balie.notifications",
     "balie.todos",
+    "balie.twostep",
     "balie.home",
 ]
 
@@ -110,6 +114,7 @@ MIDDLEWARE = [
     "balie.accounts.middleware.UserLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "balie.twostep.middleware.TwoStepRequiredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -247,6 +252,29 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # The 6th failure for one account within 5 minutes and the 11th per IP per minute are refused.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key", "invitation_new_link": "10/m/ip,3/h/key"}
+
+# -- Two-step verification (ACC-4, ACC-5, ACC-7) ------------------------------------------------
+# Second-factor secrets are encrypted with these Fernet keys: the first encrypts, all decrypt (so a
+# new key can be put in front and the old one removed after re-encryption). Without it, a
+# development key is derived from SECRET_KEY; production refuses to start without one.
+BALIE_ENCRYPTION_KEYS = env_list("BALIE_ENCRYPTION_KEYS")
+MFA_ADAPTER = "balie.twostep.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Balie"
+MFA_TOTP_TOLERANCE = 1  # the previous and next 30-second window count too (clock drift), each code once
+MFA_RECOVERY_CODE_COUNT = 10
+MFA_TRUST_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+BALIE_TWOSTEP_MAX_FAILURES = 10  # consecutive wrong codes before a factor locks
+BALIE_TWOSTEP_LOCK_SECONDS = 15 * 60
+BALIE_STEPUP_SECONDS = 5 * 60  # a confirmation code is valid this long
+BALIE_SMS_CODE_SECONDS = 5 * 60
+BALIE_SMS_CODE_ATTEMPTS = 3
+BALIE_SMS_MIN_INTERVAL_SECONDS = 30  # at most one code per 30 s and 5 per hour per person
+BALIE_SMS_MAX_PER_HOUR = 5
+BALIE_PIN_LETTER_DAYS = 30
+BALIE_PIN_ATTEMPTS = 5
 
 # -- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "nl"

@@ -15,6 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("balie.accounts.allauth_urls")),
     path("", include("balie.accounts.urls")),
+    path("", include("balie.twostep.urls")),
+    path("", include("balie.twostep.urls_staff")),
     path("", include("balie.firms.urls")),
     path("", include("balie.clients.urls")),
     path("", include("balie.notifications.urls")),

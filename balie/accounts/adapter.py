@@ -8,6 +8,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return False
 
+    def get_login_stages(self) -> list[str]:
+        # Balie's own second-factor step (SMS, lock after ten wrong codes, choice of factor)
+        # replaces allauth's; passkey sign-in (passwordless) skips it.
+        return [
+            "balie.twostep.stages.SecondFactorStage" if path == "allauth.mfa.stages.AuthenticateStage" else path
+            for path in super().get_login_stages()
+        ]
+
     def get_login_redirect_url(self, request) -> str:
         return reverse("home:index")
 

@@ -5,14 +5,23 @@ invitations, and changing the sign-in address is a guarded change of its own.
 """
 
 from allauth.account import views
+from allauth.mfa.webauthn import views as webauthn_views
 from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("login/", views.login, name="account_login"),
     path("logout/", views.logout, name="account_logout"),
     path("inactive/", views.account_inactive, name="account_inactive"),
     path("reauthenticate/", views.reauthenticate, name="account_reauthenticate"),
-    path("password/change/", views.password_change, name="account_change_password"),
+    # Changing the password needs a second factor too: Balie's own page (twostep:password_change).
+    path(
+        "password/change/",
+        RedirectView.as_view(pattern_name="twostep:password_change"),
+        name="account_change_password",
+    ),
+    # Signing in with a passkey alone (it is two factors: the device and its PIN or fingerprint).
+    path("2fa/webauthn/login/", webauthn_views.login_webauthn, name="mfa_login_webauthn"),
     path("password/reset/", views.password_reset, name="account_reset_password"),
     path("password/reset/done/", views.password_reset_done, name="account_reset_password_done"),
     re_path(

@@ -1,5 +1,3 @@
-import re
-
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
@@ -7,17 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from balie.accounts.models import User
 from balie.clients.selectors import client_list_for_user
 
-MOBILE_RE = re.compile(r"^\+?[0-9]{10,15}$")
-
 
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "mobile_number", "language", "preferred_client"]
-        help_texts = {
-            "mobile_number": _("For example 06 12345678 or +31 6 12345678."),
-            "preferred_client": _("Opens first after signing in."),
-        }
+        # The mobile number and e-mail address change through their own confirmed pages.
+        fields = ["first_name", "last_name", "language", "preferred_client"]
+        help_texts = {"preferred_client": _("Opens first after signing in.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -25,17 +19,6 @@ class ProfileForm(forms.ModelForm):
         self.fields["last_name"].required = True
         self.fields["preferred_client"].queryset = client_list_for_user(user=self.instance)
         self.fields["preferred_client"].empty_label = _("The last one I used")
-
-    def clean_mobile_number(self) -> str:
-        raw = self.cleaned_data["mobile_number"]
-        number = re.sub(r"[\s\-()]", "", raw)
-        if not number:
-            return ""
-        if not MOBILE_RE.match(number):
-            raise forms.ValidationError(_("Enter a mobile number such as 06 12345678 or +31 6 12345678."))
-        if number.startswith("06"):
-            number = "+316" + number[2:]
-        return number
 
 
 class InvitationAcceptForm(forms.Form):

@@ -326,3 +326,20 @@ def user_deactivate(*, user) -> None:
     user.save(update_fields=["is_active"])
     user_end_sessions(user=user)
 
+
+def user_change_email(*, user, email: str) -> None:
+    """Changes the sign-in address (after confirmation by the caller); both addresses are told."""
+    email = email.strip().lower()
+    with transaction.atomic():
+        if get_user_model().objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise ValidationError(_("This e-mail address cannot be used. Choose another one."), code="taken")
+        old = user.email
+        user.email = email
+        user.save(update_fields=["email"])
+        for address in (old, email):
+            send_templated_email(
+                to=address,
+                template="email_changed",
+                language=user.language,
+                context={"user": user, "old": old, "new": email, "link": absolute_url(reverse("account_login"))},
+            )

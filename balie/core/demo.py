@@ -1,7 +1,8 @@
 """``balie demo`` data.
 
 Each capability adds a module to ``LOADERS`` with ``load(context)`` and, if it brings people to
-sign in as, a ``LOGINS`` list of (role, e-mail, note). All loaders run in one transaction, once.
+sign in as, a ``LOGINS`` list of (role, e-mail, note); ``HINTS`` are printed as things to try.
+All loaders run in one transaction, once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ DEMO_PASSWORD = "balie-demo-2026"
 LOADERS = [
     "balie.clients.demo",
     "balie.todos.demo",
+    "balie.twostep.demo",
 ]
 
 
@@ -46,6 +48,11 @@ def load() -> DemoContext:
     for path in LOADERS:
         import_module(path).load(context)
     return context
+
+
+def hints() -> list[str]:
+    """Short notes of what to try, printed after the logins (a loader's ``HINTS``)."""
+    return [hint for path in LOADERS for hint in getattr(import_module(path), "HINTS", [])]
 
 
 def logins() -> list[Login]:

@@ -32,3 +32,16 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def firm_admin_required(view):
+    """Like ``staff_required``, for the firm's administrators only: other staff get 404 too."""
+
+    @staff_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.staff.is_admin:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper

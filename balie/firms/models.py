@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb, for example #1f5f8b."))
 
 
+def default_stepup_factors() -> list[str]:
+    return ["webauthn", "totp", "sms"]
+
+
 class Firm(models.Model):
     """The tenant: an accountancy firm, a notary's office, a support desk."""
 
@@ -29,6 +33,16 @@ class Firm(models.Model):
         default="7,14",
         validators=[RegexValidator(r"^(\d{1,3}(,\d{1,3})*)?$", _("Enter days as numbers separated by commas."))],
         help_text=_("Open tasks are reminded this many days after they were created, e.g. 7,14. Empty: never."),
+    )
+    address = models.TextField(
+        _("postal address"), blank=True, help_text=_("Printed on letters, for example the PIN activation letter.")
+    )
+    twostep_required_for_clients = models.BooleanField(_("two-step verification required for clients"), default=False)
+    twostep_required_for_staff = models.BooleanField(_("two-step verification required for staff"), default=False)
+    stepup_factors = models.JSONField(
+        _("factors accepted to confirm actions"),
+        default=default_stepup_factors,
+        help_text=_("Which second factors confirm approvals, signatures and changes of personal data."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

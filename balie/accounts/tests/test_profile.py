@@ -22,16 +22,28 @@ def test_my_details_shows_and_saves_personal_data(client, personas):
     assert response.status_code == 302
     personas.client_user.refresh_from_db()
     assert personas.client_user.last_name == "Bakker-de Boer"
-    assert personas.client_user.mobile_number == "+31612345678"
 
 
-def test_bad_mobile_number_gets_a_clear_message_and_nothing_is_saved(client, personas):
+def test_the_mobile_number_is_not_changed_without_verifying_it(client, personas):
+    """The number for SMS codes changes only through its own page, with a code sent to it."""
     client.force_login(personas.client_user)
-    response = client.post(reverse("accounts:profile"), profile_data(personas, mobile_number="bel me", first_name="X"))
-    assert response.status_code == 200
-    assert "mobile_number" in response.context["form"].errors
+    response = client.post(reverse("accounts:profile"), profile_data(personas, mobile_number="0687654321"))
+    assert response.status_code == 302
     personas.client_user.refresh_from_db()
-    assert personas.client_user.first_name == "Pieter"
+    assert personas.client_user.mobile_number == ""
+    page = client.get(reverse("accounts:profile")).content.decode()
+    assert reverse("twostep:sms_add") in page
+    assert reverse("twostep:email_change") in page
+
+
+def test_bad_first_name_gets_a_clear_message_and_nothing_is_saved(client, personas):
+    client.force_login(personas.client_user)
+    response = client.post(reverse("accounts:profile"), profile_data(personas, first_name="", last_name="X"))
+    assert response.status_code == 200
+    assert "first_name" in response.context["form"].errors
+    before = personas.client_user.last_name
+    personas.client_user.refresh_from_db()
+    assert personas.client_user.last_name == before != "X"
 
 
 def test_language_change_applies_at_once_and_is_remembered(client, personas):

@@ -187,7 +187,7 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(personas):
     elsewhere_key = elsewhere.session.session_key
     new = "een nieuw lang wachtwoord"
     response = here.post(
-        reverse("account_change_password"), {"oldpassword": TEST_PASSWORD, "password1": new, "password2": new}
+        reverse("twostep:password_change"), {"oldpassword": TEST_PASSWORD, "password1": new, "password2": new}
     )
     assert response.status_code == 302
     assert not Session.objects.filter(session_key=elsewhere_key).exists()

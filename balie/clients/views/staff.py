@@ -18,6 +18,7 @@ from balie.clients.selectors import (
 from balie.clients.services import client_create, client_update
 from balie.firms.access import staff_required
 from balie.todos.selectors import todo_list_for_staff
+from balie.twostep.selectors_staff import twostep_status_for_users
 
 
 @staff_required
@@ -63,9 +64,13 @@ def client_edit(request, client):
 
 
 def _detail_context(request, client, invite_form):
+    members = list(membership_list_for_client(client=client))
+    twostep = twostep_status_for_users(user_ids=[member.user_id for member in members], firm=request.staff.firm)
+    for member in members:
+        member.twostep = twostep[member.user_id]
     return {
         "client": client,
-        "members": membership_list_for_client(client=client),
+        "members": members,
         "invitations": pending_invitations_for_client(client=client),
         "managers": relationship_managers_for_client(client=client),
         "invite_form": invite_form,

@@ -15,6 +15,8 @@ CASES = {
     "todos:open": ("outsider", lambda p, inv, todo: {"client": p.company.public_id, "todo": todo.public_id}, ["get"]),
     "todos:staff_remind": ("outsider_staff", lambda p, inv, todo: {"todo": todo.public_id}, ["post"]),
     "accounts:session_end": ("outsider", lambda p, inv, todo: {"session": _user_session(p).public_id}, ["post"]),
+    "twostep:stepup_sms": ("outsider", lambda p, inv, todo: {"challenge": _challenge(p).public_id}, ["post"]),
+    "twostep:passkey_remove": ("outsider", lambda p, inv, todo: {"pk": _passkey(p).pk}, ["get", "post"]),
     "home:client": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_detail": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_edit": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
@@ -24,12 +26,15 @@ CASES = {
         lambda p, inv, todo: {"client": p.company.public_id, "invitation": inv.public_id},
         ["post"],
     ),
+    "twostep_staff:pin_letter": ("outsider_staff", lambda p, inv, todo: _person(p, p.company), ["post"]),
+    "twostep_staff:factors_reset": ("outsider_staff", lambda p, inv, todo: _person(p, p.company), ["get", "post"]),
 }
 # Routes whose object is not tenant data: tokens proven by possession, operator/dev tools.
 NOT_TENANT_SCOPED = {
     "accounts:invitation_accept",  # the token is the credential
     "account_reset_password_from_key",  # the token is the credential
     "firms:branding_css",  # a firm's public colour
+    "twostep:factor_remove",  # the caller's own factor, named by its kind (totp, sms, pin)
     "notifications:dev_outbox_message",  # development only, 404 in production
 }
 
@@ -51,6 +56,27 @@ def _user_session(p):
     browser = HttpClient()
     browser.force_login(p.client_user)
     return UserSession.objects.get(session_key=browser.session.session_key)
+
+
+def _challenge(p):
+    """An open confirmation of the client user, for the outsider to send codes for."""
+    from balie.twostep.stepup import stepup_begin
+
+    return stepup_begin(user=p.client_user, action="password_change", object_key=str(p.client_user.public_id))
+
+
+def _passkey(p):
+    """A passkey of the client user, for the outsider to try to remove."""
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.create(
+        user=p.client_user, type=Authenticator.Type.WEBAUTHN, data={"name": "Laptop", "credential": {}}
+    )
+
+
+def _person(p, environment, person=None):
+    """A member of one of firm A's environments, as the back office names them."""
+    return {"client": environment.public_id, "person": (person or p.client_user).public_id}
 
 
 def _named_routes_with_arguments(resolver=None, prefix=""):
@@ -86,8 +112,31 @@ def test_client_of_same_firm_cannot_use_the_back_office(client, personas):
     invitation = invitation_create(client=personas.company, actor=personas.staff.user, email="x@example.test")
     todo = todo_create(client=personas.company, kind="review", title="Controleren", audience="members")
     client.force_login(personas.client_user)  # a member of the company, not staff
-    for name, (_who, kwargs, methods) in CASES.items():
-        if ":staff" not in name:
+    for name, (who, kwargs, methods) in CASES.items():
+        if who != "outsider_staff":
             continue
         for method in methods:
             assert getattr(client, method)(reverse(name, kwargs=kwargs(personas, invitation, todo))).status_code == 404
+
+
+PERSON_ROUTES = {"twostep_staff:pin_letter": ["post"], "twostep_staff:factors_reset": ["get", "post"]}
+
+
+def test_staff_cannot_reach_a_person_through_an_environment_they_are_not_in(client, personas):
+    """Firm A's own environment with a person of another environment, or of firm B: 404."""
+    from balie.twostep.models import FactorReset, PinLetter
+
+    client.force_login(personas.staff.user)
+    wrong = [
+        _person(personas, personas.private, personas.employee),  # employee is in the company only
+        _person(personas, personas.company, personas.outsider),  # firm B's client
+        _person(personas, personas.outsider_client, personas.outsider),  # firm B's environment and client
+        _person(personas, personas.company, personas.staff.user),  # staff, not a member
+    ]
+    for kwargs in wrong:
+        for name, methods in PERSON_ROUTES.items():
+            for method in methods:
+                response = getattr(client, method)(reverse(name, kwargs=kwargs), {"note": "Teruggebeld"})
+                assert response.status_code == 404, f"{method.upper()} {name} {kwargs} answered {response.status_code}"
+    assert not PinLetter.objects.exists()
+    assert not FactorReset.objects.exists()

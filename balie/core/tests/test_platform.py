@@ -41,6 +41,7 @@ PRODUCTION = {
     "REDIS_URL": "redis://127.0.0.1:6379/15",
     "EMAIL_HOST": "smtp.example.test",
     "BALIE_SITE_URL": "https://portal.example.test",
+    "BALIE_ENCRYPTION_KEYS": "5bHfKB7n2kUq8M0bJ5tI3y0Cw3mZgkq2b9z2JvWkJxQ=",
 }
 
 
@@ -53,6 +54,7 @@ PRODUCTION = {
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is empty"),
         ({"BALIE_SITE_URL": "http://127.0.0.1:8000"}, "BALIE_SITE_URL=https://"),
         ({"REDIS_URL": ""}, "without REDIS_URL"),
+        ({"BALIE_ENCRYPTION_KEYS": ""}, "BALIE_ENCRYPTION_KEYS is not set"),
     ],
 )
 def test_production_refuses_an_insecure_configuration(missing, message, tmp_path):
@@ -265,6 +267,12 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     from balie.todos.selectors import todo_list_for_user
 
     assert len(todo_list_for_user(user=pieter)) == 3  # one of them overdue
+    from balie.twostep.selectors import has_sign_in_factor, pending_pin_letter, twostep_required
+
+    assert has_sign_in_factor(user=pieter)  # signs in with an SMS code
+    assert pending_pin_letter(user=second) is not None
+    assert twostep_required(user=User.objects.get(email=lines[5][1]))
+    assert "PIN 246810" in output
     invitation = DevOutboxMessage.objects.get(recipients="lisa.mulder@bakker-installatie.example")
     assert "/uitnodiging/" in invitation.body_text
     call_command("demo", "--no-serve")  # a second run keeps what is there

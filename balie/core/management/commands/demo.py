@@ -29,6 +29,9 @@ class Command(BaseCommand):
         for login in demo.logins():
             self.stdout.write(f"{login.role} {login.email} {login.password}")
         self.stdout.write("")
+        for hint in demo.hints():
+            self.stdout.write(f"- {hint}")
+        self.stdout.write("")
         url = f"http://{host}:{port}"
         self.stdout.write(f"Balie: {url}/   E-mail outbox: {url}/dev/outbox/")
         if not no_serve:

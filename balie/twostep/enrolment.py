@@ -1,0 +1,266 @@
+"""Setting up, removing and resetting second factors (ACC-4, ACC-5)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.webauthn.internal import auth as webauthn
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from balie.twostep import crypto, services
+from balie.twostep.models import Factor, FactorLock, FactorReset, OneTimeCode, PinLetter, SmsFactor
+from balie.twostep.selectors import SIGN_IN_FACTORS, enrolled_factors, may_remove_factor
+
+
+def totp_enrol(*, user, secret: str, code: str) -> Authenticator:
+    """Activates the authenticator app once the person has typed a first code from it."""
+    code = services.normalise_code(code)
+    counter = services._totp_counter(secret, code) if code.isdigit() else None
+    if counter is None:
+        raise ValidationError(
+            _("That code does not match. Check the time on your phone and enter the current code."), code="wrong"
+        )
+    with transaction.atomic():
+        if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            raise ValidationError(_("An authenticator app is already set up."), code="exists")
+        authenticator = Authenticator.objects.create(
+            user=user,
+            type=Authenticator.Type.TOTP,
+            data={"secret": crypto.encrypt(secret), "last_counter": counter},
+        )
+        _added(user=user, factor=Factor.TOTP)
+    return authenticator
+
+
+def sms_enrol(*, user, phone_number: str, code: str) -> SmsFactor:
+    """Verifies the number with the code sent to it and makes it the number for SMS codes."""
+    row = services.verify_sms(user=user, code=code, purpose=OneTimeCode.Purpose.VERIFY_PHONE)
+    if row.phone_number != phone_number:
+        raise ValidationError(_("The code was sent to another number. Ask for a new code."), code="other_number")
+    return _set_verified_number(user=user, phone_number=phone_number, verified_with="sms")
+
+
+def _set_verified_number(*, user, phone_number: str, verified_with: str) -> SmsFactor:
+    with transaction.atomic():
+        factor, created = SmsFactor.objects.update_or_create(
+            user=user, defaults={"phone_number": phone_number, "verified_with": verified_with}
+        )
+        if user.mobile_number != phone_number:
+            user.mobile_number = phone_number
+            user.save(update_fields=["mobile_number"])
+        if created:
+            _added(user=user, factor=Factor.SMS)
+    return factor
+
+
+def passkey_begin(*, user) -> dict:
+    """Options for navigator.credentials.create(): a passkey that can also sign in by itself."""
+    return webauthn.begin_registration(user, passwordless=True)
+
+
+def passkey_add(*, user, name: str, credential) -> Authenticator:
+    try:
+        webauthn.parse_registration_response(credential)
+        webauthn.complete_registration(credential)
+    except ValidationError as error:
+        raise ValidationError(_("The passkey could not be registered. Please try again."), code="wrong") from error
+    with transaction.atomic():
+        authenticator = webauthn.WebAuthn.add(user, name, credential).instance
+        _added(user=user, factor=Factor.WEBAUTHN)
+    return authenticator
+
+
+def recovery_codes_ensure(*, user) -> Authenticator:
+    return RecoveryCodes.activate(user).instance
+
+
+@transaction.atomic
+def recovery_codes_regenerate(*, user) -> Authenticator:
+    """A new set; the old codes stop working at once."""
+    Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).delete()
+    authenticator = RecoveryCodes.activate(user).instance
+    services.send_notice(
+        user=user,
+        subject=gettext_lazy("New recovery codes"),
+        lines=[gettext_lazy("New recovery codes were made for your account. The old ones no longer work.")],
+    )
+    return authenticator
+
+
+def recovery_codes_unviewed(*, user) -> list[str] | None:
+    """The codes, once: the first time after they were made. Afterwards only their number."""
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).first()
+    if authenticator is None:
+        return None
+    wrapped = RecoveryCodes(authenticator)
+    if wrapped.did_view:
+        return None
+    codes = wrapped.get_unused_codes()
+    wrapped.mark_as_viewed()
+    return codes
+
+
+def recovery_codes_left(*, user) -> int:
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).first()
+    return len(RecoveryCodes(authenticator).get_unused_codes()) if authenticator else 0
+
+
+def _added(*, user, factor: Factor) -> None:
+    recovery_codes_ensure(user=user)
+    services.send_notice(
+        user=user,
+        subject=gettext_lazy("Two-step verification changed"),
+        lines=[
+            services.lazy_format(
+                gettext_noop("A sign-in method was added to your account: %(factor)s."), factor=factor.label
+            )
+        ],
+    )
+
+
+def factor_remove(*, user, factor: Factor, authenticator_id: int | None = None) -> None:
+    """Removes one factor (a passkey by id). The last one is refused while a firm requires one."""
+    with transaction.atomic():
+        if not may_remove_factor(user=user, factor=factor, authenticator_id=authenticator_id):
+            raise ValidationError(
+                _("Your firm requires two-step verification, so you cannot remove your last method."), code="required"
+            )
+        if factor == Factor.WEBAUTHN:
+            deleted, _rows = Authenticator.objects.filter(
+                user=user, type=Authenticator.Type.WEBAUTHN, pk=authenticator_id
+            ).delete()
+        elif factor == Factor.TOTP:
+            deleted, _rows = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()
+        elif factor == Factor.SMS:
+            deleted, _rows = SmsFactor.objects.filter(user=user).delete()
+        elif factor == Factor.PIN:
+            deleted = PinLetter.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        else:
+            raise ValidationError(_("This method cannot be removed."), code="invalid")
+        if not deleted:
+            raise ValidationError(_("This method was already removed."), code="gone")
+        if not SIGN_IN_FACTORS & set(enrolled_factors(user=user)):
+            Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).delete()
+        services.send_notice(
+            user=user,
+            subject=gettext_lazy("Two-step verification changed"),
+            lines=[
+                services.lazy_format(
+                    gettext_noop("A sign-in method was removed from your account: %(factor)s."), factor=factor.label
+                ),
+                gettext_lazy("Was this not you? Contact your firm straight away."),
+            ],
+        )
+
+
+# -- PIN by post (ACC-5) -------------------------------------------------------------------------
+
+
+def pin_letter_create(*, user, firm, created_by) -> tuple[PinLetter, str]:
+    """A new activation letter; earlier letters not yet used stop working. Returns the PIN once."""
+    pin = f"{secrets.randbelow(10**6):06d}"
+    now = timezone.now()
+    with transaction.atomic():
+        PinLetter.objects.filter(user=user, activated_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
+        letter = PinLetter.objects.create(
+            user=user,
+            firm=firm,
+            pin_hash=make_password(pin),
+            created_by=created_by,
+            expires_at=now + timedelta(days=settings.BALIE_PIN_LETTER_DAYS),
+        )
+    return letter, pin
+
+
+def pin_check(*, user, pin: str) -> PinLetter:
+    """The PIN of the pending letter; five wrong tries make the letter void."""
+    from django.contrib.auth.hashers import check_password
+
+    with transaction.atomic():
+        letter = (
+            PinLetter.objects.select_for_update()
+            .filter(user=user, activated_at__isnull=True, revoked_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        if letter is None or letter.expires_at <= timezone.now():
+            raise ValidationError(
+                _("There is no valid activation letter for you. Ask your firm for a new letter."), code="no_letter"
+            )
+        if check_password(services.normalise_code(pin), letter.pin_hash):
+            return letter
+        letter.attempts += 1
+        if letter.attempts >= settings.BALIE_PIN_ATTEMPTS:
+            letter.revoked_at = timezone.now()
+        letter.save(update_fields=["attempts", "revoked_at"])
+        left = settings.BALIE_PIN_ATTEMPTS - letter.attempts
+    if left <= 0:
+        raise ValidationError(
+            _("The PIN was entered wrongly too often; this letter no longer works. Ask your firm for a new letter."),
+            code="void",
+        )
+    raise ValidationError(
+        _("That PIN is not correct. You can try %(count)s more times.") % {"count": left}, code="wrong"
+    )
+
+
+def pin_activate(*, user, letter_public_id: str, phone_number: str, code: str) -> SmsFactor:
+    """After the PIN was checked: the code sent to the new number links and verifies it."""
+    letter = PinLetter.objects.filter(
+        user=user, public_id=letter_public_id, activated_at__isnull=True, revoked_at__isnull=True
+    ).first()
+    if letter is None or letter.expires_at <= timezone.now():
+        raise ValidationError(
+            _("There is no valid activation letter for you. Ask your firm for a new letter."), code="no_letter"
+        )
+    row = services.verify_sms(user=user, code=code, purpose=OneTimeCode.Purpose.VERIFY_PHONE)
+    if row.phone_number != phone_number:
+        raise ValidationError(_("The code was sent to another number. Ask for a new code."), code="other_number")
+    with transaction.atomic():
+        PinLetter.objects.filter(pk=letter.pk).update(activated_at=timezone.now())
+        return _set_verified_number(user=user, phone_number=phone_number, verified_with="pin")
+
+
+# -- Lost phone: reset by staff ------------------------------------------------------------------
+
+
+def factors_reset(*, user, firm, reset_by, note: str) -> FactorReset:
+    """Removes all second factors of a person after staff checked who they are out of band.
+
+    Recorded with who and when; the person's sessions end and they are told by e-mail.
+    """
+    from balie.accounts.services import user_end_sessions
+
+    if not note.strip():
+        raise ValidationError(_("Write down how you checked who the person is."), code="note")
+    with transaction.atomic():
+        Authenticator.objects.filter(user=user).delete()
+        SmsFactor.objects.filter(user=user).delete()
+        PinLetter.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        FactorLock.objects.filter(user=user).delete()
+        record = FactorReset.objects.create(user=user, firm=firm, reset_by=reset_by, note=note.strip())
+        user_end_sessions(user=user)
+        services.send_notice(
+            user=user,
+            subject=gettext_lazy("Your two-step verification was reset"),
+            lines=[
+                services.lazy_format(
+                    gettext_noop(
+                        "At your request, %(firm)s removed the sign-in methods of your account. "
+                        "Sign in with your password and set up two-step verification again."
+                    ),
+                    firm=firm.name,
+                ),
+                gettext_lazy("Did you not ask for this? Contact your firm straight away."),
+            ],
+        )
+    return record

@@ -1,0 +1,364 @@
+"""Checking second factors: codes, locks, SMS sending, passkey assertions (ACC-4).
+
+Every check counts consecutive failures per factor and account in the database (not in a cache
+window): ten wrong codes lock that factor for fifteen minutes and the person is told by e-mail.
+Call the ``verify_*`` functions outside a transaction that is rolled back on failure, or the
+failure count is rolled back with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from datetime import timedelta
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+from allauth.mfa.webauthn.internal import auth as webauthn
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from balie.twostep import crypto
+from balie.twostep.models import Factor, FactorLock, OneTimeCode, SmsFactor, StepUpChallenge
+from balie.twostep.selectors import active_pin_letter, firms_of_user
+
+CODE_RE = re.compile(r"[\s\-]")
+
+
+class FactorLocked(ValidationError):
+    def __init__(self, until):
+        self.until = until
+        local = timezone.localtime(until)
+        super().__init__(
+            _("Too many wrong codes. This method is locked until %(time)s; try again then or use another method.")
+            % {"time": formats.time_format(local, "H:i")},
+            code="locked",
+        )
+
+
+class Throttled(ValidationError):
+    def __init__(self, seconds: int, message: str):
+        self.seconds = seconds
+        super().__init__(message, code="throttled")
+
+
+def normalise_code(code: str) -> str:
+    return CODE_RE.sub("", code or "")
+
+
+def code_hash(code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), normalise_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def new_code() -> str:
+    """Six digits from the operating system's cryptographic random source."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+# -- Locks -----------------------------------------------------------------------------------------
+
+
+def raise_if_locked(*, user, factor: Factor) -> None:
+    lock = FactorLock.objects.filter(user=user, factor=factor, locked_until__gt=timezone.now()).first()
+    if lock is not None:
+        raise FactorLocked(lock.locked_until)
+
+
+def _record_failure(*, user, factor: Factor) -> None:
+    locked = False
+    with transaction.atomic():
+        FactorLock.objects.get_or_create(user=user, factor=factor)
+        lock = FactorLock.objects.select_for_update().get(user=user, factor=factor)
+        now = timezone.now()
+        lock.failures += 1
+        lock.updated_at = now
+        if lock.failures >= settings.BALIE_TWOSTEP_MAX_FAILURES:
+            lock.failures = 0
+            lock.locked_until = now + timedelta(seconds=settings.BALIE_TWOSTEP_LOCK_SECONDS)
+            locked = True
+        lock.save()
+        if locked:
+            _send_notice(
+                user=user,
+                subject=gettext_lazy("A sign-in method has been locked"),
+                lines=[
+                    _lazy_format(
+                        gettext_noop(
+                            "Someone entered ten wrong codes for your %(factor)s. It is locked until %(time)s."
+                        ),
+                        factor=Factor(factor).label,
+                        time=lock.locked_until,
+                    ),
+                    gettext_lazy("Was this not you? Change your password and contact your firm: someone may know it."),
+                ],
+            )
+    if locked:
+        raise FactorLocked(lock.locked_until)
+
+
+def _record_success(*, user, factor: Factor) -> None:
+    FactorLock.objects.filter(user=user, factor=factor, failures__gt=0).update(failures=0, updated_at=timezone.now())
+
+
+def _wrong(*, user, factor: Factor, message: str | None = None) -> None:
+    _record_failure(user=user, factor=factor)
+    raise ValidationError(message or _("That code is not correct."), code="wrong")
+
+
+# -- Factors ---------------------------------------------------------------------------------------
+
+
+def _totp_counter(secret: str, code: str) -> int | None:
+    for counter in yield_hotp_counters_from_time():
+        if hmac.compare_digest(format_hotp_value(hotp_value(secret, counter)), code):
+            return counter
+    return None
+
+
+def verify_totp(*, user, code: str) -> Authenticator:
+    """A code of the authenticator app, each 30-second window at most once (across processes: the
+    last accepted window is kept on the locked authenticator row)."""
+    code = normalise_code(code)
+    raise_if_locked(user=user, factor=Factor.TOTP)
+    with transaction.atomic():
+        authenticator = (
+            Authenticator.objects.select_for_update().filter(user=user, type=Authenticator.Type.TOTP).first()
+        )
+        if authenticator is None:
+            raise ValidationError(_("No authenticator app is set up."), code="not_enrolled")
+        counter = _totp_counter(crypto.decrypt(authenticator.data["secret"]), code) if code.isdigit() else None
+        accepted = counter is not None and counter > authenticator.data.get("last_counter", -1)
+        if accepted:
+            authenticator.data["last_counter"] = counter
+            authenticator.last_used_at = timezone.now()
+            authenticator.save(update_fields=["data", "last_used_at"])
+    if not accepted:
+        _wrong(user=user, factor=Factor.TOTP)
+    _record_success(user=user, factor=Factor.TOTP)
+    return authenticator
+
+
+def verify_recovery_code(*, user, code: str) -> Authenticator:
+    """A recovery code, each once: the row is locked while it is checked and marked."""
+    code = normalise_code(code)
+    raise_if_locked(user=user, factor=Factor.RECOVERY)
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).first()
+    if authenticator is None:
+        raise ValidationError(_("You have no recovery codes."), code="not_enrolled")
+    if not RecoveryCodes(authenticator).validate_code(code):
+        _wrong(user=user, factor=Factor.RECOVERY, message=_("That recovery code is not correct or already used."))
+    authenticator.record_usage()
+    _record_success(user=user, factor=Factor.RECOVERY)
+    return authenticator
+
+
+def verify_pin(*, user, pin: str) -> None:
+    """The PIN of the activated letter, where the firm accepts PIN confirmations."""
+    raise_if_locked(user=user, factor=Factor.PIN)
+    letter = active_pin_letter(user=user)
+    if letter is None:
+        raise ValidationError(_("You have no activated PIN."), code="not_enrolled")
+    if not check_password(normalise_code(pin), letter.pin_hash):
+        _wrong(user=user, factor=Factor.PIN, message=_("That PIN is not correct."))
+    _record_success(user=user, factor=Factor.PIN)
+
+
+def sms_send_code(*, user, purpose: str, challenge: StepUpChallenge | None = None, phone_number: str = "") -> str:
+    """Sends a new six-digit code by SMS and returns the number it went to (masked for display).
+
+    Codes for signing in and confirming go only to the verified number of the SMS factor; a number
+    being verified gets its own code. At most one SMS per 30 seconds and five per hour per person.
+    """
+    from balie.notifications.outbox import outbox_add_sms
+
+    now = timezone.now()
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # one send at a time
+        if purpose != OneTimeCode.Purpose.VERIFY_PHONE:
+            factor = SmsFactor.objects.filter(user=user).first()
+            if factor is None:
+                raise ValidationError(_("No verified mobile number is set up for SMS codes."), code="not_enrolled")
+            phone_number = factor.phone_number
+        recent = list(
+            OneTimeCode.objects.filter(user=user, created_at__gte=now - timedelta(hours=1))
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+        )
+        if recent:
+            wait = settings.BALIE_SMS_MIN_INTERVAL_SECONDS - (now - recent[-1]).total_seconds()
+            if wait > 0:
+                raise Throttled(
+                    int(wait) + 1,
+                    _("A code was sent just now. You can ask for a new one in %(seconds)s seconds.")
+                    % {"seconds": int(wait) + 1},
+                )
+        if len(recent) >= settings.BALIE_SMS_MAX_PER_HOUR:
+            wait = 3600 - (now - recent[-settings.BALIE_SMS_MAX_PER_HOUR]).total_seconds()
+            minutes = max(1, int(wait // 60) + 1)
+            raise Throttled(
+                int(wait) + 1,
+                _(
+                    "You have asked for %(count)s codes in the last hour, the most we send. "
+                    "You can ask for a new one in %(minutes)s minutes, or use another method."
+                )
+                % {"count": settings.BALIE_SMS_MAX_PER_HOUR, "minutes": minutes},
+            )
+        # A new code replaces the previous one for the same purpose.
+        OneTimeCode.objects.filter(user=user, purpose=purpose, challenge=challenge, used_at__isnull=True).update(
+            expires_at=now
+        )
+        code = new_code()
+        OneTimeCode.objects.create(
+            user=user,
+            purpose=purpose,
+            challenge=challenge,
+            phone_number=phone_number,
+            code_hash=code_hash(code),
+            expires_at=now + timedelta(seconds=settings.BALIE_SMS_CODE_SECONDS),
+        )
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            if challenge is not None:
+                from balie.twostep.stepup import action_label
+
+                text = _("Code to confirm %(action)s: %(code)s. Valid 5 minutes. Never share this code.") % {
+                    "action": action_label(challenge.action),
+                    "code": code,
+                }
+            elif purpose == OneTimeCode.Purpose.VERIFY_PHONE:
+                text = _("Code to verify your mobile number: %(code)s. Valid 5 minutes.") % {"code": code}
+            else:
+                text = _("Your sign-in code: %(code)s. Valid 5 minutes. Never share this code.") % {"code": code}
+        firms = firms_of_user(user=user)
+        outbox_add_sms(to=phone_number, text=text, firm=firms[0] if firms else None)
+    return mask_number(phone_number)
+
+
+def mask_number(number: str) -> str:
+    return "•" * max(0, len(number) - 2) + number[-2:]
+
+
+def verify_sms(*, user, code: str, purpose: str, challenge: StepUpChallenge | None = None) -> OneTimeCode:
+    """The latest SMS code for this purpose (and challenge): valid 5 minutes, at most 3 tries."""
+    code = normalise_code(code)
+    raise_if_locked(user=user, factor=Factor.SMS)
+    problem = None
+    with transaction.atomic():
+        row = (
+            OneTimeCode.objects.select_for_update()
+            .filter(user=user, purpose=purpose, challenge=challenge, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        if row is None or row.expires_at <= timezone.now():
+            problem = "expired"
+        elif row.attempts >= settings.BALIE_SMS_CODE_ATTEMPTS:
+            problem = "attempts"
+        else:
+            row.attempts += 1
+            if hmac.compare_digest(row.code_hash, code_hash(code)):
+                row.used_at = timezone.now()
+            else:
+                problem = "wrong"
+            row.save(update_fields=["attempts", "used_at"])
+    if problem == "expired":
+        raise ValidationError(_("This code has expired or was replaced. Ask for a new code."), code="expired")
+    if problem == "attempts":
+        raise ValidationError(_("This code was tried three times. Ask for a new code."), code="attempts")
+    if problem == "wrong":
+        _wrong(user=user, factor=Factor.SMS)
+    if purpose != OneTimeCode.Purpose.VERIFY_PHONE:
+        SmsFactor.objects.filter(user=user).update(last_used_at=timezone.now())
+    _record_success(user=user, factor=Factor.SMS)
+    return row
+
+
+# -- Passkeys --------------------------------------------------------------------------------------
+
+
+def _webauthn_state_key(scope: str) -> str:
+    return f"twostep.webauthn.{scope}"
+
+
+def webauthn_begin(*, request, user, scope: str) -> dict:
+    """Options for navigator.credentials.get(), with the challenge kept in the session under this
+    scope (one sign-in, or one step-up challenge)."""
+    from fido2.webauthn import UserVerificationRequirement
+
+    server = webauthn.get_server()
+    options, state = server.authenticate_begin(
+        credentials=webauthn.get_credentials(user), user_verification=UserVerificationRequirement.PREFERRED
+    )
+    request.session[_webauthn_state_key(scope)] = state
+    return dict(options)
+
+
+def verify_webauthn(*, request, user, scope: str, credential: str) -> Authenticator:
+    state = request.session.pop(_webauthn_state_key(scope), None)
+    try:
+        response = json.loads(credential) if isinstance(credential, str) else credential
+        if not state or not isinstance(response, dict):
+            raise ValueError("no state")
+        binding = webauthn.get_server().authenticate_complete(state, webauthn.get_credentials(user), response)
+    except (ValueError, TypeError, KeyError) as error:
+        raise ValidationError(_("The passkey could not be verified. Please try again."), code="wrong") from error
+    authenticator = webauthn.get_authenticator_by_credential_id(user, binding.credential_id)
+    if authenticator is None:
+        raise ValidationError(_("The passkey could not be verified. Please try again."), code="wrong")
+    authenticator.record_usage()
+    return authenticator
+
+
+# -- Notices ----------------------------------------------------------------------------------------
+
+
+def _lazy_format(message: str, **params):
+    """A message translated when the e-mail is rendered, in the recipient's language."""
+    from django.utils.functional import lazy
+
+    def render():
+        values = {
+            key: (
+                formats.date_format(timezone.localtime(value), "DATETIME_FORMAT") if hasattr(value, "tzinfo") else value
+            )
+            for key, value in params.items()
+        }
+        return _(message) % {key: str(value) for key, value in values.items()}
+
+    return lazy(render, str)()
+
+
+def _send_notice(*, user, subject, lines) -> None:
+    """A security e-mail to the person, through the outbox, in their language."""
+    from balie.notifications.email import absolute_url, send_templated_email
+
+    firms = firms_of_user(user=user)
+    send_templated_email(
+        to=user.email,
+        template="security_notice",
+        language=user.language or settings.LANGUAGE_CODE,
+        firm=firms[0] if firms else None,
+        context={
+            "user": user,
+            "subject": subject,
+            "lines": lines,
+            "link": absolute_url(reverse("twostep:overview")),
+        },
+    )
+
+
+def send_notice(*, user, subject, lines) -> None:
+    _send_notice(user=user, subject=subject, lines=lines)
+
+
+lazy_format = _lazy_format

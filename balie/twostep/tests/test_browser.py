@@ -1,0 +1,175 @@
+"""Two-step verification in a real browser (Playwright driving Chromium)."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from balie.clients.models import Client, Membership
+from balie.core.factories import TEST_PASSWORD, ClientFactory, FirmFactory, MembershipFactory, UserFactory
+from balie.twostep.tests.utils import totp_now
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page: Page, base: str, email: str, password: str = TEST_PASSWORD) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.click("#sign-in")
+
+
+def sign_out(page: Page) -> None:
+    page.locator(".user-menu summary").click()
+    page.click("#sign-out")
+    expect(page.locator("#sign-in")).to_be_visible()
+
+
+def test_enrol_totp_sign_in_with_it_and_use_a_recovery_code_once(page: Page, live_server):
+    base = live_server.url
+    firm = FirmFactory(name="Van Dijk & Partners")
+    company = ClientFactory(firm=firm, kind=Client.Kind.COMPANY, name="Bakker B.V.")
+    user = UserFactory(email="pieter@bakker.test", first_name="Pieter")
+    MembershipFactory(user=user, client=company, role=Membership.Role.ADMIN)
+
+    sign_in(page, base, user.email)
+    page.goto(f"{base}/mijn-gegevens/")
+    page.click("#twostep-link")
+    page.click("#add-totp")
+    expect(page.locator(".qr svg")).to_be_visible()
+    secret = page.locator("#totp-secret").get_attribute("data-secret")
+    page.fill("#id_code", "123 456" if totp_now(secret) != "123456" else "654321")  # a wrong first code
+    page.click("#activate-totp")
+    expect(page.locator(".has-error .error")).to_be_visible()
+    page.fill("#id_code", totp_now(secret))
+    page.click("#activate-totp")
+
+    # The recovery codes are shown once.
+    codes = page.locator("#recovery-codes code").all_inner_texts()
+    assert len(codes) == 10
+    page.click("#codes-saved")
+    expect(page.locator("#twostep-status")).to_have_class(re.compile("success"))
+    sign_out(page)
+
+    # Password, then the app (the code of the next window: the current one was just used).
+    sign_in(page, base, user.email)
+    expect(page).to_have_url(re.compile("/accounts/tweede-stap/"))
+    page.fill("#id_code", totp_now(secret, 1))
+    page.click("#verify")
+    expect(page.locator(".user-menu")).to_be_visible()
+    sign_out(page)
+
+    # Lost phone: a recovery code works once.
+    for attempt in range(2):
+        sign_in(page, base, user.email)
+        page.click("a[href='?methode=recovery']")
+        page.fill("#id_code", codes[0])
+        page.click("#verify")
+        if attempt == 0:
+            expect(page.locator(".user-menu")).to_be_visible()
+            sign_out(page)
+        else:
+            expect(page.locator("#twostep-error")).to_be_visible()
+            expect(page.locator(".user-menu")).to_have_count(0)
+
+
+def test_with_the_firm_requiring_it_a_new_invitee_cannot_reach_the_start_page_first(page: Page, live_server, settings):
+    settings.BALIE_SITE_URL = live_server.url
+    base = live_server.url
+    firm = FirmFactory(name="Notariskantoor Hoekstra", twostep_required_for_clients=True)
+    client = ClientFactory(firm=firm, kind=Client.Kind.PERSONAL, name="A. Visser")
+    from balie.accounts.services import invitation_create
+    from balie.notifications.models import OutboxMessage
+
+    invitation_create(client=client, actor=None, email="anna@visser.test", first_name="Anna", last_name="Visser")
+    mail = OutboxMessage.objects.filter(recipient="anna@visser.test").latest("id")
+    link = re.search(r"https?://\S+/uitnodiging/\S+/", mail.body_text).group(0)
+    page.goto(link)
+    page.fill("#id_password1", "mijn eigen lange wachtwoord")
+    page.fill("#id_password2", "mijn eigen lange wachtwoord")
+    page.click("#activate")
+    expect(page).to_have_url(re.compile("/mijn-gegevens/tweestapsverificatie/$"))
+
+    # Anything else leads back to setting up two-step verification.
+    for path in ("/", f"/o/{client.public_id}/", "/taken/"):
+        page.goto(f"{base}{path}")
+        expect(page).to_have_url(re.compile("/mijn-gegevens/tweestapsverificatie/$"))
+        expect(page.locator("#twostep-status")).to_have_class(re.compile("warning"))
+    page.click("#add-totp")
+    secret = page.locator("#totp-secret").get_attribute("data-secret")
+    page.fill("#id_code", totp_now(secret))
+    page.click("#activate-totp")
+    page.click("#codes-saved")
+    page.goto(f"{base}/")
+    expect(page).to_have_url(re.compile(f"/o/{client.public_id}/"))
+
+
+def test_add_a_passkey_and_sign_in_with_it(page: Page, live_server):
+    base = live_server.url.replace("127.0.0.1", "localhost")  # WebAuthn needs a secure context
+    firm = FirmFactory(name="Van Dijk & Partners")
+    company = ClientFactory(firm=firm, kind=Client.Kind.COMPANY, name="Bakker B.V.")
+    user = UserFactory(email="pieter@bakker.test", first_name="Pieter")
+    MembershipFactory(user=user, client=company, role=Membership.Role.ADMIN)
+
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    sign_in(page, base, user.email)
+    page.goto(f"{base}/mijn-gegevens/tweestapsverificatie/")
+    page.click("#add-passkey")
+    page.fill("#id_name", "Laptop")
+    page.click("#create-passkey")
+    expect(page.locator("#recovery-codes code")).to_have_count(10)  # the first method brings them
+    page.click("#codes-saved")
+    expect(page.locator("#passkeys")).to_contain_text("Laptop")
+    sign_out(page)
+
+    # The passkey alone signs in (the device checks the fingerprint or PIN).
+    page.goto(f"{base}/accounts/login/")
+    page.click("#passkey_login")
+    expect(page.locator(".user-menu")).to_be_visible()
+
+    # With a password, the passkey is the second step.
+    sign_out(page)
+    sign_in(page, base, user.email)
+    expect(page).to_have_url(re.compile("/accounts/tweede-stap/"))
+    page.click("#use-passkey")
+    expect(page.locator(".user-menu")).to_be_visible()
+
+
+def test_change_the_password_confirmed_with_an_sms_code(page: Page, live_server):
+    from balie.twostep.tests.utils import enrol_sms, enrol_totp, sms_code
+
+    base = live_server.url
+    user = UserFactory(email="fatima@mail.test", first_name="Fatima")
+    MembershipFactory(user=user, client=ClientFactory(kind=Client.Kind.PERSONAL), role=Membership.Role.ADMIN)
+    secret = enrol_totp(user)
+    enrol_sms(user)
+    sign_in(page, base, user.email)
+    page.fill("#id_code", totp_now(secret))  # the app comes first; SMS is offered below it
+    page.click("#verify")
+    page.goto(f"{base}/mijn-gegevens/wachtwoord/")
+    page.fill("#id_oldpassword", TEST_PASSWORD)
+    page.fill("#id_password1", "een nieuw lang wachtwoord")
+    page.fill("#id_password2", "een nieuw lang wachtwoord")
+    page.check("input[name=stepup_factor][value=sms]")
+    expect(page.locator("label[for=stepup-code]")).to_have_text("Code")
+    page.click("#stepup-send-sms")
+    expect(page.locator("#stepup-sms-status")).to_contain_text("••")
+    page.fill("#stepup-code", sms_code())
+    page.click("#change-password")
+    expect(page).to_have_url(re.compile("/mijn-gegevens/$"))
+    user.refresh_from_db()
+    assert user.check_password("een nieuw lang wachtwoord")
