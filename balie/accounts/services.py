@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.backends.base import SessionBase
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -327,19 +328,74 @@ def user_deactivate(*, user) -> None:
     user_end_sessions(user=user)
 
 
-def user_change_email(*, user, email: str) -> None:
-    """Changes the sign-in address (after confirmation by the caller); both addresses are told."""
+EMAIL_CHANGE_SALT = "balie.accounts.email-change"
+
+
+def _email_taken(email: str, user) -> bool:
+    from allauth.account.models import EmailAddress
+
+    users = get_user_model().objects.filter(email__iexact=email).exclude(pk=user.pk)
+    return users.exists() or EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists()
+
+
+def email_change_request(*, user, email: str) -> None:
+    """Sends a confirmation link to the new address (valid one hour); the old address is told.
+
+    The change happens only when the link is opened by the same person, signed in: the new
+    mailbox is proven to be theirs. The caller confirmed the request with a second factor.
+    """
     email = email.strip().lower()
+    if _email_taken(email, user):
+        raise ValidationError(_("This e-mail address cannot be used. Choose another one."), code="taken")
+    token = signing.dumps({"u": str(user.public_id), "old": user.email, "new": email}, salt=EMAIL_CHANGE_SALT)
+    context = {"user": user, "old": user.email, "new": email}
+    send_templated_email(
+        to=email,
+        template="email_change_confirm",
+        language=user.language,
+        context={**context, "link": absolute_url(reverse("twostep:email_change_confirm", args=[token]))},
+    )
+    send_templated_email(
+        to=user.email,
+        template="email_change_requested",
+        language=user.language,
+        context={**context, "link": absolute_url(reverse("account_login"))},
+    )
+
+
+def email_change_confirm(*, user, token: str, keep_session_key: str | None = None) -> str:
+    """Applies a requested change of the sign-in address; returns the new address.
+
+    The link works once (it names the old address, which is gone afterwards), for one hour, for the
+    person who asked. allauth's address table changes with it, so the old address no longer signs
+    in nor receives password resets. Other sessions end; both addresses are told.
+    """
+    from allauth.account.models import EmailAddress
+
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=settings.PASSWORD_RESET_TIMEOUT)
+    except signing.BadSignature:
+        raise ValidationError(
+            _("This link is not valid or has expired. Ask for the change again."), code="invalid"
+        ) from None
     with transaction.atomic():
-        if get_user_model().objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        user = get_user_model().objects.select_for_update().get(pk=user.pk)
+        if data.get("u") != str(user.public_id) or data.get("old") != user.email:
+            raise ValidationError(_("This link is not valid or has expired. Ask for the change again."), code="used")
+        new = data["new"]
+        if _email_taken(new, user):
             raise ValidationError(_("This e-mail address cannot be used. Choose another one."), code="taken")
         old = user.email
-        user.email = email
+        user.email = new
         user.save(update_fields=["email"])
-        for address in (old, email):
+        EmailAddress.objects.filter(user=user).delete()
+        EmailAddress.objects.create(user=user, email=new, verified=True, primary=True)
+        user_end_sessions(user=user, keep_session_key=keep_session_key)
+        for address in (old, new):
             send_templated_email(
                 to=address,
                 template="email_changed",
                 language=user.language,
-                context={"user": user, "old": old, "new": email, "link": absolute_url(reverse("account_login"))},
+                context={"user": user, "old": old, "new": new, "link": absolute_url(reverse("account_login"))},
             )
+    return new

@@ -99,6 +99,11 @@ def invitation_accept(request, token):
                 return _invalid(request, error.code)
             form.add_error("password1", error)
         else:
+            from balie.twostep.selectors import has_sign_in_factor
+
+            if has_sign_in_factor(user=user):  # never skip a second step the account already has
+                messages.success(request, _("Your password is set. Please sign in."))
+                return redirect(settings.LOGIN_URL)
             login(request, user, backend=BACKEND)
             messages.success(
                 request,

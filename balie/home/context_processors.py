@@ -16,6 +16,9 @@ def layout(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if getattr(request, "twostep_pending", False):
+        # Two-step verification must be set up first: no environment data on those pages.
+        return {"twostep_pending": True}
 
     def staff():
         if not hasattr(request, "staff"):

@@ -9,6 +9,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.webauthn.internal import auth as webauthn
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,15 +22,22 @@ from balie.twostep.models import Factor, FactorLock, FactorReset, OneTimeCode, P
 from balie.twostep.selectors import SIGN_IN_FACTORS, enrolled_factors, may_remove_factor
 
 
+def _lock_person(user) -> None:
+    """Changes to one person's methods happen one at a time (inside the caller's transaction):
+    two removals at once cannot both pass the "not the last one" check."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+
+
 def totp_enrol(*, user, secret: str, code: str) -> Authenticator:
     """Activates the authenticator app once the person has typed a first code from it."""
     code = services.normalise_code(code)
     counter = services._totp_counter(secret, code) if code.isdigit() else None
-    if counter is None:
+    if counter is None:  # the view checks this before the confirmation too
         raise ValidationError(
             _("That code does not match. Check the time on your phone and enter the current code."), code="wrong"
         )
     with transaction.atomic():
+        _lock_person(user)
         if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             raise ValidationError(_("An authenticator app is already set up."), code="exists")
         authenticator = Authenticator.objects.create(
@@ -51,6 +59,7 @@ def sms_enrol(*, user, phone_number: str, code: str) -> SmsFactor:
 
 def _set_verified_number(*, user, phone_number: str, verified_with: str) -> SmsFactor:
     with transaction.atomic():
+        _lock_person(user)
         factor, created = SmsFactor.objects.update_or_create(
             user=user, defaults={"phone_number": phone_number, "verified_with": verified_with}
         )
@@ -74,6 +83,7 @@ def passkey_add(*, user, name: str, credential) -> Authenticator:
     except ValidationError as error:
         raise ValidationError(_("The passkey could not be registered. Please try again."), code="wrong") from error
     with transaction.atomic():
+        _lock_person(user)
         authenticator = webauthn.WebAuthn.add(user, name, credential).instance
         _added(user=user, factor=Factor.WEBAUTHN)
     return authenticator
@@ -86,6 +96,7 @@ def recovery_codes_ensure(*, user) -> Authenticator:
 @transaction.atomic
 def recovery_codes_regenerate(*, user) -> Authenticator:
     """A new set; the old codes stop working at once."""
+    _lock_person(user)
     Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).delete()
     authenticator = RecoveryCodes.activate(user).instance
     services.send_notice(
@@ -130,6 +141,7 @@ def _added(*, user, factor: Factor) -> None:
 def factor_remove(*, user, factor: Factor, authenticator_id: int | None = None) -> None:
     """Removes one factor (a passkey by id). The last one is refused while a firm requires one."""
     with transaction.atomic():
+        _lock_person(user)
         if not may_remove_factor(user=user, factor=factor, authenticator_id=authenticator_id):
             raise ValidationError(
                 _("Your firm requires two-step verification, so you cannot remove your last method."), code="required"
@@ -243,6 +255,7 @@ def factors_reset(*, user, firm, reset_by, note: str) -> FactorReset:
     if not note.strip():
         raise ValidationError(_("Write down how you checked who the person is."), code="note")
     with transaction.atomic():
+        _lock_person(user)
         Authenticator.objects.filter(user=user).delete()
         SmsFactor.objects.filter(user=user).delete()
         PinLetter.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -78,6 +78,8 @@ class StepUpChallenge(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stepup_challenges")
     action = models.CharField(max_length=60)
     object_key = models.CharField(max_length=200)
+    # The firm whose policy decides which factors count (none: the person's own account).
+    firm = models.ForeignKey("firms.Firm", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

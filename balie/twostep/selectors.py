@@ -18,8 +18,8 @@ from balie.twostep.models import (
 SIGN_IN_FACTORS = {Factor.WEBAUTHN, Factor.TOTP, Factor.SMS}
 
 
-def enrolled_factors(*, user) -> list[Factor]:
-    """The person's factors, passkey and app first."""
+def enrolled_factors(*, user, firm=None) -> list[Factor]:
+    """The person's factors, passkey and app first (a PIN counts only with its firm's letter)."""
     found: set[Factor] = set()
     types = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
     if Authenticator.Type.WEBAUTHN in types:
@@ -30,7 +30,7 @@ def enrolled_factors(*, user) -> list[Factor]:
         found.add(Factor.RECOVERY)
     if SmsFactor.objects.filter(user=user).exists():
         found.add(Factor.SMS)
-    if active_pin_letter(user=user) is not None:
+    if firm is not None and active_pin_letter(user=user, firm=firm) is not None:
         found.add(Factor.PIN)
     return [factor for factor in FACTOR_ORDER if factor in found]
 
@@ -44,13 +44,13 @@ def has_sign_in_factor(*, user) -> bool:
     )
 
 
-def active_pin_letter(*, user) -> PinLetter | None:
-    """The activated PIN that confirms actions (a PIN letter not yet used does not count)."""
-    return (
-        PinLetter.objects.filter(user=user, activated_at__isnull=False, revoked_at__isnull=True)
-        .order_by("-activated_at")
-        .first()
-    )
+def active_pin_letter(*, user, firm=None) -> PinLetter | None:
+    """The activated PIN that confirms actions (a PIN letter not yet used does not count); with a
+    firm, only that firm's letter: a PIN from one firm never confirms at another."""
+    letters = PinLetter.objects.filter(user=user, activated_at__isnull=False, revoked_at__isnull=True)
+    if firm is not None:
+        letters = letters.filter(firm=firm)
+    return letters.order_by("-activated_at").first()
 
 
 def pending_pin_letter(*, user) -> PinLetter | None:

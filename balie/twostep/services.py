@@ -68,27 +68,48 @@ def new_code() -> str:
 
 # -- Locks -----------------------------------------------------------------------------------------
 
+# What a lock is called in the e-mail, for keys that are not a factor of their own.
+LOCK_LABELS = {"verify_phone": gettext_lazy("mobile number verification")}
 
-def raise_if_locked(*, user, factor: Factor) -> None:
+
+def raise_if_locked(*, user, factor: str) -> None:
     lock = FactorLock.objects.filter(user=user, factor=factor, locked_until__gt=timezone.now()).first()
     if lock is not None:
         raise FactorLocked(lock.locked_until)
 
 
-def _record_failure(*, user, factor: Factor) -> None:
-    locked = False
-    with transaction.atomic():
+def guarded_check(*, user, factor: str, check, wrong_message: str | None = None):
+    """Runs ``check()`` -> (accepted, value) under the person's lock row for this factor.
+
+    ``accepted`` is True (a right code: the count of wrong ones starts again), False (a wrong
+    code: counted) or None (no code was checked, e.g. it had expired: nothing changes).
+
+    The lock row is locked first, so codes sent at the same moment are checked one after another
+    and each failure is counted before the next check: ten wrong codes in a row lock the factor
+    for fifteen minutes, however they arrive. The block is durable: called inside a transaction
+    it refuses to run, because a rollback there would also roll back the failure count.
+    """
+    locked_until = None
+    with transaction.atomic(durable=True):
         FactorLock.objects.get_or_create(user=user, factor=factor)
         lock = FactorLock.objects.select_for_update().get(user=user, factor=factor)
         now = timezone.now()
+        if lock.is_locked:
+            raise FactorLocked(lock.locked_until)
+        accepted, value = check()
+        if accepted is None:
+            return value
+        if accepted:
+            if lock.failures:
+                lock.failures = 0
+                lock.updated_at = now
+                lock.save(update_fields=["failures", "updated_at"])
+            return value
         lock.failures += 1
         lock.updated_at = now
         if lock.failures >= settings.BALIE_TWOSTEP_MAX_FAILURES:
             lock.failures = 0
-            lock.locked_until = now + timedelta(seconds=settings.BALIE_TWOSTEP_LOCK_SECONDS)
-            locked = True
-        lock.save()
-        if locked:
+            lock.locked_until = locked_until = now + timedelta(seconds=settings.BALIE_TWOSTEP_LOCK_SECONDS)
             _send_notice(
                 user=user,
                 subject=gettext_lazy("A sign-in method has been locked"),
@@ -97,23 +118,16 @@ def _record_failure(*, user, factor: Factor) -> None:
                         gettext_noop(
                             "Someone entered ten wrong codes for your %(factor)s. It is locked until %(time)s."
                         ),
-                        factor=Factor(factor).label,
-                        time=lock.locked_until,
+                        factor=LOCK_LABELS.get(factor) or Factor(factor).label,
+                        time=locked_until,
                     ),
                     gettext_lazy("Was this not you? Change your password and contact your firm: someone may know it."),
                 ],
             )
-    if locked:
-        raise FactorLocked(lock.locked_until)
-
-
-def _record_success(*, user, factor: Factor) -> None:
-    FactorLock.objects.filter(user=user, factor=factor, failures__gt=0).update(failures=0, updated_at=timezone.now())
-
-
-def _wrong(*, user, factor: Factor, message: str | None = None) -> None:
-    _record_failure(user=user, factor=factor)
-    raise ValidationError(message or _("That code is not correct."), code="wrong")
+        lock.save()
+    if locked_until is not None:
+        raise FactorLocked(locked_until)
+    raise ValidationError(wrong_message or _("That code is not correct."), code="wrong")
 
 
 # -- Factors ---------------------------------------------------------------------------------------
@@ -126,52 +140,77 @@ def _totp_counter(secret: str, code: str) -> int | None:
     return None
 
 
+def totp_matches(secret: str, code: str) -> bool:
+    code = normalise_code(code)
+    return code.isdigit() and _totp_counter(secret, code) is not None
+
+
 def verify_totp(*, user, code: str) -> Authenticator:
     """A code of the authenticator app, each 30-second window at most once (across processes: the
     last accepted window is kept on the locked authenticator row)."""
     code = normalise_code(code)
-    raise_if_locked(user=user, factor=Factor.TOTP)
-    with transaction.atomic():
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        raise ValidationError(_("No authenticator app is set up."), code="not_enrolled")
+
+    def check():
         authenticator = (
             Authenticator.objects.select_for_update().filter(user=user, type=Authenticator.Type.TOTP).first()
         )
         if authenticator is None:
-            raise ValidationError(_("No authenticator app is set up."), code="not_enrolled")
+            return False, None
         counter = _totp_counter(crypto.decrypt(authenticator.data["secret"]), code) if code.isdigit() else None
-        accepted = counter is not None and counter > authenticator.data.get("last_counter", -1)
-        if accepted:
-            authenticator.data["last_counter"] = counter
-            authenticator.last_used_at = timezone.now()
-            authenticator.save(update_fields=["data", "last_used_at"])
-    if not accepted:
-        _wrong(user=user, factor=Factor.TOTP)
-    _record_success(user=user, factor=Factor.TOTP)
-    return authenticator
+        if counter is None or counter <= authenticator.data.get("last_counter", -1):
+            return False, None
+        authenticator.data["last_counter"] = counter
+        authenticator.last_used_at = timezone.now()
+        authenticator.save(update_fields=["data", "last_used_at"])
+        return True, authenticator
+
+    return guarded_check(user=user, factor=Factor.TOTP, check=check)
 
 
 def verify_recovery_code(*, user, code: str) -> Authenticator:
     """A recovery code, each once: the row is locked while it is checked and marked."""
     code = normalise_code(code)
-    raise_if_locked(user=user, factor=Factor.RECOVERY)
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).first()
     if authenticator is None:
         raise ValidationError(_("You have no recovery codes."), code="not_enrolled")
-    if not RecoveryCodes(authenticator).validate_code(code):
-        _wrong(user=user, factor=Factor.RECOVERY, message=_("That recovery code is not correct or already used."))
-    authenticator.record_usage()
-    _record_success(user=user, factor=Factor.RECOVERY)
-    return authenticator
+
+    def check():
+        if not RecoveryCodes(authenticator).validate_code(code):  # locks the row itself
+            return False, None
+        authenticator.record_usage()
+        return True, authenticator
+
+    return guarded_check(
+        user=user,
+        factor=Factor.RECOVERY,
+        check=check,
+        wrong_message=_("That recovery code is not correct or already used."),
+    )
 
 
-def verify_pin(*, user, pin: str) -> None:
-    """The PIN of the activated letter, where the firm accepts PIN confirmations."""
-    raise_if_locked(user=user, factor=Factor.PIN)
-    letter = active_pin_letter(user=user)
+def verify_pin(*, user, pin: str, firm=None) -> None:
+    """The PIN of the activated letter (of this firm), where the firm accepts PIN confirmations."""
+    letter = active_pin_letter(user=user, firm=firm)
     if letter is None:
         raise ValidationError(_("You have no activated PIN."), code="not_enrolled")
-    if not check_password(normalise_code(pin), letter.pin_hash):
-        _wrong(user=user, factor=Factor.PIN, message=_("That PIN is not correct."))
-    _record_success(user=user, factor=Factor.PIN)
+    guarded_check(
+        user=user,
+        factor=Factor.PIN,
+        check=lambda: (check_password(normalise_code(pin), letter.pin_hash), None),
+        wrong_message=_("That PIN is not correct."),
+    )
+
+
+def verify_password(*, user, password: str) -> None:
+    """The password as the confirmation of someone without a second factor, counted like a code."""
+    guarded_check(
+        user=user,
+        factor=Factor.PASSWORD,
+        check=lambda: (check_password(password, user.password), None),
+        wrong_message=_("That password is not correct."),
+    )
 
 
 def sms_send_code(*, user, purpose: str, challenge: StepUpChallenge | None = None, phone_number: str = "") -> str:
@@ -251,9 +290,9 @@ def mask_number(number: str) -> str:
 def verify_sms(*, user, code: str, purpose: str, challenge: StepUpChallenge | None = None) -> OneTimeCode:
     """The latest SMS code for this purpose (and challenge): valid 5 minutes, at most 3 tries."""
     code = normalise_code(code)
-    raise_if_locked(user=user, factor=Factor.SMS)
-    problem = None
-    with transaction.atomic():
+    problem = []
+
+    def check():
         row = (
             OneTimeCode.objects.select_for_update()
             .filter(user=user, purpose=purpose, challenge=challenge, used_at__isnull=True)
@@ -261,25 +300,27 @@ def verify_sms(*, user, code: str, purpose: str, challenge: StepUpChallenge | No
             .first()
         )
         if row is None or row.expires_at <= timezone.now():
-            problem = "expired"
-        elif row.attempts >= settings.BALIE_SMS_CODE_ATTEMPTS:
-            problem = "attempts"
-        else:
-            row.attempts += 1
-            if hmac.compare_digest(row.code_hash, code_hash(code)):
-                row.used_at = timezone.now()
-            else:
-                problem = "wrong"
-            row.save(update_fields=["attempts", "used_at"])
-    if problem == "expired":
+            problem.append("expired")
+            return None, None  # not a guess: nothing to count, nothing reset
+        if row.attempts >= settings.BALIE_SMS_CODE_ATTEMPTS:
+            problem.append("attempts")
+            return None, None
+        row.attempts += 1
+        accepted = hmac.compare_digest(row.code_hash, code_hash(code))
+        if accepted:
+            row.used_at = timezone.now()
+        row.save(update_fields=["attempts", "used_at"])
+        return accepted, row
+
+    # Codes that verify a new number are counted apart from the SMS sign-in factor.
+    lock_key = "verify_phone" if purpose == OneTimeCode.Purpose.VERIFY_PHONE else Factor.SMS
+    row = guarded_check(user=user, factor=lock_key, check=check)
+    if problem == ["expired"]:
         raise ValidationError(_("This code has expired or was replaced. Ask for a new code."), code="expired")
-    if problem == "attempts":
+    if problem == ["attempts"]:
         raise ValidationError(_("This code was tried three times. Ask for a new code."), code="attempts")
-    if problem == "wrong":
-        _wrong(user=user, factor=Factor.SMS)
     if purpose != OneTimeCode.Purpose.VERIFY_PHONE:
         SmsFactor.objects.filter(user=user).update(last_used_at=timezone.now())
-    _record_success(user=user, factor=Factor.SMS)
     return row
 
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -27,8 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from balie.twostep import services
-from balie.twostep.models import Factor, OneTimeCode, SmsFactor, StepUpChallenge
-from balie.twostep.selectors import accepted_factors, enrolled_factors
+from balie.twostep.models import STEPUP_FACTORS, Factor, OneTimeCode, SmsFactor, StepUpChallenge
+from balie.twostep.selectors import SIGN_IN_FACTORS, accepted_factors, enrolled_factors
 
 PASSWORD = Factor.PASSWORD.value  # only where a view allows it, for people without a second factor
 
@@ -61,12 +60,12 @@ class Confirmation:
     confirmed_at: object
 
 
-def stepup_begin(*, user, action: str, object_key: str) -> StepUpChallenge:
+def stepup_begin(*, user, action: str, object_key: str, firm=None) -> StepUpChallenge:
     """The open challenge for this action and object, or a new one (valid five minutes)."""
     now = timezone.now()
     challenge = (
         StepUpChallenge.objects.filter(
-            user=user, action=action, object_key=object_key, used_at__isnull=True, expires_at__gt=now
+            user=user, action=action, object_key=object_key, firm=firm, used_at__isnull=True, expires_at__gt=now
         )
         .order_by("-created_at")
         .first()
@@ -76,6 +75,7 @@ def stepup_begin(*, user, action: str, object_key: str) -> StepUpChallenge:
             user=user,
             action=action,
             object_key=object_key,
+            firm=firm,
             expires_at=now + timedelta(seconds=settings.BALIE_STEPUP_SECONDS),
         )
     return challenge
@@ -101,7 +101,11 @@ def stepup_confirm(
     challenge = StepUpChallenge.objects.filter(public_id=_uuid_or_none(challenge_id), user=user).first()
     if challenge is None:
         raise ValidationError(_("This confirmation is not valid. Please confirm again."), code="unknown")
-    if challenge.action != action or challenge.object_key != object_key:
+    if (
+        challenge.action != action
+        or challenge.object_key != object_key
+        or challenge.firm_id != getattr(firm, "pk", None)
+    ):
         raise ValidationError(_("This confirmation was given for something else. Please confirm again."), code="other")
     if challenge.used_at is not None:
         raise ValidationError(_("This confirmation has already been used. Please confirm again."), code="used")
@@ -115,14 +119,11 @@ def stepup_confirm(
     elif factor == Factor.SMS:
         services.verify_sms(user=user, code=code, purpose=OneTimeCode.Purpose.STEPUP, challenge=challenge)
     elif factor == Factor.PIN:
-        services.verify_pin(user=user, pin=code)
+        services.verify_pin(user=user, pin=code, firm=firm)
     elif factor == Factor.WEBAUTHN:
         services.verify_webauthn(request=request, user=user, scope=str(challenge.public_id), credential=credential)
     elif factor == PASSWORD:
-        services.raise_if_locked(user=user, factor=PASSWORD)
-        if not check_password(code, user.password):
-            services._wrong(user=user, factor=PASSWORD, message=_("That password is not correct."))
-        services._record_success(user=user, factor=PASSWORD)
+        services.verify_password(user=user, password=code)
 
     with transaction.atomic():
         # Marked used under a row lock: two requests racing with the same challenge succeed once.
@@ -136,10 +137,18 @@ def stepup_confirm(
 
 
 def usable_factors(*, user, firm=None, allow_password: bool = False) -> list[str]:
-    """The person's factors that the firm accepts for confirmations, best first."""
-    enrolled = set(enrolled_factors(user=user))
-    usable = [factor.value for factor in accepted_factors(user=user, firm=firm) if factor in enrolled]
-    if not usable and allow_password and not (enrolled - {Factor.RECOVERY, Factor.PIN}):
+    """The person's factors that confirm this action, best first.
+
+    For an action in a firm's environment: the factors that firm accepts (its PIN letter only).
+    For the person's own account (no firm): any sign-in factor they have; a PIN never. The
+    password counts only where the view allows it and the person has no sign-in factor at all.
+    """
+    enrolled = set(enrolled_factors(user=user, firm=firm))
+    if firm is None:
+        usable = [factor.value for factor in STEPUP_FACTORS if factor in enrolled and factor in SIGN_IN_FACTORS]
+    else:
+        usable = [factor.value for factor in accepted_factors(user=user, firm=firm) if factor in enrolled]
+    if not usable and allow_password and not (enrolled & SIGN_IN_FACTORS):
         usable = [PASSWORD]
     return usable
 
@@ -176,7 +185,9 @@ class StepUp:
     @property
     def challenge(self) -> StepUpChallenge:
         if self._challenge is None or self._challenge.used_at is not None:
-            self._challenge = stepup_begin(user=self.user, action=self.action, object_key=self.object_key)
+            self._challenge = stepup_begin(
+                user=self.user, action=self.action, object_key=self.object_key, firm=self.firm
+            )
         return self._challenge
 
     @property

@@ -17,5 +17,6 @@ urlpatterns = [
     path("mijn-gegevens/tweestapsverificatie/<str:factor>/verwijderen/", views.factor_remove, name="factor_remove"),
     path("mijn-gegevens/wachtwoord/", views.password_change, name="password_change"),
     path("mijn-gegevens/e-mailadres/", views.email_change, name="email_change"),
+    path("mijn-gegevens/e-mailadres/bevestigen/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
     path("bevestigen/<uuid:challenge>/sms/", views.stepup_sms, name="stepup_sms"),
 ]

@@ -8,6 +8,7 @@ from allauth.account.forms import ChangePasswordForm
 from allauth.account.internal.decorators import login_stage_required
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.internal.flows.password_change import change_password, finalize_password_change
+from allauth.core import ratelimit
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import generate_totp_secret
@@ -26,6 +27,7 @@ from balie.twostep.forms import CodeForm, EmailChangeForm, MobileForm, PasskeyFo
 from balie.twostep.middleware import forget
 from balie.twostep.models import Factor, OneTimeCode, SmsFactor, StepUpChallenge
 from balie.twostep.selectors import (
+    active_pin_letter,
     enrolled_factors,
     has_sign_in_factor,
     locks_for,
@@ -33,7 +35,7 @@ from balie.twostep.selectors import (
     twostep_required,
 )
 from balie.twostep.stages import SecondFactorStage
-from balie.twostep.stepup import StepUp
+from balie.twostep.stepup import StepUp, usable_factors
 
 LOGIN_FACTORS = [Factor.WEBAUTHN, Factor.TOTP, Factor.SMS, Factor.RECOVERY]
 TOTP_SECRET_KEY = "twostep.totp_secret"
@@ -51,6 +53,8 @@ def authenticate(request):
     stage = request._login_stage
     user = stage.login.user
     factors = [factor for factor in enrolled_factors(user=user) if factor in LOGIN_FACTORS]
+    if not factors:  # removed meanwhile (a reset by staff): start signing in again
+        return stage.abort()
     wanted = request.POST.get("factor") or request.GET.get("methode")
     factor = next((each for each in factors if each.value == wanted), factors[0])
     form = CodeForm(request.POST or None) if factor != Factor.WEBAUTHN else None
@@ -114,7 +118,7 @@ def overview(request):
         "totp": Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first(),
         "sms": SmsFactor.objects.filter(user=user).first(),
         "pin_pending": pending_pin_letter(user=user),
-        "pin_active": Factor.PIN in factors,
+        "pin_active": active_pin_letter(user=user) is not None,
         "recovery_left": enrolled_codes_left(user),
         "has_factor": has_sign_in_factor(user=user),
         "required": twostep_required(user=user),
@@ -141,7 +145,13 @@ def _confirmed(request, stepup: StepUp | None) -> bool:
     return stepup is None or stepup.confirm() is not None
 
 
-def _after_adding(request):
+def _after_adding(request, *, first: bool):
+    """After a method was added. The first one also signs out every other session: whoever may
+    have signed in with the password alone is out."""
+    from balie.accounts.services import user_end_sessions
+
+    if first:
+        user_end_sessions(user=request.user, keep_session_key=request.session.session_key)
     forget(request)
     messages.success(request, _("Two-step verification is set up."))
     if enrolment.recovery_codes_left(user=request.user) and not _codes_viewed(request.user):
@@ -165,6 +175,8 @@ def totp_add(request):
     request.session[TOTP_SECRET_KEY] = secret
     form = TotpForm(request.POST or None)
     stepup = _stepup_for_adding(request, "totp")
+    if request.method == "POST" and form.is_valid() and not services.totp_matches(secret, form.cleaned_data["code"]):
+        form.add_error("code", _("That code does not match. Check the time on your phone and enter the current code."))
     if request.method == "POST" and form.is_valid() and _confirmed(request, stepup):
         try:
             enrolment.totp_enrol(user=request.user, secret=secret, code=form.cleaned_data["code"])
@@ -172,7 +184,7 @@ def totp_add(request):
             form.add_error("code", error)
         else:
             request.session.pop(TOTP_SECRET_KEY, None)
-            return _after_adding(request)
+            return _after_adding(request, first=stepup is None)
     adapter = get_mfa_adapter()
     url = adapter.build_totp_url(request.user, secret)
     context = {
@@ -228,14 +240,14 @@ def sms_add(request):
             code_form.add_error("code", error)
         else:
             request.session.pop(PENDING_NUMBER_KEY, None)
-            return _after_adding(request)
+            return _after_adding(request, first=stepup is None)
     context = {
         "number_form": number_form,
         "code_form": code_form,
         "pending": pending,
         "pending_masked": services.mask_number(pending) if pending else "",
         "sent_to": sent_to,
-        "stepup": stepup if not pending or "send" in request.POST else None,
+        "stepup": stepup,
         "current": SmsFactor.objects.filter(user=request.user).first(),
     }
     bad = number_form.errors or code_form.errors or _failed(stepup)
@@ -252,8 +264,9 @@ def pin_activate(request):
         pending = None
     pin_form = PinForm(request.POST if "send" in request.POST else None)
     code_form = CodeForm(request.POST if "verify" in request.POST else None)
+    stepup = _stepup_for_adding(request, "pin")  # replacing a verified number needs confirmation
     sent_to = None
-    if request.method == "POST" and "send" in request.POST and pin_form.is_valid():
+    if request.method == "POST" and "send" in request.POST and pin_form.is_valid() and _confirmed(request, stepup):
         try:
             checked = enrolment.pin_check(user=request.user, pin=pin_form.cleaned_data["pin"])
             number = pin_form.cleaned_data["phone_number"]
@@ -279,7 +292,7 @@ def pin_activate(request):
             code_form.add_error("code", error)
         else:
             request.session.pop("twostep.pin_pending", None)
-            return _after_adding(request)
+            return _after_adding(request, first=stepup is None)
     context = {
         "letter": letter,
         "pin_form": pin_form,
@@ -287,8 +300,9 @@ def pin_activate(request):
         "pending": pending,
         "pending_masked": services.mask_number(pending["number"]) if pending else "",
         "sent_to": sent_to,
+        "stepup": stepup,
     }
-    bad = pin_form.errors or code_form.errors
+    bad = pin_form.errors or code_form.errors or _failed(stepup)
     return render(request, "twostep/pin_activate.html", context, status=400 if bad else 200)
 
 
@@ -306,7 +320,7 @@ def passkey_add(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return _after_adding(request)
+            return _after_adding(request, first=stepup is None)
     context = {"form": form, "stepup": stepup, "creation_options": enrolment.passkey_begin(user=request.user)}
     return render(request, "twostep/passkey_add.html", context, status=400 if form.errors or _failed(stepup) else 200)
 
@@ -337,7 +351,11 @@ def factor_remove(request, factor):
         factor = Factor(factor)
     except ValueError:
         raise Http404 from None
-    if factor not in {Factor.TOTP, Factor.SMS, Factor.PIN} or factor not in enrolled_factors(user=request.user):
+    if factor == Factor.PIN:
+        present = active_pin_letter(user=request.user) is not None
+    else:
+        present = factor in {Factor.TOTP, Factor.SMS} and factor in enrolled_factors(user=request.user)
+    if not present:
         raise Http404
     return _remove(request, factor, None, factor.label)
 
@@ -376,6 +394,10 @@ def stepup_sms(request, challenge):
     """Sends the SMS code of one confirmation ("Nieuw token versturen" sends another)."""
     challenge = get_object_or_404(StepUpChallenge, public_id=challenge, user=request.user, used_at__isnull=True)
     try:
+        if challenge.is_expired:
+            raise ValidationError(_("This confirmation has expired (after 5 minutes). Please confirm again."))
+        if Factor.SMS.value not in usable_factors(user=request.user, firm=challenge.firm):
+            raise ValidationError(_("Choose how you want to confirm."))
         sent_to = services.sms_send_code(user=request.user, purpose=OneTimeCode.Purpose.STEPUP, challenge=challenge)
     except ValidationError as error:
         message, ok = " ".join(error.messages), False
@@ -400,10 +422,13 @@ def stepup_sms(request, challenge):
 def password_change(request):
     """Change password: the current password, and a second factor when the person has one.
     All other sessions end."""
+    if request.method == "POST" and not ratelimit.consume(request, action="change_password", user=request.user):
+        messages.error(request, _("Too many attempts. Please wait a minute and try again."))
+        return redirect("twostep:password_change")
     form = ChangePasswordForm(data=request.POST or None, user=request.user)
     stepup = StepUp(request, action="password_change", object_key=str(request.user.public_id))
     if not stepup.factors:
-        stepup = None  # the current password is the confirmation
+        stepup = None  # no second factor: the current password is the confirmation
     if request.method == "POST" and form.is_valid() and _confirmed(request, stepup):
         change_password(request.user, form.cleaned_data["password1"])
         finalize_password_change(request, request.user)
@@ -415,21 +440,45 @@ def password_change(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def email_change(request):
-    """Change the sign-in e-mail address, confirmed with a second factor (or the password for
-    people without one). Both addresses are told."""
-    from balie.accounts.services import user_change_email
+    """Change the sign-in e-mail address: confirmed with a second factor (or the password for
+    people without one), then with a link sent to the new address."""
+    from balie.accounts.services import email_change_request
 
     form = EmailChangeForm(request.POST or None, user=request.user)
     stepup = StepUp(request, action="email_change", object_key=str(request.user.public_id), allow_password=True)
     if request.method == "POST" and form.is_valid() and stepup.confirm() is not None:
         try:
-            user_change_email(user=request.user, email=form.cleaned_data["email"])
+            email_change_request(user=request.user, email=form.cleaned_data["email"])
         except ValidationError as error:
             form.add_error("email", error)
         else:
             messages.success(
-                request, _("Your e-mail address has been changed. Sign in with the new address from now on.")
+                request,
+                _("We sent a link to %(email)s. Open it within an hour to finish the change.")
+                % {"email": form.cleaned_data["email"]},
             )
             return redirect("accounts:profile")
     status = 400 if form.errors or stepup.error else 200
     return render(request, "twostep/email_change.html", {"form": form, "stepup": stepup}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change_confirm(request, token):
+    """The link in the e-mail to the new address: one click (POST) finishes the change."""
+    from balie.accounts.services import email_change_confirm as confirm
+
+    error = None
+    if request.method == "POST":
+        try:
+            email = confirm(user=request.user, token=token, keep_session_key=request.session.session_key)
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            messages.success(
+                request, _("Your e-mail address is now %(email)s. Sign in with it from now on.") % {"email": email}
+            )
+            return redirect("accounts:profile")
+    response = render(request, "twostep/email_change_confirm.html", {"error": error}, status=400 if error else 200)
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -8,7 +8,8 @@
     return node ? JSON.parse(node.textContent) : null
   }
 
-  function report (form, message) {
+  function report (form, message, error) {
+    if (error && window.console) window.console.warn(error)
     let box = form.querySelector('[data-passkey-error]')
     if (!box) {
       box = document.createElement('p')
@@ -39,9 +40,12 @@
       if (factor) factor.checked = true
       const hidden = form.querySelector('input[type="hidden"][name="stepup_factor"]')
       if (hidden) hidden.value = 'webauthn'
-      submit(form)
+      // Confirming the addition of a new passkey: make the new one next, then send both.
+      const create = form.querySelector('[data-passkey-create]')
+      if (create) create.click()
+      else submit(form)
     } catch (error) {
-      report(form, button.getAttribute('data-error') || String(error))
+      report(form, button.getAttribute('data-error') || String(error), error)
     }
   })
 
@@ -59,9 +63,22 @@
       form.querySelector('[data-passkey-credential]').value = JSON.stringify(credential)
       submit(form)
     } catch (error) {
-      report(form, button.getAttribute('data-error') || String(error))
+      report(form, button.getAttribute('data-error') || String(error), error)
     }
   })
+
+  // Adding a passkey confirmed with an existing passkey: the existing one answers first.
+  async function confirmWithPasskeyFirst (form) {
+    const box = form.querySelector('[data-stepup]')
+    if (!box) return
+    const chosen = box.querySelector('input[name="stepup_factor"]:checked') ||
+      box.querySelector('input[type="hidden"][name="stepup_factor"]')
+    const credential = box.querySelector('[data-passkey-credential]')
+    const button = box.querySelector('[data-passkey-get]')
+    if (!chosen || chosen.value !== 'webauthn' || !credential || credential.value || !button) return
+    const data = options(button.getAttribute('data-passkey-get'))
+    credential.value = JSON.stringify(await window.webauthnJSON.get(data.request_options))
+  }
 
   // A new passkey: created on this device, then sent with the form.
   document.addEventListener('click', async function (event) {
@@ -72,11 +89,12 @@
     if (!form.reportValidity()) return
     const data = options(button.getAttribute('data-passkey-create'))
     try {
+      await confirmWithPasskeyFirst(form)
       const credential = await window.webauthnJSON.create(data)
       form.querySelector('input[name="credential"]').value = JSON.stringify(credential)
       submit(form)
     } catch (error) {
-      report(form, button.getAttribute('data-error') || String(error))
+      report(form, button.getAttribute('data-error') || String(error), error)
     }
   })
 

@@ -35,6 +35,7 @@ NOT_TENANT_SCOPED = {
     "account_reset_password_from_key",  # the token is the credential
     "firms:branding_css",  # a firm's public colour
     "twostep:factor_remove",  # the caller's own factor, named by its kind (totp, sms, pin)
+    "twostep:email_change_confirm",  # a signed token for the signed-in person only (tested in twostep)
     "notifications:dev_outbox_message",  # development only, 404 in production
 }
 

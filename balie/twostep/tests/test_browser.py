@@ -173,3 +173,40 @@ def test_change_the_password_confirmed_with_an_sms_code(page: Page, live_server)
     expect(page).to_have_url(re.compile("/mijn-gegevens/$"))
     user.refresh_from_db()
     assert user.check_password("een nieuw lang wachtwoord")
+
+
+def test_someone_with_only_a_passkey_confirms_a_new_method_with_it(page: Page, live_server):
+    """The passkey answers the confirmation box (ACC-7) in the browser."""
+    from allauth.mfa.models import Authenticator
+
+    base = live_server.url.replace("127.0.0.1", "localhost")
+    user = UserFactory(email="pieter@bakker.test", first_name="Pieter")
+    MembershipFactory(user=user, client=ClientFactory(kind=Client.Kind.PERSONAL), role=Membership.Role.ADMIN)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    sign_in(page, base, user.email)
+    page.goto(f"{base}/mijn-gegevens/tweestapsverificatie/passkey/")
+    page.fill("#id_name", "Laptop")
+    page.click("#create-passkey")
+    page.click("#codes-saved")
+
+    page.click("#add-totp")
+    secret = page.locator("#totp-secret").get_attribute("data-secret")
+    page.fill("#id_code", totp_now(secret))
+    expect(page.locator("#stepup-passkey")).to_be_visible()
+    page.click("#stepup-passkey")  # the passkey confirms and the form is sent
+    expect(page.locator("#totp")).to_contain_text("Aan")
+    assert Authenticator.objects.filter(user=user, type="totp").exists()

@@ -197,46 +197,67 @@ def test_password_change_needs_a_second_factor_when_there_is_one(client, persona
     assert user.check_password(new)
 
 
-def test_email_change_is_confirmed_and_both_addresses_are_told(client, personas):
+def _email_change(client, user, email, code=TEST_PASSWORD):
+    challenge = StepUpChallenge.objects.filter(user=user, action="email_change", used_at__isnull=True).first()
+    return client.post(
+        reverse("twostep:email_change"),
+        {"email": email, "stepup_challenge": challenge.public_id, "stepup_factor": "password", "stepup_code": code},
+    )
+
+
+def test_email_change_needs_confirmation_and_a_link_to_the_new_address(client, personas):
+    user = personas.client_user
+    old = user.email
+    client.force_login(user)
+    client.get(reverse("twostep:email_change"))
+    assert _email_change(client, user, "pieter@nieuw.test", code="fout").status_code == 400
+    response = _email_change(client, user, personas.employee.email)
+    assert "email" in response.context["form"].errors  # taken, said without naming whose
+    client.get(reverse("twostep:email_change"))
+    assert _email_change(client, user, "Pieter@Nieuw.test").status_code == 302
+    user.refresh_from_db()
+    assert user.email == old  # nothing changes before the new mailbox is proven
+    assert OutboxMessage.objects.filter(recipient=old, subject__icontains="gevraagd").exists()
+    mail = OutboxMessage.objects.filter(recipient="pieter@nieuw.test").latest("id")
+    path = re.search(r"/mijn-gegevens/e-mailadres/bevestigen/\S+/", mail.body_text).group(0)
+
+    # Someone else, signed in, cannot use the link.
+    other = HttpClient()
+    other.force_login(personas.employee)
+    assert other.post(path).status_code == 400
+    elsewhere = HttpClient()
+    elsewhere.force_login(user)
+    assert client.post(path).status_code == 302
+    user.refresh_from_db()
+    assert user.email == "pieter@nieuw.test"
+    assert not Session.objects.filter(session_key=elsewhere.session.session_key).exists()
+    assert client.post(path).status_code == 400  # used
+
+    # The old address no longer signs in, nor gets a password reset.
+    before = OutboxMessage.objects.filter(recipient=old).count()
+    assert HttpClient().post(LOGIN, {"login": old, "password": TEST_PASSWORD}).status_code == 200  # refused
+    HttpClient().post(reverse("account_reset_password"), {"email": old})
+    assert OutboxMessage.objects.filter(recipient=old).count() == before
+    response = HttpClient().post(LOGIN, {"login": "pieter@nieuw.test", "password": TEST_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_an_email_change_link_expires_after_an_hour(client, personas):
+    import time_machine
+
+    from balie.core.testing import later
+
     user = personas.client_user
     client.force_login(user)
     client.get(reverse("twostep:email_change"))
-    challenge = StepUpChallenge.objects.get(user=user, action="email_change")
-    response = client.post(
-        reverse("twostep:email_change"),
-        {
-            "email": "pieter@nieuw.test",
-            "stepup_challenge": challenge.public_id,
-            "stepup_factor": "password",
-            "stepup_code": "fout",
-        },
-    )
-    assert response.status_code == 400
-    response = client.post(
-        reverse("twostep:email_change"),
-        {
-            "email": personas.employee.email,
-            "stepup_challenge": challenge.public_id,
-            "stepup_factor": "password",
-            "stepup_code": TEST_PASSWORD,
-        },
-    )
-    assert "email" in response.context["form"].errors
-    old = user.email
-    response = client.post(
-        reverse("twostep:email_change"),
-        {
-            "email": "Pieter@Nieuw.test",
-            "stepup_challenge": challenge.public_id,
-            "stepup_factor": "password",
-            "stepup_code": TEST_PASSWORD,
-        },
-    )
-    assert response.status_code == 302
+    _email_change(client, user, "pieter@nieuw.test")
+    mail = OutboxMessage.objects.filter(recipient="pieter@nieuw.test").latest("id")
+    path = re.search(r"/mijn-gegevens/e-mailadres/bevestigen/\S+/", mail.body_text).group(0)
+    with time_machine.travel(later(minutes=61), tick=False):
+        client.force_login(user)
+        assert client.post(path).status_code == 400
     user.refresh_from_db()
-    assert user.email == "pieter@nieuw.test"
-    told = set(OutboxMessage.objects.filter(channel="email").values_list("recipient", flat=True))
-    assert {old, "pieter@nieuw.test"} <= told
+    assert user.email != "pieter@nieuw.test"
 
 
 def test_removing_a_factor_needs_confirmation(client, personas):

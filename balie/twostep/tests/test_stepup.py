@@ -145,17 +145,45 @@ def test_only_factors_the_firm_accepts_confirm(personas):
     assert error.value.code == "factor"
 
 
-def test_a_pin_confirms_where_the_firm_accepts_it(personas):
+def test_a_pin_confirms_only_at_its_own_firm_and_only_where_accepted(personas):
     user = personas.client_user
     letter, pin = enrolment.pin_letter_create(user=user, firm=personas.firm, created_by=personas.staff.user)
     letter.activated_at = letter.created_at
     letter.save()
     personas.firm.stepup_factors = ["pin", "sms"]
     personas.firm.save()
-    challenge = stepup_begin(user=user, action="approve", object_key="doc-A")
+    personas.other_firm.stepup_factors = ["pin", "sms"]
+    personas.other_firm.save()
+    challenge = stepup_begin(user=user, action="approve", object_key="doc-A", firm=personas.firm)
     with pytest.raises(ValidationError):
         confirm(user, challenge, factor=Factor.PIN, code="000000" if pin != "000000" else "111111", firm=personas.firm)
     assert confirm(user, challenge, factor=Factor.PIN, code=pin, firm=personas.firm).factor == "pin"
+    # Not at another firm, and never for the person's own account (password, e-mail, methods).
+    assert "pin" not in usable_factors(user=user, firm=personas.other_firm)
+    assert "pin" not in usable_factors(user=user)
+    elsewhere = stepup_begin(user=user, action="approve", object_key="doc-B", firm=personas.other_firm)
+    with pytest.raises(ValidationError) as error:
+        confirm(user, elsewhere, object_key="doc-B", factor=Factor.PIN, code=pin, firm=personas.other_firm)
+    assert error.value.code == "factor"
+
+
+def test_a_challenge_for_one_firm_does_not_confirm_for_another(sms_user, personas):
+    challenge = stepup_begin(user=sms_user, action="approve", object_key="doc-A", firm=personas.firm)
+    code = send(sms_user, challenge)
+    with pytest.raises(ValidationError) as error:
+        confirm(sms_user, challenge, code=code, firm=personas.other_firm)
+    assert error.value.code == "other"
+
+
+def test_account_changes_accept_any_sign_in_factor_whatever_the_firms_accept(personas):
+    """A firm that accepts only passkeys for approvals does not lock a person with only SMS out of
+    changing their own password, nor let them change it without a second factor."""
+    user = personas.client_user
+    enrol_sms(user)
+    personas.firm.stepup_factors = ["webauthn"]
+    personas.firm.save()
+    assert usable_factors(user=user, allow_password=True) == ["sms"]
+    assert usable_factors(user=user, firm=personas.firm) == []
 
 
 def test_the_password_confirms_only_for_people_without_a_second_factor(personas):
