@@ -190,6 +190,20 @@ def pin_letter_create(*, user, firm, created_by) -> tuple[PinLetter, str]:
             created_by=created_by,
             expires_at=now + timedelta(days=settings.BALIE_PIN_LETTER_DAYS),
         )
+        services.send_notice(
+            user=user,
+            subject=gettext_lazy("A letter with a PIN is on its way"),
+            lines=[
+                services.lazy_format(
+                    gettext_noop(
+                        "%(firm)s made an activation letter with a PIN for you; it comes by post. "
+                        "With it you link your mobile number under Two-step verification."
+                    ),
+                    firm=firm.name,
+                ),
+                gettext_lazy("Did you not ask for this? Contact your firm straight away."),
+            ],
+        )
     return letter, pin
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
 from balie.core.testing import later
+from balie.notifications.models import OutboxMessage
 from balie.twostep import enrolment, services
 from balie.twostep.models import Factor, OneTimeCode
 from balie.twostep.stepup import stepup_begin, stepup_confirm, usable_factors
@@ -148,6 +149,8 @@ def test_only_factors_the_firm_accepts_confirm(personas):
 def test_a_pin_confirms_only_at_its_own_firm_and_only_where_accepted(personas):
     user = personas.client_user
     letter, pin = enrolment.pin_letter_create(user=user, firm=personas.firm, created_by=personas.staff.user)
+    told = OutboxMessage.objects.filter(recipient=user.email).latest("id")
+    assert told.subject == "Er is een brief met een pincode onderweg" and pin not in told.body_text
     letter.activated_at = letter.created_at
     letter.save()
     personas.firm.stepup_factors = ["pin", "sms"]
