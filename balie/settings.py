@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "balie.notifications",
     "balie.todos",
     "balie.twostep",
+    "balie.dossiers",
     "balie.home",
 ]
 

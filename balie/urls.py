@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("balie.clients.urls")),
     path("", include("balie.notifications.urls")),
     path("", include("balie.todos.urls")),
+    path("", include("balie.dossiers.urls")),
+    path("", include("balie.dossiers.urls_staff")),
     path("", include("balie.home.urls")),
 ]
 if settings.DEBUG:

@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb, for example #1f5f8b."))
 
 
+def default_folder_names() -> list[str]:
+    return ["Advies", "Fiscaal", "Permanent", "Jaarrekening", "Administratie"]
+
+
 def default_stepup_factors() -> list[str]:
     return ["webauthn", "totp", "sms"]
 
@@ -43,6 +47,18 @@ class Firm(models.Model):
         _("factors accepted to confirm actions"),
         default=default_stepup_factors,
         help_text=_("Which second factors confirm approvals, signatures and changes of personal data."),
+    )
+    default_folders = models.JSONField(
+        _("sub-dossiers of a new dossier"),
+        default=default_folder_names,
+        help_text=_("The folders every new dossier starts with, in this order."),
+    )
+    upload_max_bytes = models.BigIntegerField(_("largest file clients may upload (bytes)"), default=250 * 1024 * 1024)
+    upload_extensions = models.CharField(
+        _("file types clients may upload"),
+        max_length=300,
+        blank=True,
+        help_text=_("Extensions separated by commas, e.g. pdf,jpg,xlsx. Empty: Balie's default list."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

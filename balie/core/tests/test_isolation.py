@@ -17,6 +17,8 @@ CASES = {
     "accounts:session_end": ("outsider", lambda p, inv, todo: {"session": _user_session(p).public_id}, ["post"]),
     "twostep:stepup_sms": ("outsider", lambda p, inv, todo: {"challenge": _challenge(p).public_id}, ["post"]),
     "twostep:passkey_remove": ("outsider", lambda p, inv, todo: {"pk": _passkey(p).pk}, ["get", "post"]),
+    # -- dossiers, client side --
+    # -- dossiers, staff side --
     "home:client": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_detail": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_edit": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),

@@ -1,0 +1,184 @@
+"""Checking and storing uploaded files (DOS-6, DOS-8).
+
+A file is checked before anything is stored: its name, its size, its extension against the firm's
+list, and its content (sniffed with libmagic) against the extension, so an executable renamed to
+``.pdf`` is refused. It is then streamed to the storage under a random key while its SHA-256 and
+size are computed on the way: no second full copy in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+
+import magic
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+SNIFF_BYTES = 8192
+MAX_NAME_LENGTH = 200
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+OOXML = ("application/vnd.openxmlformats-officedocument", "application/zip", "application/octet-stream")
+OLE = ("application/msword", "application/vnd.ms-", "application/x-ole-storage", "application/CDFV2")
+ODF = ("application/vnd.oasis.opendocument", "application/zip")
+# What the content of a file with this extension may be (prefixes of the sniffed type).
+CONTENT_FOR_EXTENSION: dict[str, tuple[str, ...]] = {
+    "pdf": ("application/pdf",),
+    "jpg": ("image/jpeg",),
+    "jpeg": ("image/jpeg",),
+    "png": ("image/png",),
+    "gif": ("image/gif",),
+    "webp": ("image/webp",),
+    "heic": ("image/heic", "image/heif"),
+    "tif": ("image/tiff",),
+    "tiff": ("image/tiff",),
+    "docx": OOXML,
+    "xlsx": OOXML,
+    "pptx": OOXML,
+    "doc": OLE,
+    "xls": OLE,
+    "ppt": OLE,
+    "msg": OLE,
+    "odt": ODF,
+    "ods": ODF,
+    "txt": ("text/plain",),
+    "csv": ("text/plain", "text/csv", "application/csv"),
+    "xml": ("text/xml", "application/xml"),
+    "xbrl": ("text/xml", "application/xml"),
+    "eml": ("message/rfc822", "text/plain"),
+    "zip": ("application/zip",),
+}
+# Never stored, whatever the name says.
+REFUSED_CONTENT = (
+    "application/x-dosexec",
+    "application/x-executable",
+    "application/x-sharedlib",
+    "application/x-mach-binary",
+    "application/x-msdownload",
+    "application/x-shellscript",
+    "text/x-shellscript",
+    "text/html",
+    "image/svg+xml",
+    "application/javascript",
+    "text/javascript",
+)
+DEFAULT_EXTENSIONS = (
+    "pdf,jpg,jpeg,png,gif,webp,heic,tif,tiff,doc,docx,xls,xlsx,ppt,pptx,odt,ods,txt,csv,xml,xbrl,eml,msg,zip"
+)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    original_name: str
+    size: int
+    sha256: str
+    content_type: str
+
+
+def extension_of(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def allowed_extensions(firm) -> list[str]:
+    raw = getattr(firm, "upload_extensions", "") or DEFAULT_EXTENSIONS
+    return sorted({part.strip().lower().lstrip(".") for part in raw.split(",") if part.strip()})
+
+
+def check_name(name: str) -> str:
+    """The uploaded name as given; refused when it carries a path, control characters or is too long."""
+    if not name or not name.strip():
+        raise ValidationError(_("The file has no name."), code="name")
+    if "/" in name or "\\" in name or name in {".", ".."}:
+        raise ValidationError(_("“%(name)s”: a file name cannot contain a folder path.") % {"name": name}, code="name")
+    if CONTROL_CHARACTERS.search(name):
+        raise ValidationError(_("The file name contains characters that are not allowed."), code="name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError(
+            _("The file name is longer than %(count)s characters. Please shorten it.") % {"count": MAX_NAME_LENGTH},
+            code="name",
+        )
+    return name.strip()
+
+
+def sniff(head: bytes) -> str:
+    return magic.from_buffer(head, mime=True) if head else "application/x-empty"
+
+
+def check_upload(upload, *, firm) -> tuple[str, str]:
+    """Checks an uploaded file (name, size, extension, content); returns (name, sniffed type)."""
+    name = check_name(upload.name)
+    limit = firm.upload_max_bytes
+    if upload.size == 0:
+        raise ValidationError(_("“%(name)s” is empty.") % {"name": name}, code="empty")
+    if upload.size > limit:
+        raise ValidationError(
+            _("“%(name)s” is %(size)s; the most is %(limit)s per file.")
+            % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            code="too_large",
+        )
+    extension = extension_of(name)
+    if extension not in allowed_extensions(firm) or extension not in CONTENT_FOR_EXTENSION:
+        raise ValidationError(
+            _("“%(name)s”: this type of file is not allowed. Allowed: %(types)s.")
+            % {"name": name, "types": ", ".join(allowed_extensions(firm))},
+            code="type",
+        )
+    upload.seek(0)
+    content_type = sniff(upload.read(SNIFF_BYTES))
+    upload.seek(0)
+    if content_type.startswith(REFUSED_CONTENT) or not content_type.startswith(CONTENT_FOR_EXTENSION[extension]):
+        raise ValidationError(
+            _("“%(name)s” is not really a .%(extension)s file. Save it again as .%(extension)s and retry.")
+            % {"name": name, "extension": extension},
+            code="content",
+        )
+    return name, content_type
+
+
+class _HashingReader:
+    """A file-like view of ``source`` that hashes and counts what is read from it."""
+
+    def __init__(self, source):
+        self.source = source
+        self.hash = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size=-1):
+        data = self.source.read(size)
+        self.hash.update(data)
+        self.size += len(data)
+        return data
+
+
+def store(upload, *, original_name: str, content_type: str, storage=None) -> StoredFile:
+    """Streams the file into the storage under a random key, hashing it on the way."""
+    storage = storage or default_storage
+    key = f"documents/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}"
+    upload.seek(0)
+    reader = _HashingReader(upload)
+    saved = storage.save(key, File(reader, name=key))
+    return StoredFile(
+        key=saved,
+        original_name=original_name,
+        size=reader.size,
+        sha256=reader.hash.hexdigest(),
+        content_type=content_type,
+    )
+
+
+def file_sha256(storage, key: str) -> tuple[int, str]:
+    """Size and SHA-256 of a stored file, read in chunks (for the sanity check)."""
+    digest = hashlib.sha256()
+    size = 0
+    with storage.open(key, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()

@@ -1,0 +1,231 @@
+"""The digital dossier (DOS-1 .. DOS-8): dossiers, folders, documents and their versions.
+
+Every document row carries its environment (``client``), so that "the documents this person may
+see" is one join on membership and every list query can use an index that starts with it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Dossier(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")  # in behandeling
+        ON_HOLD = "on_hold", _("On hold")  # aangehouden
+        CLOSED = "closed", _("Closed")  # afgerond
+
+    class Kind(models.TextChoices):
+        STANDING = "standing", _("Standing dossier")  # doorlopend dossier (accountancy)
+        MATTER = "matter", _("Matter")  # zaak (notary)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="dossiers")
+    number = models.CharField(_("number"), max_length=40, blank=True)
+    description = models.CharField(_("description"), max_length=200)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.STANDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["client", "status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.description}".strip()
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("dossiers:detail", args=[self.client.public_id, self.public_id])
+
+
+class Folder(models.Model):
+    """A sub-dossier (Advies, Fiscaal, ...) or a folder below one."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="folders")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("folder")
+        verbose_name_plural = _("folders")
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "parent", "name"], name="dossiers_folder_unique_name"),
+            models.UniqueConstraint(
+                fields=["dossier", "name"], condition=models.Q(parent=None), name="dossiers_folder_unique_top_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChecklistItem(models.Model):
+    """One step of the dossier's progress (Voortgang x/y), maintained by the firm (DOS-3)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="checklist")
+    title = models.CharField(_("step"), max_length=200)
+    position = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DocumentType(models.TextChoices):
+    """The document types of APR-1 (their default flows belong to the approvals)."""
+
+    VAT_RETURN = "vat_return", _("VAT return")  # Btw-aangifte
+    INCOME_TAX_RETURN = "income_tax_return", _("Income tax return")  # Aangifte IB
+    CORPORATE_TAX_RETURN = "corporate_tax_return", _("Corporate tax return")  # Aangifte VPB
+    CONCEPT_RETURN = "concept_return", _("Draft tax return")  # Conceptaangifte
+    CONCEPT_ANNUAL_ACCOUNTS = "concept_annual_accounts", _("Draft annual accounts")
+    REPRESENTATION_LETTER = "representation_letter", _("Letter of representation")
+    ANNUAL_ACCOUNTS = "annual_accounts", _("Annual accounts and minutes")
+    PUBLICATION = "publication", _("Publication documents")
+    CREDIT_REPORT = "credit_report", _("Credit report")
+    ENGAGEMENT_LETTER = "engagement_letter", _("Engagement letter")
+    LETTER = "letter", _("Letter")
+    OTHER = "other", _("Other document")
+
+
+class Document(models.Model):
+    class Direction(models.TextChoices):
+        CORRESPONDENCE = "correspondence", _("Correspondence")  # tab Correspondentie
+        FIRM = "firm", _("Documents")  # tab Documenten
+        CLIENT = "client", _("Supplied by me")  # tab Door mij aangeleverd
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class RequestKind(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        SIGN = "sign", _("Sign")
+        REVIEW = "review", _("Review")
+        INFO = "info", _("For your information")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="documents")
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
+    folder = models.ForeignKey(Folder, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents")
+    title = models.CharField(_("title"), max_length=200)
+    doc_type = models.CharField(_("type"), max_length=40, choices=DocumentType.choices, default=DocumentType.OTHER)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    period = models.CharField(_("period"), max_length=20, blank=True)  # Q3, 2025, januari
+    direction = models.CharField(max_length=20, choices=Direction.choices)
+    message = models.TextField(_("message"), blank=True)
+    request_kind = models.CharField(_("request"), max_length=20, choices=RequestKind.choices, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    current_version = models.ForeignKey(
+        "DocumentVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["client", "status", "-created_at", "-id"], name="dossiers_doc_client_recent"),
+            models.Index(fields=["dossier", "direction", "status", "-created_at", "-id"], name="dossiers_doc_tab"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("dossiers:document", args=[self.client.public_id, self.public_id])
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == self.Status.WITHDRAWN
+
+
+class DocumentVersion(models.Model):
+    """One stored file of a document (DOS-8): never changed, never silently deleted."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(default=1)
+    file = models.FileField(max_length=200)  # a random key, never the uploaded name
+    original_name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=100)  # sniffed from the content, not the name
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="dossiers_version_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} (v{self.number})"
+
+    @property
+    def can_preview(self) -> bool:
+        return self.content_type == "application/pdf" or self.content_type in PREVIEW_IMAGES
+
+
+PREVIEW_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+class DocumentRead(models.Model):
+    """Per person and document: first seen, last downloaded (unread counts come from it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="reads")
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["document", "user"], name="dossiers_read_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.document_id}"
+
+
+class DocumentAccess(models.Model):
+    """Every view and download: who, when, from where (DOS-5, SEC-2). Append-only."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed")
+        PREVIEW = "preview", _("previewed")
+        DOWNLOAD = "download", _("downloaded")
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="accesses")
+    version = models.ForeignKey(DocumentVersion, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["document", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} {self.document_id}"

@@ -1,0 +1,164 @@
+"""Writes for the digital dossier: dossiers, folders, documents, versions, reads and accesses."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from balie.dossiers import files
+from balie.dossiers.models import (
+    ChecklistItem,
+    Document,
+    DocumentAccess,
+    DocumentRead,
+    DocumentVersion,
+    Dossier,
+    Folder,
+)
+
+
+@transaction.atomic
+def dossier_create(
+    *, client, description: str, number: str = "", kind: str = Dossier.Kind.STANDING, created_by=None
+) -> Dossier:
+    """A dossier with the firm's default sub-dossiers (DOS-1)."""
+    dossier = Dossier.objects.create(
+        client=client, description=description.strip(), number=number.strip(), kind=kind, created_by=created_by
+    )
+    for position, name in enumerate(client.firm.default_folders or []):
+        Folder.objects.create(dossier=dossier, name=name, position=position)
+    return dossier
+
+
+def folder_create(*, dossier: Dossier, name: str, parent: Folder | None = None) -> Folder:
+    if parent is not None and parent.dossier_id != dossier.pk:
+        raise ValidationError(_("The folder belongs to another dossier."), code="other_dossier")
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("Give the folder a name."), code="name")
+    try:
+        with transaction.atomic():
+            position = Folder.objects.filter(dossier=dossier, parent=parent).count()
+            return Folder.objects.create(dossier=dossier, parent=parent, name=name, position=position)
+    except IntegrityError:
+        raise ValidationError(_("There is already a folder with this name here."), code="exists") from None
+
+
+def checklist_add(*, dossier: Dossier, title: str) -> ChecklistItem:
+    position = ChecklistItem.objects.filter(dossier=dossier).count()
+    return ChecklistItem.objects.create(dossier=dossier, title=title.strip(), position=position)
+
+
+def checklist_toggle(*, item: ChecklistItem, done: bool) -> ChecklistItem:
+    item.done_at = timezone.now() if done else None
+    item.save(update_fields=["done_at"])
+    return item
+
+
+def _stored_version(*, document: Document, upload, actor, number: int, firm) -> DocumentVersion:
+    name, content_type = files.check_upload(upload, firm=firm)
+    stored = files.store(upload, original_name=name, content_type=content_type)
+    try:
+        return DocumentVersion.objects.create(
+            document=document,
+            number=number,
+            file=stored.key,
+            original_name=stored.original_name,
+            size=stored.size,
+            sha256=stored.sha256,
+            content_type=stored.content_type,
+            created_by=actor,
+        )
+    except Exception:
+        default_storage.delete(stored.key)  # no orphan file when the row cannot be written
+        raise
+
+
+def document_add(
+    *,
+    dossier: Dossier,
+    upload,
+    direction: str,
+    actor,
+    folder: Folder | None = None,
+    title: str = "",
+    doc_type: str = "",
+    year: int | None = None,
+    period: str = "",
+    message: str = "",
+    request_kind: str = "",
+) -> Document:
+    """Checks and stores one file as a new document in ``dossier`` (nothing is stored if it fails)."""
+    if folder is not None and folder.dossier_id != dossier.pk:
+        raise ValidationError(_("The folder belongs to another dossier."), code="other_dossier")
+    firm = dossier.client.firm
+    files.check_upload(upload, firm=firm)  # before any row or file exists
+    with transaction.atomic():
+        document = Document.objects.create(
+            client=dossier.client,
+            dossier=dossier,
+            folder=folder,
+            title=(title or upload.name.rsplit(".", 1)[0]).strip()[:200],
+            doc_type=doc_type or Document._meta.get_field("doc_type").default,
+            year=year,
+            period=period.strip(),
+            direction=direction,
+            message=message.strip(),
+            request_kind=request_kind,
+            created_by=actor,
+        )
+        version = _stored_version(document=document, upload=upload, actor=actor, number=1, firm=firm)
+        document.current_version = version
+        document.save(update_fields=["current_version"])
+        if actor is not None:
+            DocumentRead.objects.create(user=actor, document=document)  # its author has seen it
+    return document
+
+
+def document_replace(*, document: Document, upload, actor) -> DocumentVersion:
+    """A new version of the document; earlier versions stay (DOS-8). Unread again for others."""
+    if document.is_withdrawn:
+        raise ValidationError(_("This document has been withdrawn."), code="withdrawn")
+    firm = document.client.firm
+    files.check_upload(upload, firm=firm)
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        number = (locked.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+        version = _stored_version(document=locked, upload=upload, actor=actor, number=number, firm=firm)
+        locked.current_version = version
+        locked.save(update_fields=["current_version"])
+        DocumentRead.objects.filter(document=locked).exclude(user=actor).delete()
+    document.current_version = version
+    return version
+
+
+@transaction.atomic
+def document_withdraw(*, document: Document, actor) -> Document:
+    """Withdraws a document: gone from the lists, its link says so; the files stay on record."""
+    document.status = Document.Status.WITHDRAWN
+    document.withdrawn_at = timezone.now()
+    document.withdrawn_by = actor
+    document.save(update_fields=["status", "withdrawn_at", "withdrawn_by"])
+    from balie.todos.services import todos_close_for_target
+
+    todos_close_for_target(target=document)
+    return document
+
+
+def document_record_access(*, document: Document, user, action: str, ip_address: str | None) -> None:
+    """Logs a view, preview or download (who, when, IP) and keeps the person's read state."""
+    now = timezone.now()
+    DocumentAccess.objects.create(
+        document=document,
+        version_id=document.current_version_id,
+        user=user,
+        action=action,
+        at=now,
+        ip_address=ip_address,
+    )
+    read, created = DocumentRead.objects.get_or_create(user=user, document=document, defaults={"first_seen_at": now})
+    if action == DocumentAccess.Action.DOWNLOAD:
+        DocumentRead.objects.filter(pk=read.pk).update(last_downloaded_at=now)
