@@ -292,10 +292,39 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("BALIE_STATIC_ROOT", str(DATA_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("BALIE_MEDIA_ROOT", str(DATA_DIR / "media")))
+# Documents live on local disk by default, or in S3-compatible object storage (BALIE_STORAGE=s3).
+BALIE_STORAGE = env_str("BALIE_STORAGE", "local")
+if BALIE_STORAGE not in {"local", "s3"}:
+    raise ImproperlyConfigured(f"BALIE_STORAGE must be 'local' or 's3', not {BALIE_STORAGE!r}.")
+
+
+def s3_storage_options() -> dict:
+    """django-storages' S3 options from the BALIE_S3_* variables (path-style for self-hosted S3)."""
+    return {
+        "bucket_name": env_str("BALIE_S3_BUCKET"),
+        "endpoint_url": env_str("BALIE_S3_ENDPOINT_URL") or None,
+        "access_key": env_str("BALIE_S3_ACCESS_KEY"),
+        "secret_key": env_str("BALIE_S3_SECRET_KEY"),
+        "region_name": env_str("BALIE_S3_REGION", "eu-central-1"),
+        "addressing_style": "path",
+        "signature_version": "s3v4",
+        "file_overwrite": False,
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": 300,  # presigned download links live five minutes
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_storage_options()}
+        if BALIE_STORAGE == "s3"
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if BALIE_STORAGE == "s3" and not (env_str("BALIE_S3_BUCKET") and env_str("BALIE_S3_ACCESS_KEY")):
+    raise ImproperlyConfigured("BALIE_STORAGE=s3 needs BALIE_S3_BUCKET, BALIE_S3_ACCESS_KEY and BALIE_S3_SECRET_KEY.")
 
 # -- E-mail -------------------------------------------------------------------------------------
 # The development outbox stores every message in the database, readable at /dev/outbox/.

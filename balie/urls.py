@@ -9,6 +9,7 @@ from balie.core import views as core_views
 # The operator's admin signs in through Balie's own sign-in, with its throttling.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Balie"
+handler400 = "balie.core.views.bad_request"  # says so when a form carried more than 100 files
 
 urlpatterns = [
     path("health", core_views.health, name="health"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", include("balie.todos.urls")),
     path("", include("balie.dossiers.urls")),
     path("", include("balie.dossiers.urls_staff")),
+    path("", include("balie.dossiers.urls_inbox")),
     path("", include("balie.home.urls")),
 ]
 if settings.DEBUG:

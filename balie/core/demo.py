@@ -18,6 +18,7 @@ LOADERS = [
     "balie.clients.demo",
     "balie.todos.demo",
     "balie.twostep.demo",
+    "balie.dossiers.demo",
 ]
 
 

@@ -1,11 +1,17 @@
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import TooManyFilesSent
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -54,3 +60,23 @@ def health(request):
             report[name] = "ok"
     healthy = all(value == "ok" for value in report.values())
     return JsonResponse({"status": "ok" if healthy else "error", **report}, status=200 if healthy else 503)
+
+
+def bad_request(request, exception):
+    """The 400 page (``handler400``), with a clear message when a form carried too many files.
+
+    Django refuses more than DATA_UPLOAD_MAX_NUMBER_FILES (100) files in one request while parsing
+    the form, and in production the CSRF check parses it before any view runs: without this the
+    person would see a bare "Bad Request (400)".
+    """
+    if not isinstance(exception, TooManyFilesSent):
+        return defaults.bad_request(request, exception)
+    message = _("More than %(limit)s files were sent at once; nothing has been stored. Please send them in parts.") % {
+        "limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    }
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"ok": False, "errors": [message]}, status=400)
+    back = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = ""
+    return render(request, "core/too_many_files.html", {"message": message, "back": back}, status=400)

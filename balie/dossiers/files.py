@@ -150,11 +150,22 @@ class _HashingReader:
         self.hash = hashlib.sha256()
         self.size = 0
 
+    closed = False
+
     def read(self, size=-1):
         data = self.source.read(size)
         self.hash.update(data)
         self.size += len(data)
         return data
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False  # read once, front to back: every byte is hashed exactly once
+
+    def close(self) -> None:
+        pass  # the upload is closed by Django when the request ends
 
 
 def store(upload, *, original_name: str, content_type: str, storage=None) -> StoredFile:

@@ -126,3 +126,122 @@ def get_document(*, client, document_public_id, include_withdrawn: bool = True) 
         return documents.get(client=client, public_id=_uuid_or_404(document_public_id))
     except Document.DoesNotExist:
         raise Http404 from None
+
+
+def dossier_counts(*, client) -> dict[str, int]:
+    """In progress and total, for the start page (HOME-1), one query."""
+    return Dossier.objects.filter(client=client).aggregate(
+        total=Count("pk"), in_progress=Count("pk", filter=Q(status=Dossier.Status.IN_PROGRESS))
+    )
+
+
+def document_years(*, dossier: Dossier, direction: str | None = None) -> list[int]:
+    """The years the dossier's active documents are about, newest first (for the year filter)."""
+    documents = Document.objects.filter(dossier=dossier, status=Document.Status.ACTIVE).exclude(year=None)
+    if direction:
+        documents = documents.filter(direction=direction)
+    return list(documents.order_by("-year").values_list("year", flat=True).distinct())
+
+
+def document_versions(*, document: Document) -> list:
+    """Every stored version of the document, newest first, with who added it."""
+    return list(document.versions.select_related("created_by").order_by("-number"))
+
+
+def document_firm_openings(*, document: Document) -> list[dict]:
+    """Who at the firm opened the document and when, one row per person, latest first.
+
+    Only accesses by the document's own firm's staff count: what the client's own people did is
+    not this list's business, and a person's staff membership elsewhere never shows here.
+    """
+    from django.db.models import Max
+
+    return list(
+        document.accesses.filter(user__staff_member__firm_id=document.client.firm_id)
+        .values("user_id", "user__first_name", "user__last_name", "user__email")
+        .annotate(last_at=Max("at"), times=Count("pk"))
+        .order_by("-last_at")
+    )
+
+
+# -- firm side (DOS-7) ------------------------------------------------------------------------------
+
+
+def folder_tree(*, dossier: Dossier) -> list[tuple[Folder, int]]:
+    """The dossier's folders in display order, each with its depth (sub-folders below their parent)."""
+    folders = folder_list(dossier=dossier)
+    children: dict[int | None, list[Folder]] = {}
+    for folder in folders:
+        children.setdefault(folder.parent_id, []).append(folder)
+    tree: list[tuple[Folder, int]] = []
+
+    def walk(parent_id, depth):
+        for folder in children.get(parent_id, []):
+            tree.append((folder, depth))
+            walk(folder.pk, depth + 1)
+
+    walk(None, 0)
+    return tree
+
+
+def document_list_for_staff(*, dossier: Dossier, direction: str = "") -> QuerySet[Document]:
+    """All documents of the dossier for the firm, withdrawn ones included, newest first."""
+    documents = Document.objects.filter(dossier=dossier)
+    if direction:
+        documents = documents.filter(direction=direction)
+    return documents.select_related("current_version", "folder", "created_by", "withdrawn_by").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def _by_members(client):
+    """Accesses by members of the environment: what "who at the client" means."""
+    from balie.clients.models import Membership
+
+    return Exists(Membership.objects.filter(client=client, user=OuterRef("user")))
+
+
+def client_access_summary(*, client, documents) -> dict[int, list[dict]]:
+    """Per document: who at the client viewed or downloaded it, how often and when last (one query)."""
+    from django.db.models import Max
+
+    from balie.dossiers.models import DocumentAccess
+
+    rows = (
+        DocumentAccess.objects.filter(document__in=[document.pk for document in documents])
+        .filter(_by_members(client))
+        .values("document_id", "user_id", "user__first_name", "user__last_name", "user__email", "action")
+        .annotate(times=Count("pk"), last_at=Max("at"))
+        .order_by("document_id", "-last_at")
+    )
+    summary: dict[int, list[dict]] = {}
+    for row in rows:
+        summary.setdefault(row["document_id"], []).append(row)
+    return summary
+
+
+def client_access_log(*, document: Document, limit: int = 200) -> list:
+    """The latest views and downloads of the document by members of its environment."""
+    accesses = (
+        document.accesses.all()
+        .filter(_by_members(document.client_id))
+        .select_related("user", "version")
+        .order_by("-at", "-pk")
+    )
+    return list(accesses[:limit])
+
+
+def get_version(*, document: Document, version_public_id):
+    """One stored version of this (already access-checked) document, or 404."""
+    try:
+        return document.versions.get(public_id=_uuid_or_404(version_public_id))
+    except document.versions.model.DoesNotExist:
+        raise Http404 from None
+
+
+def get_checklist_item(*, dossier: Dossier, item_id: int) -> ChecklistItem:
+    """One step of this dossier's checklist (steps have no public id; the dossier scopes the pk)."""
+    try:
+        return ChecklistItem.objects.get(dossier=dossier, pk=item_id)
+    except ChecklistItem.DoesNotExist:
+        raise Http404 from None

@@ -162,3 +162,147 @@ def document_record_access(*, document: Document, user, action: str, ip_address:
     read, created = DocumentRead.objects.get_or_create(user=user, document=document, defaults={"first_seen_at": now})
     if action == DocumentAccess.Action.DOWNLOAD:
         DocumentRead.objects.filter(pk=read.pk).update(last_downloaded_at=now)
+
+
+# -- firm side (DOS-7) ------------------------------------------------------------------------------
+
+MAX_FILES_PER_REQUEST = 100  # Django refuses more too (DATA_UPLOAD_MAX_NUMBER_FILES)
+PUBLISH_DIRECTIONS = (Document.Direction.CORRESPONDENCE, Document.Direction.FIRM)
+
+
+@transaction.atomic
+def dossier_update(*, dossier: Dossier, description: str, number: str, kind: str, status: str) -> Dossier:
+    """Changes a dossier's details or status (in progress, on hold, closed)."""
+    if status not in Dossier.Status.values or kind not in Dossier.Kind.values:
+        raise ValidationError(_("Choose a valid kind and status."), code="invalid")
+    description = description.strip()
+    if not description:
+        raise ValidationError(_("Give the dossier a description."), code="description")
+    dossier.description, dossier.number, dossier.kind, dossier.status = description, number.strip(), kind, status
+    dossier.save(update_fields=["description", "number", "kind", "status"])
+    return dossier
+
+
+def _todo_for_request(request_kind: str):
+    """The to-do (kind, audience) a request on a published document asks for; None for "info"."""
+    from balie.todos.models import Todo
+
+    return {
+        Document.RequestKind.APPROVE: (Todo.Kind.APPROVE, Todo.Audience.HANDLERS),
+        Document.RequestKind.SIGN: (Todo.Kind.SIGN, Todo.Audience.HANDLERS),
+        Document.RequestKind.REVIEW: (Todo.Kind.REVIEW, Todo.Audience.MEMBERS),
+    }.get(request_kind)
+
+
+def document_publish(
+    *,
+    dossier: Dossier,
+    uploads,
+    folder: Folder | None,
+    doc_type: str,
+    year: int | None,
+    period: str,
+    direction: str,
+    message: str,
+    request_kind: str,
+    actor,
+) -> list[Document]:
+    """Publishes files from the firm into ``dossier`` (DOS-7): one document per file, all or nothing.
+
+    Every file is checked before anything is stored, and all problems are reported together. Each
+    document notifies the environment's members (NOT-1); a request kind other than "info" adds a
+    to-do item about it. If anything fails, no row stays and the files already stored are removed.
+    """
+    from balie.clients.models import Membership
+    from balie.notifications.models import EventKind
+    from balie.notifications.services import notify
+    from balie.todos.services import todo_create
+
+    uploads = list(uploads)
+    if not uploads:
+        raise ValidationError(_("Choose at least one file."), code="no_files")
+    if len(uploads) > MAX_FILES_PER_REQUEST:
+        raise ValidationError(
+            _("You chose %(count)s files; at most %(limit)s can be published at once. Please send them in parts.")
+            % {"count": len(uploads), "limit": MAX_FILES_PER_REQUEST},
+            code="too_many_files",
+        )
+    if direction not in PUBLISH_DIRECTIONS:
+        raise ValidationError(_("Choose Correspondence or Documents."), code="direction")
+    if request_kind and request_kind not in Document.RequestKind.values:
+        raise ValidationError(_("Choose a valid request."), code="request_kind")
+    if folder is not None and folder.dossier_id != dossier.pk:
+        raise ValidationError(_("The folder belongs to another dossier."), code="other_dossier")
+    client = dossier.client
+    problems = []
+    for upload in uploads:
+        try:
+            files.check_upload(upload, firm=client.firm)
+        except ValidationError as error:
+            problems.extend(error.messages)
+    if problems:
+        raise ValidationError(problems, code="files")
+
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            documents = []
+            for upload in uploads:
+                document = document_add(
+                    dossier=dossier,
+                    upload=upload,
+                    direction=direction,
+                    actor=actor,
+                    folder=folder,
+                    doc_type=doc_type,
+                    year=year,
+                    period=period,
+                    message=message,
+                    request_kind=request_kind,
+                )
+                stored.append(document.current_version.file.name)
+                documents.append(document)
+            members = [
+                membership.user
+                for membership in Membership.objects.filter(client=client).exclude(user=actor).select_related("user")
+            ]
+            todo = _todo_for_request(request_kind)
+            for document in documents:
+                notify(
+                    users=members,
+                    client=client,
+                    kind=EventKind.DOCUMENT,
+                    title=_("New document: %(title)s") % {"title": document.title},
+                    link=document.get_absolute_url(),
+                )
+                if todo is not None:
+                    todo_create(
+                        client=client,
+                        kind=todo[0],
+                        title=document.title,
+                        target=document,
+                        audience=todo[1],
+                        created_by=actor,
+                    )
+    except BaseException:
+        for key in stored:
+            default_storage.delete(key)  # the rows are rolled back: leave no orphan files
+        raise
+    return documents
+
+
+def version_record_download(*, version: DocumentVersion, user, ip_address: str | None) -> None:
+    """Logs a download of one (possibly earlier) version, e.g. by staff on the firm side."""
+    now = timezone.now()
+    DocumentAccess.objects.create(
+        document_id=version.document_id,
+        version=version,
+        user=user,
+        action=DocumentAccess.Action.DOWNLOAD,
+        at=now,
+        ip_address=ip_address,
+    )
+    read, _created = DocumentRead.objects.get_or_create(
+        user=user, document_id=version.document_id, defaults={"first_seen_at": now}
+    )
+    DocumentRead.objects.filter(pk=read.pk).update(last_downloaded_at=now)

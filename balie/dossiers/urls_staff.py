@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from balie.dossiers import views_staff as views
 
 app_name = "dossiers_staff"
-urlpatterns: list = []
+DOSSIER = "kantoor/omgevingen/<uuid:client>/dossiers/<uuid:dossier>/"
+DOCUMENT = DOSSIER + "documenten/<uuid:document>/"
+urlpatterns = [
+    path("kantoor/omgevingen/<uuid:client>/dossiers/nieuw/", views.dossier_new, name="dossier_new"),
+    path(DOSSIER, views.dossier_detail, name="dossier"),
+    path(DOSSIER + "wijzigen/", views.dossier_edit, name="dossier_edit"),
+    path(DOSSIER + "mappen/", views.folder_add, name="folder_add"),
+    path(DOSSIER + "voortgang/", views.step_add, name="step_add"),
+    path(DOSSIER + "voortgang/<int:step>/", views.step_toggle, name="step_toggle"),
+    path(DOSSIER + "publiceren/", views.publish, name="publish"),
+    path(DOCUMENT, views.document_detail, name="document"),
+    path(DOCUMENT + "nieuwe-versie/", views.document_replace, name="document_replace"),
+    path(DOCUMENT + "intrekken/", views.document_withdraw, name="document_withdraw"),
+    path(DOCUMENT + "versies/<uuid:version>/download/", views.version_download, name="version_download"),
+]

@@ -4,10 +4,13 @@ from django.views.decorators.http import require_GET
 
 from balie.clients.access import client_required
 from balie.clients.selectors import client_list_for_user, relationship_managers_for_client
+from balie.dossiers.selectors import document_list, dossier_counts, dossier_list
 from balie.firms.access import staff_member_for
 from balie.todos.selectors import todo_list_for_user
 
 TODO_PANEL_SIZE = 5
+DOSSIER_PANEL_SIZE = 5
+RECENT_DOCUMENTS = 5
 
 
 @login_required
@@ -39,8 +42,12 @@ def client_home(request):
     todos = list(todo_list_for_user(user=request.user)[:TODO_PANEL_SIZE])
     if len(todos) < TODO_PANEL_SIZE:
         request.open_todo_count = len(todos)  # the menu count needs no query of its own
-    return render(
-        request,
-        "home/client_home.html",
-        {"environments": environments, "managers": managers, "todos": todos},
-    )
+    context = {
+        "environments": environments,
+        "managers": managers,
+        "todos": todos,
+        "dossiers": list(dossier_list(client=request.client, status="in_progress")[:DOSSIER_PANEL_SIZE]),
+        "dossier_counts": dossier_counts(client=request.client),
+        "recent_documents": list(document_list(client=request.client, user=request.user)[:RECENT_DOCUMENTS]),
+    }
+    return render(request, "home/client_home.html", context)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from balie.accounts.models import Invitation
 from balie.clients.models import Client, Membership
 from balie.core.factories import ClientFactory, MembershipFactory, StaffMemberFactory, UserFactory
+from balie.dossiers.services import dossier_create
 from balie.notifications.models import DevOutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -246,9 +247,12 @@ def test_detail_page_queries_do_not_grow_with_members(client, personas, django_a
         MembershipFactory(client=personas.company, user=UserFactory())
     StaffMemberFactory(firm=personas.firm)
     client.force_login(personas.staff.user)
-    with django_assert_max_num_queries(16):  # six of them for two-step verification, one per kind
+    for number in range(5):
+        dossier_create(client=personas.company, description=f"Dossier {number}")
+    with django_assert_max_num_queries(17):  # six for two-step verification, one per kind; one for dossiers
         response = client.get(reverse("clients:staff_detail", args=[personas.company.public_id]))
     assert len(response.context["members"]) == 32
+    assert len(response.context["dossiers"]) == 5
 
 
 def test_staff_edit_environment_and_its_relationship_managers(client, personas):

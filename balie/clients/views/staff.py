@@ -16,6 +16,7 @@ from balie.clients.selectors import (
     relationship_managers_for_client,
 )
 from balie.clients.services import client_create, client_update
+from balie.dossiers.selectors import dossier_list
 from balie.firms.access import staff_required
 from balie.todos.selectors import todo_list_for_staff
 from balie.twostep.selectors_staff import twostep_status_for_users
@@ -75,6 +76,7 @@ def _detail_context(request, client, invite_form):
         "managers": relationship_managers_for_client(client=client),
         "invite_form": invite_form,
         "open_todos": todo_list_for_staff(staff=request.staff, client=client).count(),
+        "dossiers": list(dossier_list(client=client)),
     }
 
 

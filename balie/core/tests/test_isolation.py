@@ -18,7 +18,52 @@ CASES = {
     "twostep:stepup_sms": ("outsider", lambda p, inv, todo: {"challenge": _challenge(p).public_id}, ["post"]),
     "twostep:passkey_remove": ("outsider", lambda p, inv, todo: {"pk": _passkey(p).pk}, ["get", "post"]),
     # -- dossiers, client side --
+    "dossiers:list": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "dossiers:upload": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "dossier": _document(p).dossier.public_id},
+        ["get", "post"],
+    ),
+    "dossiers:detail": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "dossier": _document(p).dossier.public_id},
+        ["get"],
+    ),
+    "dossiers:document": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "document": _document(p).public_id},
+        ["get"],
+    ),
+    "dossiers:download": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "document": _document(p).public_id},
+        ["get"],
+    ),
+    "dossiers:inline": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "document": _document(p).public_id},
+        ["get"],
+    ),
     # -- dossiers, staff side --
+    "dossiers_staff:dossier_new": (
+        "outsider_staff",
+        lambda p, inv, todo: {"client": p.company.public_id},
+        ["get", "post"],
+    ),
+    "dossiers_staff:dossier": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["get"]),
+    "dossiers_staff:dossier_edit": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["get", "post"]),
+    "dossiers_staff:folder_add": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["post"]),
+    "dossiers_staff:step_add": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["post"]),
+    "dossiers_staff:step_toggle": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p, step=True), ["post"]),
+    "dossiers_staff:publish": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["post"]),
+    "dossiers_staff:document": ("outsider_staff", lambda p, inv, todo: _firm_document(p), ["get"]),
+    "dossiers_staff:document_replace": ("outsider_staff", lambda p, inv, todo: _firm_document(p), ["post"]),
+    "dossiers_staff:document_withdraw": ("outsider_staff", lambda p, inv, todo: _firm_document(p), ["get", "post"]),
+    "dossiers_staff:version_download": (
+        "outsider_staff",
+        lambda p, inv, todo: _firm_document(p, version=True),
+        ["get"],
+    ),
     "home:client": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_detail": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_edit": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
@@ -77,9 +122,51 @@ def _passkey(p):
     )
 
 
+def _document(p):
+    """A PDF the firm shared in a dossier of the company (firm A)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from balie.dossiers.services import document_add, dossier_create
+
+    dossier = dossier_create(client=p.company, description="Doorlopend dossier")
+    upload = SimpleUploadedFile("jaarrekening.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    return document_add(dossier=dossier, upload=upload, direction="firm", actor=p.staff.user)
+
+
 def _person(p, environment, person=None):
     """A member of one of firm A's environments, as the back office names them."""
     return {"client": environment.public_id, "person": (person or p.client_user).public_id}
+
+
+def _firm_dossier(p, step=False):
+    """A dossier of firm A's company (with a checklist step), as the back office names it."""
+    from balie.dossiers.services import checklist_add, dossier_create
+
+    dossier = dossier_create(client=p.company, description="Jaarrekening 2025")
+    kwargs = {"client": p.company.public_id, "dossier": dossier.public_id}
+    if step:
+        kwargs["step"] = checklist_add(dossier=dossier, title="Stukken ontvangen").pk
+    return kwargs
+
+
+def _firm_document(p, version=False):
+    """A published document in a dossier of firm A's company, as the back office names it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from balie.dossiers.models import Dossier
+    from balie.dossiers.services import document_add
+
+    kwargs = _firm_dossier(p)
+    document = document_add(
+        dossier=Dossier.objects.get(public_id=kwargs["dossier"]),
+        upload=SimpleUploadedFile("aangifte.pdf", b"%PDF-1.4\n%geheim\n", content_type="application/pdf"),
+        direction="firm",
+        actor=p.staff.user,
+    )
+    kwargs["document"] = document.public_id
+    if version:
+        kwargs["version"] = document.current_version.public_id
+    return kwargs
 
 
 def _named_routes_with_arguments(resolver=None, prefix=""):

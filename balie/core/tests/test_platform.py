@@ -273,6 +273,14 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     assert pending_pin_letter(user=second) is not None
     assert twostep_required(user=User.objects.get(email=lines[5][1]))
     assert "PIN 246810" in output
+    from balie.dossiers.models import Document
+    from balie.dossiers.selectors import tab_unread_counts
+
+    company = Client.objects.get(name__startswith="Bakker Installatie")
+    dossier = company.dossiers.get()
+    assert dossier.folders.count() == 5 and dossier.checklist.count() == 4
+    assert Document.objects.filter(client=company).count() == 4
+    assert tab_unread_counts(dossier=dossier, user=pieter) == {"correspondence": 0, "firm": 2, "client": 0}
     invitation = DevOutboxMessage.objects.get(recipients="lisa.mulder@bakker-installatie.example")
     assert "/uitnodiging/" in invitation.body_text
     call_command("demo", "--no-serve")  # a second run keeps what is there

@@ -1,0 +1,102 @@
+"""Forms of the firm side of the dossier (DOS-7). They validate; the services write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from balie.dossiers.models import Document, DocumentType, Dossier
+from balie.dossiers.services import MAX_FILES_PER_REQUEST, PUBLISH_DIRECTIONS
+
+
+def folder_paths(tree):
+    """(folder, "Fiscaal › 2025") for each folder of a tree from ``selectors.folder_tree``."""
+    path: list[str] = []
+    for folder, depth in tree:
+        path[depth:] = [folder.name]
+        yield folder, " › ".join(path)
+
+
+def folder_choices(tree, *, empty_label) -> list[tuple[str, str]]:
+    """Select options for a folder tree, sub-folders with their path."""
+    return [("", empty_label)] + [(str(folder.public_id), label) for folder, label in folder_paths(tree)]
+
+
+class DossierForm(forms.ModelForm):
+    class Meta:
+        model = Dossier
+        fields = ["description", "number", "kind", "status"]
+
+
+class FolderForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    parent = forms.ChoiceField(label=_("Inside"), required=False)
+
+    def __init__(self, *args, tree, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = folder_choices(tree, empty_label=_("— top level —"))
+
+
+class StepForm(forms.Form):
+    title = forms.CharField(label=_("Step"), max_length=200)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one ``<input type=file multiple>`` (``request.FILES.getlist`` underneath).
+
+    Empty files pass here on purpose: the upload check refuses them with the file's name.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            if not data and self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class PublishForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Files"),
+        help_text=_("One document per file; at most %(count)s files at once.") % {"count": MAX_FILES_PER_REQUEST},
+        error_messages={"required": _("Choose at least one file.")},
+    )
+    folder = forms.ChoiceField(label=_("Folder"), required=False)
+    doc_type = forms.ChoiceField(label=_("Type"), choices=DocumentType.choices, initial=DocumentType.OTHER)
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=2200)
+    period = forms.CharField(
+        label=_("Period"), required=False, max_length=20, help_text=_("For example Q3, January or 2025-H1.")
+    )
+    direction = forms.ChoiceField(
+        label=_("Tab"),
+        choices=[(value, label) for value, label in Document.Direction.choices if value in PUBLISH_DIRECTIONS],
+        initial=Document.Direction.FIRM,
+        widget=forms.RadioSelect,
+    )
+    message = forms.CharField(
+        label=_("Message to the client"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    request_kind = forms.ChoiceField(
+        label=_("Request"),
+        required=False,
+        choices=[("", _("No request"))] + list(Document.RequestKind.choices),
+        help_text=_("Approve, sign and review add a task for the client; “for your information” does not."),
+    )
+
+    def __init__(self, *args, tree, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["folder"].choices = folder_choices(tree, empty_label=_("— no folder —"))
+
+
+class ReplaceForm(forms.Form):
+    file = forms.FileField(label=_("New version"), allow_empty_file=True)

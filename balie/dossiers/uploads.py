@@ -1,0 +1,92 @@
+"""Clients supplying documents (DOS-6) and the firm's list of what came in ("Aangeleverd")."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from balie.dossiers import files
+from balie.dossiers.models import Document, DocumentRead, Dossier, Folder
+from balie.dossiers.services import MAX_FILES_PER_REQUEST, document_add
+
+
+def documents_supply(*, dossier: Dossier, folder: Folder | None, uploads: list, actor) -> list[Document]:
+    """Stores the client's files in ``folder`` as documents "supplied by me", all or none, and tells
+    the environment's relationship managers (bell and e-mail, bundled by the notification window).
+    """
+    if not uploads:
+        raise ValidationError(_("Choose at least one file."), code="none")
+    if len(uploads) > MAX_FILES_PER_REQUEST:
+        raise ValidationError(
+            _("You can send at most %(count)s files at once.") % {"count": MAX_FILES_PER_REQUEST}, code="too_many"
+        )
+    if folder is not None and folder.dossier_id != dossier.pk:
+        raise ValidationError(_("The folder belongs to another dossier."), code="other_dossier")
+    firm = dossier.client.firm
+    problems = []
+    for upload in uploads:
+        try:
+            files.check_upload(upload, firm=firm)
+        except ValidationError as error:
+            problems.extend(error.messages)
+    if problems:
+        raise ValidationError(problems, code="invalid")
+    with transaction.atomic():
+        documents = [
+            document_add(
+                dossier=dossier, folder=folder, upload=upload, direction=Document.Direction.CLIENT, actor=actor
+            )
+            for upload in uploads
+        ]
+        _tell_the_firm(dossier=dossier, folder=folder, documents=documents, actor=actor)
+    return documents
+
+
+def _tell_the_firm(*, dossier: Dossier, folder: Folder | None, documents: list[Document], actor) -> None:
+    from balie.notifications.models import EventKind
+    from balie.notifications.services import notify
+
+    client = dossier.client
+    managers = [staff.user for staff in client.relationship_managers.select_related("user")]
+    if not managers:  # nobody assigned: the firm's administrators hear of it
+        managers = [staff.user for staff in client.firm.staff.filter(role="admin").select_related("user")]
+    who = actor.get_full_name() or actor.email
+    where = folder.name if folder is not None else dossier.description
+    title = ngettext(
+        "%(who)s (%(client)s) supplied %(count)s document in %(where)s",
+        "%(who)s (%(client)s) supplied %(count)s documents in %(where)s",
+        len(documents),
+    ) % {"who": who, "client": client.name, "count": len(documents), "where": where}
+    notify(users=managers, client=client, kind=EventKind.DOCUMENT, title=title, link=reverse("dossiers_inbox:list"))
+
+
+def staff_unseen_filter(firm) -> Exists:
+    """True for documents nobody at ``firm`` has opened yet."""
+    return Exists(DocumentRead.objects.filter(document=OuterRef("pk"), user__staff_member__firm=firm))
+
+
+def supplied_documents_for_staff(*, staff, only_new: bool = True) -> QuerySet[Document]:
+    """What clients of the staff member's firm supplied, newest first: the firm's inbox of uploads.
+    ``only_new``: not yet opened by anyone at the firm."""
+    documents = Document.objects.filter(
+        client__firm=staff.firm, direction=Document.Direction.CLIENT, status=Document.Status.ACTIVE
+    )
+    documents = documents.annotate(seen_by_firm=staff_unseen_filter(staff.firm))
+    if only_new:
+        documents = documents.filter(seen_by_firm=False)
+    return documents.select_related("client", "dossier", "folder", "created_by", "current_version").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def upload_limits(firm) -> dict:
+    """What the browser checks before sending (the server checks again)."""
+    return {
+        "max_bytes": firm.upload_max_bytes,
+        "extensions": files.allowed_extensions(firm),
+        "max_files": MAX_FILES_PER_REQUEST,
+    }
