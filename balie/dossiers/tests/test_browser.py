@@ -103,7 +103,9 @@ def test_client_drops_two_files_into_administratie_and_the_firm_finds_them(page:
     files = {"bank september.pdf": one_page_pdf("Bank"), "loonstrook.pdf": one_page_pdf("Loon"), "leeg.pdf": ""}
     transfer = page.evaluate_handle(
         """files => { const data = new DataTransfer();
-            for (const [name, text] of Object.entries(files)) data.items.add(new File([text], name, {type: 'application/pdf'}));
+            for (const [name, text] of Object.entries(files)) {
+              data.items.add(new File([text], name, {type: 'application/pdf'}))
+            }
             return data }""",
         {name: content.decode("latin-1") if content else "" for name, content in files.items()},
     )
