@@ -35,6 +35,7 @@ def documents_supply(*, dossier: Dossier, folder: Folder | None, uploads: list, 
             problems.extend(error.messages)
     if problems:
         raise ValidationError(problems, code="invalid")
+    _check_quota(client=dossier.client, adding=sum(upload.size for upload in uploads))
     with transaction.atomic():
         documents = [
             document_add(
@@ -44,6 +45,34 @@ def documents_supply(*, dossier: Dossier, folder: Folder | None, uploads: list, 
         ]
         _tell_the_firm(dossier=dossier, folder=folder, documents=documents, actor=actor)
     return documents
+
+
+def client_storage_used(*, client) -> int:
+    """Bytes of all versions of documents the environment's people supplied (withdrawn included:
+    they stay on record)."""
+    from django.db.models import Sum
+
+    from balie.dossiers.models import DocumentVersion
+
+    used = DocumentVersion.objects.filter(
+        document__client=client, document__direction=Document.Direction.CLIENT
+    ).aggregate(total=Sum("size"))["total"]
+    return used or 0
+
+
+def _check_quota(*, client, adding: int) -> None:
+    quota = client.firm.client_quota_bytes
+    if quota and client_storage_used(client=client) + adding > quota:
+        from django.template.defaultfilters import filesizeformat
+
+        raise ValidationError(
+            _(
+                "These files do not fit: this environment may store %(quota)s of supplied documents. "
+                "Please contact your firm."
+            )
+            % {"quota": filesizeformat(quota)},
+            code="quota",
+        )
 
 
 def _tell_the_firm(*, dossier: Dossier, folder: Folder | None, documents: list[Document], actor) -> None:

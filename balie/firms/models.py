@@ -60,6 +60,11 @@ class Firm(models.Model):
         blank=True,
         help_text=_("Extensions separated by commas, e.g. pdf,jpg,xlsx. Empty: Balie's default list."),
     )
+    client_quota_bytes = models.BigIntegerField(
+        _("storage per environment for client uploads (bytes)"),
+        default=10 * 1024 * 1024 * 1024,
+        help_text=_("What clients may supply in total per environment; 0 means no limit."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -130,3 +130,14 @@ def test_opening_a_supplied_document_at_the_firm_takes_it_off_the_inbox(client, 
         reverse("dossiers_staff:document", args=[personas.company.public_id, dossier.public_id, document.public_id])
     )
     assert "bankafschrift" not in client.get(reverse("dossiers_inbox:list")).content.decode()
+
+
+def test_the_storage_quota_per_environment_is_kept(client, personas, dossier):
+    folder = dossier.folders.get(name="Administratie")
+    personas.firm.client_quota_bytes = len(PDF) * 2 + 1
+    personas.firm.save()
+    client.force_login(personas.client_user)
+    client.post(url(personas, dossier), {"map": folder.public_id, "files": [pdf("a.pdf"), pdf("b.pdf")]})
+    response = client.post(url(personas, dossier), {"map": folder.public_id, "files": pdf("c.pdf")})
+    assert response.status_code == 400 and "passen niet" in response.content.decode()
+    assert Document.objects.count() == 2
