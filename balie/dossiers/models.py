@@ -149,6 +149,7 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["client", "status", "-created_at", "-id"], name="dossiers_doc_client_recent"),
             models.Index(fields=["dossier", "direction", "status", "-created_at", "-id"], name="dossiers_doc_tab"),
+            models.Index(fields=["dossier", "direction", "status", "year"], name="dossiers_doc_years"),
         ]
 
     def __str__(self) -> str:
@@ -229,3 +230,92 @@ class DocumentAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.document_id}"
+
+
+class BulkPublication(models.Model):
+    """One bulk publish (DOS-7): files staged once, matched to many environments, confirmed, then
+    published by a background job. Its items say what goes (went) where."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")  # staged, shown as a preview; nothing published
+        CONFIRMED = "confirmed", _("Publishing")  # the job is (or will be) working on it
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Done with errors")
+
+    class Mode(models.TextChoices):
+        SAME = "same", _("The same file to many environments")
+        CSV = "csv", _("Files matched by a CSV list")
+        PATTERN = "pattern", _("Files matched by their name")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    firm = models.ForeignKey("firms.Firm", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    mode = models.CharField(max_length=20, choices=Mode.choices)
+    folder_name = models.CharField(_("folder"), max_length=100, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    doc_type = models.CharField(_("type"), max_length=40, choices=DocumentType.choices, default=DocumentType.OTHER)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    period = models.CharField(_("period"), max_length=20, blank=True)
+    direction = models.CharField(max_length=20, choices=Document.Direction.choices)
+    message = models.TextField(_("message"), blank=True)
+    request_kind = models.CharField(_("request"), max_length=20, choices=Document.RequestKind.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["firm", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class BulkItem(models.Model):
+    """One file for one environment, or a problem that keeps a file or an environment out."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        OK = "ok", _("Published")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not published")  # it had a problem in the preview
+
+    publication = models.ForeignKey(BulkPublication, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(default=0)
+    client = models.ForeignKey("clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    client_number = models.CharField(max_length=30, blank=True)  # as given (CSV, list, file name)
+    file_key = models.CharField(max_length=200, blank=True)  # the staged file; shared by the versions
+    file_name = models.CharField(max_length=255, blank=True)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    problem = models.TextField(blank=True)  # not published because of it
+    warning = models.TextField(blank=True)  # published anyway
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)  # why publishing failed
+    document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [
+            models.Index(fields=["publication", "status", "position"]),
+            models.Index(fields=["file_key"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} → {self.client_number or self.client_id}"
+
+
+class DocumentText(models.Model):
+    """The text extracted from a document's current version (for search), or why there is none."""
+
+    document = models.OneToOneField(Document, primary_key=True, on_delete=models.CASCADE, related_name="text")
+    version = models.ForeignKey(DocumentVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(blank=True)
+    extracted_at = models.DateTimeField(default=timezone.now)
+    error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"text of {self.document_id}"

@@ -7,6 +7,13 @@ access is one condition on an indexed column, never a per-row permission check.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -65,17 +72,26 @@ def unread_filter(user) -> Exists:
     return ~Exists(DocumentRead.objects.filter(document=OuterRef("pk"), user=user))
 
 
-def tab_unread_counts(*, dossier: Dossier, user) -> dict[str, int]:
-    """Unread documents per tab (Correspondentie, Documenten, Door mij aangeleverd), one query."""
-    rows = (
-        Document.objects.filter(dossier=dossier, status=Document.Status.ACTIVE)
-        .filter(unread_filter(user))
-        .values("direction")
-        .annotate(count=Count("pk"))
-    )
-    counts = dict.fromkeys(Document.Direction.values, 0)
-    counts.update({row["direction"]: row["count"] for row in rows})
-    return counts
+def tab_unread_counts(*, dossier: Dossier, user, cap: int = 100) -> dict[str, int]:
+    """Unread documents per tab (Correspondentie, Documenten, Door mij aangeleverd), one query.
+
+    Each count stops at ``cap + 1`` (shown as "100+"): no exact count over a large dossier.
+    """
+    parts, params = [], []
+    for direction in Document.Direction.values:
+        unread = (
+            Document.objects.filter(dossier=dossier, direction=direction, status=Document.Status.ACTIVE)
+            .filter(unread_filter(user))
+            .order_by()
+            .values("pk")[: cap + 1]
+        )
+        sql, sql_params = unread.query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{len(parts)})")  # noqa: S608 (constants only; values are parameters)
+        params.extend(sql_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(Document.Direction.values, row, strict=True))
 
 
 def document_list(
@@ -103,18 +119,100 @@ def document_list(
     if year:
         documents = documents.filter(year=year)
     if query:
-        documents = documents.filter(title__icontains=query)
-    orders = {
-        "-created_at": ["-created_at", "-pk"],
-        "created_at": ["created_at", "pk"],
-        "title": ["title", "pk"],
-        "-title": ["-title", "-pk"],
-    }
+        from balie.dossiers.search import search_documents
+
+        documents = search_documents(queryset=documents, query=query, client=client)
     return (
         documents.select_related("current_version", "folder", "dossier")
         .annotate(is_unread=unread_filter(user))
-        .order_by(*orders.get(order, orders["-created_at"]))
+        .order_by(*DOCUMENT_ORDERS.get(order, DOCUMENT_ORDERS["-created_at"]))
     )
+
+
+DOCUMENT_ORDERS = {
+    "-created_at": ["-created_at", "-pk"],
+    "created_at": ["created_at", "pk"],
+    "title": ["title", "pk"],
+    "-title": ["-title", "-pk"],
+}
+COUNT_CAP = 100  # beyond it a list says "100+" instead of counting the whole set
+
+
+@dataclass
+class KeysetPage:
+    """One page of a list in a fixed order, found from a cursor instead of an offset."""
+
+    object_list: list
+    has_next: bool
+    has_previous: bool
+    next_cursor: str = ""
+    previous_cursor: str = ""
+    count: int = 0  # exact up to COUNT_CAP
+    more: bool = False  # more than COUNT_CAP
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+
+def encode_cursor(value, pk: int) -> str:
+    if hasattr(value, "isoformat"):
+        value = value.isoformat()
+    raw = json.dumps([value, pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, field: str):
+    """(value, pk) from a cursor, or None when it is not one of ours."""
+    try:
+        value, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(pk, int) or not isinstance(value, str):
+            return None
+        if field == "created_at":
+            value = datetime.fromisoformat(value)
+            if value.tzinfo is None:
+                return None
+        return value, pk
+    except (ValueError, TypeError, binascii.Error):
+        return None
+
+
+def keyset_page(queryset: QuerySet, *, order: str, after: str = "", before: str = "", size: int = 25) -> KeysetPage:
+    """A page of ``queryset`` ordered by ``order`` (a key of DOCUMENT_ORDERS) after/before a cursor.
+
+    Two queries whatever the size of the set: the page (one row more, to know there is a next) and
+    a count capped at COUNT_CAP. A cursor seeks in the index (value <= cursor AND (value, pk) <
+    cursor), so page 4,000 costs what page 1 costs.
+    """
+    fields = DOCUMENT_ORDERS.get(order, DOCUMENT_ORDERS["-created_at"])
+    field, descending = fields[0].lstrip("-"), fields[0].startswith("-")
+    cursor_text, backwards = (before, True) if before and not after else (after, False)
+    cursor = decode_cursor(cursor_text, field) if cursor_text else None
+    rows = queryset
+    if cursor is not None:
+        value, pk = cursor
+        # Moving on in the list's order: "less" when descending; going back flips it.
+        less = descending != backwards
+        op = "lt" if less else "gt"
+        rows = rows.filter(
+            Q(**{f"{field}__{op}e": value}), Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk})
+        )
+    if backwards and cursor is not None:
+        flipped = [name[1:] if name.startswith("-") else f"-{name}" for name in fields]
+        rows = list(rows.order_by(*flipped)[: size + 1])
+        has_more_before = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_next, has_previous = True, has_more_before
+    else:
+        rows = list(rows.order_by(*fields)[: size + 1])
+        has_next, has_previous = len(rows) > size, cursor is not None
+        rows = rows[:size]
+    count = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+    page = KeysetPage(object_list=rows, has_next=has_next, has_previous=has_previous)
+    page.count, page.more = min(count, COUNT_CAP), count > COUNT_CAP
+    if rows:
+        page.next_cursor = encode_cursor(getattr(rows[-1], field), rows[-1].pk) if has_next else ""
+        page.previous_cursor = encode_cursor(getattr(rows[0], field), rows[0].pk) if has_previous else ""
+    return page
 
 
 def get_document(*, client, document_public_id, include_withdrawn: bool = True) -> Document:
@@ -137,9 +235,21 @@ def dossier_counts(*, client) -> dict[str, int]:
 
 def document_years(*, dossier: Dossier, direction: str | None = None) -> list[int]:
     """The years the dossier's active documents are about, newest first (for the year filter)."""
-    documents = Document.objects.filter(dossier=dossier, status=Document.Status.ACTIVE).exclude(year=None)
     if direction:
-        documents = documents.filter(direction=direction)
+        # A loose index scan on dossiers_doc_years: one index seek per distinct year, not a pass over
+        # every document of the tab (SELECT DISTINCT reads them all on both databases).
+        table = Document._meta.db_table
+        where = f"FROM {table} WHERE dossier_id = %s AND direction = %s AND status = %s"
+        sql = (
+            f"WITH RECURSIVE years(year) AS (SELECT MAX(year) {where} AND year IS NOT NULL "  # noqa: S608 (constants only; values are parameters)
+            f"UNION ALL SELECT (SELECT MAX(year) {where} AND year < years.year) FROM years "
+            "WHERE years.year IS NOT NULL) SELECT year FROM years WHERE year IS NOT NULL"
+        )
+        active = str(Document.Status.ACTIVE)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [dossier.pk, direction, active, dossier.pk, direction, active])
+            return [row[0] for row in cursor.fetchall()]
+    documents = Document.objects.filter(dossier=dossier, status=Document.Status.ACTIVE).exclude(year=None)
     return list(documents.order_by("-year").values_list("year", flat=True).distinct())
 
 

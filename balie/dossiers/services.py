@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from balie.dossiers import files
+from balie.dossiers import files, search
 from balie.dossiers.models import (
     ChecklistItem,
     Document,
@@ -113,6 +113,8 @@ def document_add(
         version = _stored_version(document=document, upload=upload, actor=actor, number=1, firm=firm)
         document.current_version = version
         document.save(update_fields=["current_version"])
+        search.document_indexed(document, text="")  # findable by title at once
+        search.version_stored(version)  # its text follows from a job after commit
         if actor is not None:
             DocumentRead.objects.create(user=actor, document=document)  # its author has seen it
     return document
@@ -130,6 +132,7 @@ def document_replace(*, document: Document, upload, actor) -> DocumentVersion:
         version = _stored_version(document=locked, upload=upload, actor=actor, number=number, firm=firm)
         locked.current_version = version
         locked.save(update_fields=["current_version"])
+        search.version_stored(version)
         DocumentRead.objects.filter(document=locked).exclude(user=actor).delete()
     document.current_version = version
     return version

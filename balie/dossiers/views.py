@@ -96,6 +96,11 @@ def _folder_paths(folders) -> dict[int, str]:
     return {folder.pk: path(folder) for folder in folders}
 
 
+def _capped(count: int, cap: int = selectors.COUNT_CAP):
+    """A count as shown: exact up to the cap, "100+" beyond (the selectors stop counting there)."""
+    return f"{cap}+" if count > cap else count
+
+
 def _year_or_none(value) -> int | None:
     try:
         year = int(value)
@@ -136,8 +141,10 @@ def dossier_detail(request, dossier):
         query=query,
         order=sort,
     )
-    page = _page(request, documents)
-    page.object_list = list(page.object_list)
+    # Keyset pages (?na= / ?voor= cursors) and a count capped at 100: no COUNT(*) or OFFSET over the set.
+    page = selectors.keyset_page(
+        documents, order=sort, after=request.GET.get("na", ""), before=request.GET.get("voor", ""), size=PAGE_SIZE
+    )
     for document in page.object_list:
         document.folder_path = paths.get(document.folder_id, "")
     unread = selectors.tab_unread_counts(dossier=dossier, user=request.user)
@@ -148,7 +155,8 @@ def dossier_detail(request, dossier):
         {
             "dossier": dossier,
             "tabs": [
-                {"slug": value, "label": Document.Direction(value).label, "unread": unread[value]} for value in TABS
+                {"slug": value, "label": Document.Direction(value).label, "unread": _capped(unread[value])}
+                for value in TABS
             ],
             "tab": direction,
             "page": page,

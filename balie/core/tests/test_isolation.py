@@ -64,6 +64,10 @@ CASES = {
         lambda p, inv, todo: _firm_document(p, version=True),
         ["get"],
     ),
+    "dossiers_staff:bulk": ("outsider_staff", lambda p, inv, todo: _bulk(p), ["get"]),
+    "dossiers_staff:bulk_confirm": ("outsider_staff", lambda p, inv, todo: _bulk(p), ["post"]),
+    "dossiers_staff:bulk_cancel": ("outsider_staff", lambda p, inv, todo: _bulk(p), ["post"]),
+    "dossiers_staff:bulk_retry": ("outsider_staff", lambda p, inv, todo: _bulk(p), ["post"]),
     "home:client": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_detail": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_edit": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
@@ -167,6 +171,25 @@ def _firm_document(p, version=False):
     if version:
         kwargs["version"] = document.current_version.public_id
     return kwargs
+
+
+def _bulk(p):
+    """A draft bulk publication of firm A (one file to the company), as the back office names it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from balie.dossiers.bulk import bulk_prepare
+
+    p.company.number = "1001"
+    p.company.save(update_fields=["number"])
+    publication = bulk_prepare(
+        staff=p.staff,
+        mode="same",
+        uploads=[SimpleUploadedFile("brief.pdf", b"%PDF-1.4\n%geheim\n", content_type="application/pdf")],
+        fields={"direction": "firm"},
+        scope="numbers",
+        numbers="1001",
+    )
+    return {"publication": publication.public_id}
 
 
 def _named_routes_with_arguments(resolver=None, prefix=""):

@@ -249,9 +249,16 @@ def test_the_document_list_is_paginated_keeping_tab_and_sort(member, personas, d
         add(dossier, personas.staff.user, f"stuk-{number:02}.pdf")
     first = member.get(detail_url(dossier, tab="firm", sort="title"))
     assert len(first.context["page"].object_list) == 25
-    assert "?tab=firm&amp;sort=title&amp;page=2" in first.content.decode()
-    second = member.get(detail_url(dossier, tab="firm", sort="title", page=2))
+    cursor = first.context["page"].next_cursor
+    assert f"?tab=firm&amp;sort=title&amp;na={cursor}" in first.content.decode()  # keyset, not an offset
+    assert "30 documenten" in first.content.decode()
+    second = member.get(detail_url(dossier, tab="firm", sort="title", na=cursor))
     assert titles(second) == [f"stuk-{number:02}" for number in range(25, 30)]
+    assert not second.context["page"].has_next
+    back = member.get(detail_url(dossier, tab="firm", sort="title", voor=second.context["page"].previous_cursor))
+    assert titles(back) == [f"stuk-{number:02}" for number in range(25)]
+    assert not back.context["page"].has_previous and back.context["page"].has_next
+    assert titles(member.get(detail_url(dossier, tab="firm", sort="title", na="onzin"))) == titles(first)  # ignored
 
 
 def _document_page_queries(member, dossier) -> int:
