@@ -323,6 +323,20 @@ STORAGES = {
     ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Large uploads go to a temporary file and are hashed on the way in (see balie/dossiers/files.py).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "balie.dossiers.files.HashingUploadHandler",
+]
+FILE_UPLOAD_TEMP_DIR = env_str("BALIE_UPLOAD_TEMP_DIR") or None  # same disk as the media: a move
+# How files reach the browser: streamed by Balie (django), by nginx (x-accel) or, for S3 downloads,
+# a presigned URL (s3-redirect). See balie/dossiers/delivery.py.
+BALIE_FILE_DELIVERY = env_str("BALIE_FILE_DELIVERY", "django")
+if BALIE_FILE_DELIVERY not in {"django", "x-accel", "s3-redirect"}:
+    raise ImproperlyConfigured("BALIE_FILE_DELIVERY must be 'django', 'x-accel' or 's3-redirect'.")
+if BALIE_FILE_DELIVERY == "s3-redirect" and BALIE_STORAGE != "s3":
+    raise ImproperlyConfigured("BALIE_FILE_DELIVERY=s3-redirect needs BALIE_STORAGE=s3.")
+BALIE_X_ACCEL_PREFIX = env_str("BALIE_X_ACCEL_PREFIX", "/_protected")
 if BALIE_STORAGE == "s3" and not (env_str("BALIE_S3_BUCKET") and env_str("BALIE_S3_ACCESS_KEY")):
     raise ImproperlyConfigured("BALIE_STORAGE=s3 needs BALIE_S3_BUCKET, BALIE_S3_ACCESS_KEY and BALIE_S3_SECRET_KEY.")
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import magic
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -168,10 +169,42 @@ class _HashingReader:
         pass  # the upload is closed by Django when the request ends
 
 
+class HashingUploadHandler(TemporaryFileUploadHandler):
+    """Writes a large upload to a temporary file as Django does, and hashes it on the way in, so
+    that storing it on local disk is a move of that file rather than a second full copy."""
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.hash = hashlib.sha256()
+
+    def receive_data_chunk(self, raw_data, start):
+        self.hash.update(raw_data)
+        return super().receive_data_chunk(raw_data, start)
+
+    def file_complete(self, file_size):
+        upload = super().file_complete(file_size)
+        upload.sha256 = self.hash.hexdigest()
+        return upload
+
+
 def store(upload, *, original_name: str, content_type: str, storage=None) -> StoredFile:
-    """Streams the file into the storage under a random key, hashing it on the way."""
+    """Puts the file into the storage under a random key, with its SHA-256 and size.
+
+    A large upload already hashed on arrival is moved into a local storage; anything else is
+    streamed into the storage (local or S3) while it is hashed.
+    """
     storage = storage or default_storage
     key = f"documents/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}"
+    if (
+        getattr(upload, "sha256", None)
+        and hasattr(upload, "temporary_file_path")
+        and isinstance(storage, FileSystemStorage)
+    ):
+        size = upload.size
+        saved = storage.save(key, upload)  # Django moves the temporary file into place
+        return StoredFile(
+            key=saved, original_name=original_name, size=size, sha256=upload.sha256, content_type=content_type
+        )
     upload.seek(0)
     reader = _HashingReader(upload)
     saved = storage.save(key, File(reader, name=key))

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from balie.clients.access import client_required
 from balie.dossiers import selectors, services
+from balie.dossiers.delivery import file_response, safe_content_type
 from balie.dossiers.models import Document, DocumentAccess, DocumentType, Dossier
 
 PAGE_SIZE = 25
@@ -41,8 +41,6 @@ INLINE_PDF_CSP = (
     "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; img-src 'self' data: blob:; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 )
-# Never served with their own type, even if one were ever stored: the browser would run them.
-UNSAFE_TYPES = ("text/html", "image/svg+xml", "application/xhtml+xml", "text/xml", "application/xml")
 
 
 def _client_ip(request) -> str | None:
@@ -217,28 +215,13 @@ def _file_response(request, document, *, inline: bool):
     version = document.current_version
     if version is None or (inline and not version.can_preview):
         raise Http404
-    content_type = version.content_type
-    if not content_type or content_type.startswith(UNSAFE_TYPES):
-        content_type = "application/octet-stream"
-    # Streamed in chunks from the storage (local disk or S3), never read whole into memory.
-    response = FileResponse(
-        default_storage.open(version.file.name, "rb"),
-        as_attachment=not inline,
-        filename=version.original_name,
-        content_type=content_type,
-    )
-    response.block_size = 256 * 1024
     if not inline:
-        response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
-    elif content_type == "application/pdf":
-        response.headers["Content-Security-Policy"] = INLINE_PDF_CSP
+        csp = DOWNLOAD_CSP
+    elif safe_content_type(version.content_type) == "application/pdf":
+        csp = INLINE_PDF_CSP
     else:
-        response.headers["Content-Security-Policy"] = INLINE_IMAGE_CSP
-    # The document page frames its own previews; nothing else may frame any file.
-    response.headers["X-Frame-Options"] = "SAMEORIGIN" if inline else "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    response.headers["Cache-Control"] = "private, no-store"
+        csp = INLINE_IMAGE_CSP
+    response = file_response(version, inline=inline, csp=csp)
     services.document_record_access(
         document=document,
         user=request.user,

@@ -10,10 +10,9 @@ from __future__ import annotations
 from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.forms.models import model_to_dict
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,9 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from balie.clients.selectors import get_client_for_staff
 from balie.dossiers import selectors, services
+from balie.dossiers.delivery import file_response
 from balie.dossiers.forms_staff import DossierForm, FolderForm, PublishForm, ReplaceForm, StepForm, folder_paths
 from balie.dossiers.models import Document, DocumentAccess, Dossier
-from balie.dossiers.views import DOWNLOAD_CSP, UNSAFE_TYPES
+from balie.dossiers.views import DOWNLOAD_CSP
 from balie.firms.access import staff_required
 
 PAGE_SIZE = 50
@@ -330,19 +330,6 @@ def version_download(request, client, dossier, document, version):
     """One version as an attachment; the download is logged, so the client sees who at the firm did."""
     dossier, document = _document(request, client, dossier, document)
     version = selectors.get_version(document=document, version_public_id=version)
-    content_type = version.content_type
-    if not content_type or content_type.startswith(UNSAFE_TYPES):
-        content_type = "application/octet-stream"
-    response = FileResponse(
-        default_storage.open(version.file.name, "rb"),
-        as_attachment=True,
-        filename=version.original_name,
-        content_type=content_type,
-    )
-    response.block_size = 256 * 1024
-    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
+    response = file_response(version, inline=False, csp=DOWNLOAD_CSP)
     services.version_record_download(version=version, user=request.user, ip_address=_client_ip(request))
     return response

@@ -120,3 +120,39 @@ def test_a_refused_file_leaves_nothing_in_the_storage(storage_kind, personas):
         )
     assert _keys(kind, options) == []
     assert not Document.objects.exists()
+
+
+def test_downloads_can_be_handed_to_the_web_server_or_to_s3(storage_kind, personas, client, settings):
+    """x-accel: nginx sends the file after Balie's checks; s3-redirect: a presigned URL that serves
+    the original name and type. Either way the access is logged."""
+    import urllib.request
+
+    from django.urls import reverse
+
+    from balie.dossiers.models import DocumentAccess
+
+    kind, options = storage_kind
+    dossier = services.dossier_create(client=personas.company, description="Doorlopend dossier")
+    document = services.document_add(
+        dossier=dossier,
+        upload=SimpleUploadedFile("Jaarrekening 2025 – definitief.pdf", PDF, content_type="application/pdf"),
+        direction="firm",
+        actor=personas.staff.user,
+    )
+    client.force_login(personas.client_user)
+    url = reverse("dossiers:download", args=[personas.company.public_id, document.public_id])
+    settings.BALIE_FILE_DELIVERY = "x-accel"
+    response = client.get(url)
+    assert response["X-Accel-Redirect"] == f"/_protected/{document.current_version.file.name}"
+    assert response.content == b""
+    assert "filename*=utf-8''Jaarrekening%202025%20%E2%80%93%20definitief.pdf" in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff" and "sandbox" in response["Content-Security-Policy"]
+    if kind == "s3":
+        settings.BALIE_FILE_DELIVERY = "s3-redirect"
+        response = client.get(url)
+        assert response.status_code == 302
+        with urllib.request.urlopen(response.url) as answer:  # noqa: S310 (the test's own S3 server)
+            assert answer.read() == PDF
+            assert answer.headers["Content-Type"] == "application/pdf"
+            assert "attachment" in answer.headers["Content-Disposition"]
+    assert DocumentAccess.objects.filter(document=document, action="download").count() == (2 if kind == "s3" else 1)

@@ -141,3 +141,26 @@ def test_the_storage_quota_per_environment_is_kept(client, personas, dossier):
     response = client.post(url(personas, dossier), {"map": folder.public_id, "files": pdf("c.pdf")})
     assert response.status_code == 400 and "passen niet" in response.content.decode()
     assert Document.objects.count() == 2
+
+
+def test_a_large_upload_is_hashed_on_arrival_and_moved_not_copied(client, personas, dossier, monkeypatch, settings):
+    """Over Django's in-memory limit the file lands in a temporary file, hashed as it arrives; the
+    local storage then takes that file as it is: no second read or copy of the bytes."""
+    import hashlib
+
+    from balie.dossiers import files
+
+    def no_second_pass(self, size=-1):
+        raise AssertionError("the upload was read a second time")
+
+    monkeypatch.setattr(files._HashingReader, "read", no_second_pass)
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    content = PDF + b"0" * (3 * 1024 * 1024)
+    folder = dossier.folders.get(name="Administratie")
+    client.force_login(personas.client_user)
+    response = client.post(url(personas, dossier), {"map": folder.public_id, "files": pdf("groot.pdf", content)})
+    assert response.status_code == 302
+    version = Document.objects.get().current_version
+    assert version.sha256 == hashlib.sha256(content).hexdigest() and version.size == len(content)
+    with version.file.open("rb") as stored:
+        assert hashlib.sha256(stored.read()).hexdigest() == version.sha256
