@@ -126,3 +126,34 @@ def test_client_drops_two_files_into_administratie_and_the_firm_finds_them(page:
     page.get_by_role("link", name="loonstrook").click()
     page.click("#menu-inbox")
     expect(page.locator("#inbox-table tbody tr")).to_have_count(1)
+
+
+def test_staff_publish_a_document_the_client_reads_it_and_the_count_drops(page: Page, live_server, personas):
+    """DOS-7 then DOS-2/DOS-5: published through the back office, unread for the client until opened."""
+    base = live_server.url
+    dossier = services.dossier_create(client=personas.company, description="Doorlopend dossier")
+    sign_in(page, base, personas.staff.user.email)
+    page.goto(f"{base}/kantoor/omgevingen/{personas.company.public_id}/dossiers/{dossier.public_id}/")
+    page.set_input_files(
+        "#id_files",
+        files=[{"name": "Btw-aangifte Q3.pdf", "mimeType": "application/pdf", "buffer": one_page_pdf("Btw Q3")}],
+    )
+    page.select_option("#id_doc_type", "vat_return")
+    page.fill("#id_year", "2026")
+    page.fill("#id_period", "Q3")
+    page.check("input[name=direction][value=firm]")
+    page.fill("#id_message", "Graag akkoord geven.")
+    page.click("#publish-submit")
+    expect(page.locator("#documents")).to_contain_text("Btw-aangifte Q3")
+
+    page.context.clear_cookies()
+    sign_in(page, base, personas.client_user.email)
+    page.goto(f"{base}/o/{personas.company.public_id}/dossiers/{dossier.public_id}/")
+    expect(page.locator("#tab-firm .count")).to_have_text("1")
+    page.get_by_role("link", name=re.compile("Btw-aangifte Q3")).click()
+    expect(page.locator("body")).to_contain_text("Graag akkoord geven.")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Downloaden").first.click()
+    assert download.value.suggested_filename == "Btw-aangifte Q3.pdf"
+    page.goto(f"{base}/o/{personas.company.public_id}/dossiers/{dossier.public_id}/")
+    expect(page.locator("#tab-firm .count")).to_have_text("0")
