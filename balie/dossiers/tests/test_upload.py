@@ -164,3 +164,19 @@ def test_a_large_upload_is_hashed_on_arrival_and_moved_not_copied(client, person
     assert version.sha256 == hashlib.sha256(content).hexdigest() and version.size == len(content)
     with version.file.open("rb") as stored:
         assert hashlib.sha256(stored.read()).hexdigest() == version.sha256
+
+
+def test_an_upload_cut_off_halfway_leaves_no_document_and_no_file(client, personas, dossier, settings):
+    from pathlib import Path
+
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    folder = dossier.folders.get(name="Administratie")
+    client.force_login(personas.client_user)
+    body = encode_multipart(BOUNDARY, {"map": str(folder.public_id), "files": pdf("groot.pdf", PDF + b"0" * 200_000)})
+    cut = body[: len(body) // 2]  # the connection dropped halfway through the file
+    response = client.generic("POST", url(personas, dossier), cut, content_type=MULTIPART_CONTENT)
+    assert response.status_code == 400
+    assert not Document.objects.exists()
+    root = Path(settings.MEDIA_ROOT) / "documents"
+    assert not root.exists() or not any(path.is_file() for path in root.rglob("*"))
