@@ -153,3 +153,21 @@ def load(context: DemoContext) -> None:
         fatima_private=own,
         visser=visser,
     )
+    load_tiles(context)
+
+
+def load_tiles(context: DemoContext) -> None:
+    """Application tiles (APP-1) on Pieter's BV: its bookkeeping and payroll services."""
+    from balie.clients.services import app_tile_create
+
+    company = context.objects["company"]
+    app_tile_create(
+        client=company,
+        name="Exact Online",
+        url="https://start.exactonline.nl",
+        description="Boekhouding",
+        icon="bookkeeping",
+    )
+    app_tile_create(
+        client=company, name="Nmbrs", url="https://www.nmbrs.com", description="Salarisadministratie", icon="payroll"
+    )

@@ -50,3 +50,16 @@ class InvitationForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+
+class AppTileForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60, help_text=_("For example Exact Online or Nmbrs."))
+    url = forms.URLField(label=_("Web address"), max_length=500, assume_scheme="https")
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    icon = forms.ChoiceField(label=_("Icon"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        from balie.clients.models import AppTile
+
+        super().__init__(*args, **kwargs)
+        self.fields["icon"].choices = AppTile.Icon.choices

@@ -113,3 +113,35 @@ class Membership(models.Model):
             and Membership.objects.filter(client_id=self.client_id).exclude(pk=self.pk).exists()
         ):
             raise ValidationError(_("A personal environment has exactly one member."), code="personal_has_member")
+
+
+class AppTile(models.Model):
+    """A tile on the client's start page to an online service (APP-1): it only links there.
+
+    Balie stores no third-party passwords: the service's own sign-in (or single sign-on) applies.
+    """
+
+    class Icon(models.TextChoices):
+        BOOKKEEPING = "bookkeeping", _("Bookkeeping")
+        PAYROLL = "payroll", _("Payroll")
+        BANK = "bank", _("Bank")
+        TAX = "tax", _("Tax")
+        INVOICES = "invoices", _("Invoices")
+        CLOUD = "cloud", _("Other online service")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="app_tiles")
+    name = models.CharField(_("name"), max_length=60)
+    url = models.URLField(_("web address"), max_length=500, help_text=_("The address the tile opens, https://…"))
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    icon = models.CharField(_("icon"), max_length=20, choices=Icon.choices, default=Icon.CLOUD)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("application tile")
+        verbose_name_plural = _("application tiles")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -69,3 +69,24 @@ def get_pending_invitation_for_client(*, client: Client, invitation_public_id):
         return pending_invitations_for_client(client=client).get(public_id=invitation_public_id)
     except (ObjectDoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+
+
+def app_tile_list(*, client):
+    """The environment's application tiles, in their order (one query)."""
+    from balie.clients.models import AppTile
+
+    return AppTile.objects.filter(client=client)
+
+
+def get_app_tile(*, client, tile_public_id):
+    """A tile of this environment, or 404 (another environment's tile included)."""
+    import uuid
+
+    from django.http import Http404
+
+    from balie.clients.models import AppTile
+
+    try:
+        return AppTile.objects.get(client=client, public_id=uuid.UUID(str(tile_public_id)))
+    except (AppTile.DoesNotExist, ValueError):
+        raise Http404 from None

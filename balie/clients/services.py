@@ -104,3 +104,19 @@ def membership_create(
             raise personal_member_error() from None
         raise ValidationError(_("%(email)s already has access to this environment.") % {"email": user.email}) from None
     return membership
+
+
+def app_tile_create(*, client, name: str, url: str, description: str = "", icon: str = "cloud"):
+    """Adds a tile to an online service on the environment's start page (APP-1); https only."""
+    from balie.clients.models import AppTile
+
+    if not url.lower().startswith("https://"):
+        raise ValidationError(_("Use a secure address that starts with https://."), code="insecure")
+    position = AppTile.objects.filter(client=client).count()
+    return AppTile.objects.create(
+        client=client, name=name.strip(), url=url.strip(), description=description.strip(), icon=icon, position=position
+    )
+
+
+def app_tile_delete(*, tile) -> None:
+    tile.delete()

@@ -3,7 +3,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from balie.clients.access import client_required
-from balie.clients.selectors import client_list_for_user, relationship_managers_for_client
+from balie.clients.selectors import app_tile_list, client_list_for_user, relationship_managers_for_client
 from balie.dossiers.selectors import document_list, dossier_counts, dossier_list
 from balie.firms.access import staff_member_for
 from balie.todos.selectors import todo_list_for_user
@@ -48,6 +48,7 @@ def client_home(request):
         "todos": todos,
         "dossiers": list(dossier_list(client=request.client, status="in_progress")[:DOSSIER_PANEL_SIZE]),
         "dossier_counts": dossier_counts(client=request.client),
+        "tiles": list(app_tile_list(client=request.client)),
         "recent_documents": list(document_list(client=request.client, user=request.user)[:RECENT_DOCUMENTS]),
     }
     return render(request, "home/client_home.html", context)

@@ -249,7 +249,7 @@ def test_detail_page_queries_do_not_grow_with_members(client, personas, django_a
     client.force_login(personas.staff.user)
     for number in range(5):
         dossier_create(client=personas.company, description=f"Dossier {number}")
-    with django_assert_max_num_queries(17):  # six for two-step verification, one per kind; one for dossiers
+    with django_assert_max_num_queries(18):  # six for two-step verification, one per kind; dossiers; tiles
         response = client.get(reverse("clients:staff_detail", args=[personas.company.public_id]))
     assert len(response.context["members"]) == 32
     assert len(response.context["dossiers"]) == 5

@@ -2,20 +2,23 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from balie.accounts.services import invitation_create, invitation_resend
-from balie.clients.forms import ClientForm, InvitationForm, SearchForm
+from balie.clients.forms import AppTileForm, ClientForm, InvitationForm, SearchForm
 from balie.clients.selectors import (
+    app_tile_list,
     client_list_for_staff,
+    get_app_tile,
     get_client_for_staff,
     get_pending_invitation_for_client,
     membership_list_for_client,
     pending_invitations_for_client,
     relationship_managers_for_client,
 )
-from balie.clients.services import client_create, client_update
+from balie.clients.services import app_tile_create, app_tile_delete, client_create, client_update
 from balie.dossiers.selectors import dossier_list
 from balie.firms.access import staff_required
 from balie.todos.selectors import todo_list_for_staff
@@ -64,7 +67,7 @@ def client_edit(request, client):
     return render(request, "clients/staff/client_edit.html", {"form": form, "client": client})
 
 
-def _detail_context(request, client, invite_form):
+def _detail_context(request, client, invite_form, tile_form=None):
     members = list(membership_list_for_client(client=client))
     twostep = twostep_status_for_users(user_ids=[member.user_id for member in members], firm=request.staff.firm)
     for member in members:
@@ -77,6 +80,8 @@ def _detail_context(request, client, invite_form):
         "invite_form": invite_form,
         "open_todos": todo_list_for_staff(staff=request.staff, client=client).count(),
         "dossiers": list(dossier_list(client=client)),
+        "tiles": list(app_tile_list(client=client)),
+        "tile_form": tile_form or AppTileForm(),
     }
 
 
@@ -112,3 +117,31 @@ def invitation_send_again(request, client, invitation):
     invitation_resend(invitation=invitation)
     messages.success(request, _("The invitation has been sent to %(email)s again.") % {"email": invitation.email})
     return redirect("clients:staff_detail", client=client.public_id)
+
+
+@staff_required
+@require_POST
+def app_tile_add(request, client):
+    """A tile to an online service on the environment's start page (APP-1)."""
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    form = AppTileForm(request.POST)
+    if form.is_valid():
+        try:
+            tile = app_tile_create(client=client, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error("url", error)
+        else:
+            messages.success(request, _("The tile “%(name)s” has been added.") % {"name": tile.name})
+            return redirect(reverse("clients:staff_detail", args=[client.public_id]) + "#tiles")
+    context = _detail_context(request, client, InvitationForm(), tile_form=form)
+    return render(request, "clients/staff/client_detail.html", context, status=400)
+
+
+@staff_required
+@require_POST
+def app_tile_remove(request, client, tile):
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    tile = get_app_tile(client=client, tile_public_id=tile)
+    app_tile_delete(tile=tile)
+    messages.success(request, _("The tile “%(name)s” has been removed.") % {"name": tile.name})
+    return redirect(reverse("clients:staff_detail", args=[client.public_id]) + "#tiles")

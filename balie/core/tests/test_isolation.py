@@ -71,6 +71,12 @@ CASES = {
     "home:client": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_detail": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_edit": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
+    "clients:staff_tile_add": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["post"]),
+    "clients:staff_tile_remove": (
+        "outsider_staff",
+        lambda p, inv, todo: {"client": p.company.public_id, "tile": _tile(p).public_id},
+        ["post"],
+    ),
     "clients:staff_invite": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["post"]),
     "clients:staff_invitation_resend": (
         "outsider_staff",
@@ -108,6 +114,13 @@ def _user_session(p):
     browser = HttpClient()
     browser.force_login(p.client_user)
     return UserSession.objects.get(session_key=browser.session.session_key)
+
+
+def _tile(p):
+    """An application tile of firm A's company."""
+    from balie.clients.services import app_tile_create
+
+    return app_tile_create(client=p.company, name="Exact Online", url="https://start.exactonline.nl")
 
 
 def _challenge(p):

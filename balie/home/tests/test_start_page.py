@@ -40,7 +40,7 @@ def test_start_page_uses_the_same_number_of_queries_for_1_and_50_environments(cl
     assert len(response_one.context["environments"]) == 1
     assert len(response_fifty.context["environments"]) == 50
     assert one == fifty
-    assert fifty <= 13  # incl. the dossiers panel (2) and recent documents (1)
+    assert fifty <= 14  # incl. the dossiers panel (2), recent documents (1) and tiles (1)
 
 
 def test_switcher_page_uses_the_same_number_of_queries_for_1_and_50_environments(client):
