@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from balie.dossiers.models import Document, DocumentType, Dossier
+from balie.clients.models import Client
+from balie.dossiers.models import BulkPublication, Document, DocumentType, Dossier
 from balie.dossiers.services import MAX_FILES_PER_REQUEST, PUBLISH_DIRECTIONS
 
 
@@ -65,13 +67,9 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)]
 
 
-class PublishForm(forms.Form):
-    files = MultipleFileField(
-        label=_("Files"),
-        help_text=_("One document per file; at most %(count)s files at once.") % {"count": MAX_FILES_PER_REQUEST},
-        error_messages={"required": _("Choose at least one file.")},
-    )
-    folder = forms.ChoiceField(label=_("Folder"), required=False)
+class DocumentFieldsForm(forms.Form):
+    """What a published document says about itself: type, year/period, tab, message, request."""
+
     doc_type = forms.ChoiceField(label=_("Type"), choices=DocumentType.choices, initial=DocumentType.OTHER)
     year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=2200)
     period = forms.CharField(
@@ -93,6 +91,17 @@ class PublishForm(forms.Form):
         help_text=_("Approve, sign and review add a task for the client; “for your information” does not."),
     )
 
+
+class PublishForm(DocumentFieldsForm):
+    files = MultipleFileField(
+        label=_("Files"),
+        help_text=_("One document per file; at most %(count)s files at once.") % {"count": MAX_FILES_PER_REQUEST},
+        error_messages={"required": _("Choose at least one file.")},
+    )
+    folder = forms.ChoiceField(label=_("Folder"), required=False)
+
+    field_order = ["files", "folder", "doc_type", "year", "period", "direction", "message", "request_kind"]
+
     def __init__(self, *args, tree, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["folder"].choices = folder_choices(tree, empty_label=_("— no folder —"))
@@ -100,3 +109,82 @@ class PublishForm(forms.Form):
 
 class ReplaceForm(forms.Form):
     file = forms.FileField(label=_("New version"), allow_empty_file=True)
+
+
+class BulkForm(DocumentFieldsForm):
+    """Bulk publishing (DOS-7): the files, how they are matched to environments, what they say."""
+
+    mode = forms.ChoiceField(
+        label=_("How are files matched to environments?"),
+        choices=BulkPublication.Mode.choices,
+        initial=BulkPublication.Mode.SAME,
+        widget=forms.RadioSelect,
+    )
+    files = MultipleFileField(
+        label=_("Files"),
+        error_messages={"required": _("Choose at least one file.")},
+    )
+    scope = forms.ChoiceField(
+        label=_("Environments (same file to many)"),
+        choices=[
+            ("all", _("All environments of the firm")),
+            ("kind", _("All environments of one kind")),
+            ("numbers", _("The client numbers below")),
+        ],
+        initial="all",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—")] + list(Client.Kind.choices), required=False)
+    numbers = forms.CharField(
+        label=_("Client numbers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line, or separated by commas or spaces."),
+    )
+    csv_file = forms.FileField(
+        label=_("CSV list"),
+        required=False,
+        help_text=_("Columns bestand;klantnummer (file name; client number), separated by ; or ,."),
+    )
+    pattern = forms.CharField(
+        label=_("Client number in the file name"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "By default the leading digits of the file name (“10232 Btw Q3.pdf” goes to client 10232). "
+            "Or a regular expression whose first group is the client number."
+        ),
+    )
+    folder_name = forms.CharField(
+        label=_("Folder"),
+        required=False,
+        max_length=100,
+        help_text=_("For example Fiscaal: that folder in the environment's standing dossier (created when missing)."),
+    )
+    title = forms.CharField(
+        label=_("Title"), required=False, max_length=200, help_text=_("Leave empty to use the file name.")
+    )
+
+    field_order = [
+        "mode",
+        "files",
+        "scope",
+        "kind",
+        "numbers",
+        "csv_file",
+        "pattern",
+        "folder_name",
+        "title",
+        "doc_type",
+        "year",
+        "period",
+        "direction",
+        "message",
+        "request_kind",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Interpolated per request, so that it is in the person's language.
+        self.fields["files"].help_text = gettext("At most %(count)s files at once.") % {"count": MAX_FILES_PER_REQUEST}
