@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from balie.dossiers import services
 from balie.dossiers.models import Document, DocumentAccess, DocumentRead, DocumentVersion, Dossier
+from balie.dossiers.tests.utils import PDF
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 NON_ASCII_NAME = "Jaarrekening 2025 – definitief.pdf"
 

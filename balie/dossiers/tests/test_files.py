@@ -9,12 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from balie.dossiers import files, services
 from balie.dossiers.models import Document, DocumentVersion
+from balie.dossiers.tests.utils import EXE, PDF, stored_files
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200 + b"This program cannot be run in DOS mode"
 
 
 def upload(name="aangifte.pdf", content=PDF, content_type="application/pdf"):
@@ -24,11 +23,6 @@ def upload(name="aangifte.pdf", content=PDF, content_type="application/pdf"):
 @pytest.fixture
 def dossier(personas):
     return services.dossier_create(client=personas.company, description="Doorlopend dossier")
-
-
-def stored_files(settings) -> list[Path]:
-    root = Path(settings.MEDIA_ROOT) / "documents"
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
 
 
 def test_a_file_is_stored_under_a_random_key_with_its_hash_size_and_sniffed_type(dossier, personas, settings):

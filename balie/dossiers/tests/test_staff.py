@@ -16,29 +16,16 @@ from django.urls import reverse
 from balie.core.factories import StaffMemberFactory
 from balie.dossiers import services
 from balie.dossiers.models import ChecklistItem, Document, DocumentAccess, DocumentRead, DocumentVersion, Dossier
+from balie.dossiers.tests.utils import EXE, PDF, sanity_check, stored_files
 from balie.firms.models import StaffMember
 from balie.notifications.models import EventKind, Notification
 from balie.todos.models import Todo
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200 + b"This program cannot be run in DOS mode"
-
 
 def pdf(name="aangifte.pdf", content=PDF):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
-
-
-def stored_files(settings) -> list[Path]:
-    root = Path(settings.MEDIA_ROOT) / "documents"
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-def sanity_check() -> str:
-    out = StringIO()
-    call_command("sanity_check", stdout=out)
-    return out.getvalue()
 
 
 @pytest.fixture
