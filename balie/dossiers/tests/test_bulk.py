@@ -376,3 +376,25 @@ def test_start_page_lists_recent_publications(staff, numbered):
     assert page.status_code == 200 and "At most 100 files at once." in page.content.decode()
     publication, _html = preview(staff, form_data(mode="same", files=[pdf()], scope="all"))
     assert reverse("dossiers_staff:bulk", args=[publication.public_id]) in staff.get(url).content.decode()
+
+
+def test_preview_and_result_pages_use_the_same_queries_for_3_or_30_environments(staff, numbered):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (3, 30):
+        BulkPublication.objects.all().delete()
+        clients = Client.objects.bulk_create(
+            Client(firm=numbered.firm, kind=Client.Kind.COMPANY, name=f"Q{size}-{n}", number=f"{size}{n:04}")
+            for n in range(size)
+        )
+        numbers = "\n".join(client.number for client in clients)
+        publication, _html = preview(
+            staff, form_data(mode="same", files=[pdf("brief.pdf")], scope="numbers", numbers=numbers)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            page = staff.get(reverse("dossiers_staff:bulk", args=[publication.public_id]))
+        assert page.status_code == 200 and page.content.decode().count("<tr") >= size
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
