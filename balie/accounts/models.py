@@ -126,6 +126,12 @@ class Invitation(models.Model):
     role = models.CharField(_("role"), max_length=20)
     is_director = models.BooleanField(_("director"), default=False)
     may_handle_documents = models.BooleanField(_("may handle documents"), default=False)
+    # The contact person who gets the access on acceptance (ORG-4); none for staff invitations
+    # of someone not (yet) on the contact list: accepting then adds them.
+    contact = models.ForeignKey(
+        "clients.ContactPerson", null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+    ends_on = models.DateField(_("access until"), null=True, blank=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
     )

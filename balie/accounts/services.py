@@ -183,6 +183,8 @@ def _accept(invitation: Invitation, user, now) -> None:
             role=invitation.role,
             is_director=invitation.is_director,
             may_handle_documents=invitation.may_handle_documents,
+            ends_on=invitation.ends_on,
+            contact=invitation.contact,
         )
     invitation.accepted_at = now
     invitation.save(update_fields=["accepted_at"])

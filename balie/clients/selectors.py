@@ -7,6 +7,7 @@ import uuid
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from balie.clients.models import Client, Membership
 from balie.firms.models import StaffMember
@@ -16,7 +17,9 @@ def client_list_for_user(*, user) -> QuerySet[Client]:
     """The environments this user is a member of: the one definition of what a client may see."""
     if not user.is_authenticated or not user.is_active:
         return Client.objects.none()
-    return Client.objects.filter(memberships__user=user).select_related("firm").order_by("name", "pk")
+    today = timezone.localdate()
+    active = Q(memberships__ends_on__isnull=True) | Q(memberships__ends_on__gte=today)
+    return Client.objects.filter(Q(memberships__user=user) & active).select_related("firm").order_by("name", "pk")
 
 
 def get_membership_for_user(*, user, client_public_id: uuid.UUID | str) -> Membership:
@@ -28,7 +31,11 @@ def get_membership_for_user(*, user, client_public_id: uuid.UUID | str) -> Membe
     if not user.is_authenticated or not user.is_active:
         raise Http404
     try:
-        return Membership.objects.select_related("client__firm").get(user=user, client__public_id=client_public_id)
+        return (
+            Membership.objects.active()
+            .select_related("client__firm")
+            .get(user=user, client__public_id=client_public_id)
+        )
     except (Membership.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
 

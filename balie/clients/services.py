@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from balie.clients.models import Client, Membership
+from balie.clients.models import Client, ContactPerson, Membership
 from balie.firms.models import Firm, StaffMember
 
 
@@ -82,18 +82,30 @@ def membership_create(
     role: str = Membership.Role.EMPLOYEE,
     is_director: bool = False,
     may_handle_documents: bool = False,
+    ends_on=None,
+    contact: ContactPerson | None = None,
 ) -> Membership:
     """Gives ``user`` access to ``client``. Refuses a duplicate, and a second member of a personal environment.
 
-    The client row is locked, so a concurrent change of its kind or a concurrent second member waits.
+    The member is a contact person of the environment: ``contact`` when given (an invitation made
+    for a contact person), else a contact person without access who has the user's e-mail
+    address, else a new one from the user's name. The client row is locked, so a concurrent change
+    of its kind or a concurrent second member waits.
     """
     client = Client.objects.select_for_update().get(pk=client.pk)
     if Membership.objects.filter(client=client, user=user).exists():
         raise ValidationError(_("%(email)s already has access to this environment.") % {"email": user.email})
     if client.is_personal and client.memberships.exists():
         raise personal_member_error()
+    if client.is_personal:
+        role = Membership.Role.ADMIN  # the one member of a personal environment manages it
     membership = Membership(
-        client=client, user=user, role=role, is_director=is_director, may_handle_documents=may_handle_documents
+        client=client,
+        user=user,
+        role=role,
+        is_director=is_director,
+        may_handle_documents=may_handle_documents,
+        ends_on=ends_on,
     )
     try:
         with transaction.atomic():
@@ -103,7 +115,31 @@ def membership_create(
         if client.is_personal:
             raise personal_member_error() from None
         raise ValidationError(_("%(email)s already has access to this environment.") % {"email": user.email}) from None
+    link_contact(membership=membership, contact=contact)
     return membership
+
+
+def link_contact(*, membership: Membership, contact: ContactPerson | None) -> ContactPerson:
+    client, user = membership.client, membership.user
+    free = ContactPerson.objects.select_for_update().filter(client=client, membership__isnull=True)
+    if contact is not None:
+        contact = free.filter(pk=contact.pk).first()
+    if contact is None and user.email:
+        contact = free.filter(email__iexact=user.email).order_by("pk").first()
+    if contact is None:
+        contact = ContactPerson(
+            client=client,
+            salutation=ContactPerson.Salutation.NEUTRAL,
+            first_name=user.first_name or user.email.split("@")[0],
+            last_name=user.last_name or "-",
+            email=user.email,
+            phone=user.mobile_number,
+        )
+    contact.membership = membership
+    if not contact.email:
+        contact.email = user.email
+    contact.save()
+    return contact
 
 
 def app_tile_create(*, client, name: str, url: str, description: str = "", icon: str = "cloud"):

@@ -61,3 +61,11 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     client = factory.SubFactory(ClientFactory)
     role = Membership.Role.EMPLOYEE
+
+    @factory.post_generation
+    def contact(self, create, extracted, **kwargs):
+        """Every member is a contact person of the environment, as ``membership_create`` makes them."""
+        if create:
+            from balie.clients.services import link_contact
+
+            link_contact(membership=self, contact=extracted)

@@ -256,7 +256,7 @@ def bulk_prepare(
 
         client_ids = {pk for _index, pk, *_rest in plan if pk is not None}
         with_members = set(
-            Membership.objects.filter(client_id__in=client_ids).values_list("client_id", flat=True).distinct()
+            Membership.objects.active().filter(client_id__in=client_ids).values_list("client_id", flat=True).distinct()
         )
         published_before = set(
             DocumentVersion.objects.filter(
@@ -495,7 +495,9 @@ def _publish_one(publication: BulkPublication, item: BulkItem) -> Document:
     search.version_stored(version)  # its text follows from a job after commit
     if actor is not None:
         DocumentRead.objects.create(user=actor, document=document)
-    members = [m.user for m in Membership.objects.filter(client=client).exclude(user=actor).select_related("user")]
+    members = [
+        m.user for m in Membership.objects.active().filter(client=client).exclude(user=actor).select_related("user")
+    ]
     notify(
         users=members,
         client=client,

@@ -267,7 +267,10 @@ def document_publish(
                 documents.append(document)
             members = [
                 membership.user
-                for membership in Membership.objects.filter(client=client).exclude(user=actor).select_related("user")
+                for membership in Membership.objects.active()
+                .filter(client=client)
+                .exclude(user=actor)
+                .select_related("user")
             ]
             todo = _todo_for_request(request_kind)
             for document in documents:

@@ -65,6 +65,16 @@ class Firm(models.Model):
         default=10 * 1024 * 1024 * 1024,
         help_text=_("What clients may supply in total per environment; 0 means no limit."),
     )
+    change_policy = models.CharField(
+        _("changes of environment data"),
+        max_length=10,
+        choices=[
+            ("review", _("Clients send a change request; the firm reviews it")),
+            ("direct", _("Administrators change the data directly, confirmed")),
+        ],
+        default="review",
+        help_text=_("How a client's change of the organisation's data takes effect; an environment may differ."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
+from balie.clients.roles import allowed_actions
 from balie.clients.selectors import client_list_for_user
 from balie.firms.access import staff_member_for
 from balie.notifications.services import unread_count
@@ -57,6 +58,8 @@ def layout(request) -> dict:
     return {
         "current_client": getattr(request, "client", None),
         "current_membership": getattr(request, "membership", None),
+        # What the member's role allows here (balie.clients.roles), for menus and buttons.
+        "client_can": allowed_actions(getattr(request, "membership", None)),
         "staff_member": SimpleLazyObject(staff),
         "switcher": layout_switcher,
         "brand": SimpleLazyObject(brand),

@@ -83,6 +83,7 @@ class EventKind(models.TextChoices):
     MESSAGE = "message", _("Messages and answers")
     TICKET = "ticket", _("Ticket updates")
     REMINDER = "reminder", _("Reminders")
+    DETAILS = "details", _("Changes of organisation data and access")
 
 
 class Frequency(models.TextChoices):

@@ -13,7 +13,7 @@ from balie.todos.models import Todo
 
 
 def _entitled(user) -> Q:
-    member = Membership.objects.filter(client=OuterRef("client"), user=user)
+    member = Membership.objects.active().filter(client=OuterRef("client"), user=user)
     named = Todo.assignees.through.objects.filter(todo=OuterRef("pk"), user=user)
     return (
         Q(Exists(member), audience=Todo.Audience.MEMBERS)
@@ -49,7 +49,7 @@ def get_todo_for_member(*, membership: Membership, todo_public_id) -> Todo:
 
 def todo_recipients(*, todo: Todo):
     """The users who may handle ``todo`` (for reminders)."""
-    members = Membership.objects.filter(client_id=todo.client_id, user__is_active=True).select_related("user")
+    members = Membership.objects.active().filter(client_id=todo.client_id, user__is_active=True).select_related("user")
     if todo.audience == Todo.Audience.HANDLERS:
         members = members.filter(may_handle_documents=True)
     elif todo.audience == Todo.Audience.NAMED:

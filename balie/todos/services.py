@@ -50,7 +50,9 @@ def todo_create(
     if audience == Todo.Audience.NAMED:
         if not assignees:
             raise ValidationError(_("Name at least one person for this task."), code="no_assignees")
-        members = set(Membership.objects.filter(client=client, user__in=assignees).values_list("user_id", flat=True))
+        members = set(
+            Membership.objects.active().filter(client=client, user__in=assignees).values_list("user_id", flat=True)
+        )
         if {user.pk for user in assignees} - members:
             raise ValidationError(_("Only members of the environment can be given a task."), code="not_member")
     todo = Todo.objects.create(

@@ -69,7 +69,7 @@ def firms_of_user(*, user) -> list:
     from balie.clients.models import Membership
     from balie.firms.models import Firm
 
-    firm_ids = set(Membership.objects.filter(user=user).values_list("client__firm_id", flat=True))
+    firm_ids = set(Membership.objects.active().filter(user=user).values_list("client__firm_id", flat=True))
     staff = getattr(user, "staff_member", None) if user.is_authenticated else None
     firms = list(Firm.objects.filter(pk__in=firm_ids))
     if staff is not None and staff.firm_id not in firm_ids:
@@ -84,7 +84,7 @@ def twostep_required(*, user) -> bool:
 
     if StaffMember.objects.filter(user=user, firm__twostep_required_for_staff=True).exists():
         return True
-    return Membership.objects.filter(user=user, client__firm__twostep_required_for_clients=True).exists()
+    return Membership.objects.active().filter(user=user, client__firm__twostep_required_for_clients=True).exists()
 
 
 def may_remove_factor(*, user, factor: Factor | None = None, authenticator_id: int | None = None) -> bool:

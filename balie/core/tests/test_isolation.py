@@ -83,6 +83,8 @@ CASES = {
         lambda p, inv, todo: {"client": p.company.public_id, "invitation": inv.public_id},
         ["post"],
     ),
+    # -- organisation data and change requests (client and staff side) --
+    # -- contact persons and access (client and staff side) --
     "twostep_staff:pin_letter": ("outsider_staff", lambda p, inv, todo: _person(p, p.company), ["post"]),
     "twostep_staff:factors_reset": ("outsider_staff", lambda p, inv, todo: _person(p, p.company), ["get", "post"]),
 }
