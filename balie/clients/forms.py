@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from balie.clients.models import Client, Membership
+from balie.clients.models import ChangePolicy, Client
 from balie.firms.models import StaffMember
 
 
@@ -13,12 +13,14 @@ class ClientForm(forms.ModelForm):
             "name",
             "number",
             "kvk_number",
+            "legal_form",
             "parent",
             "street",
             "postal_code",
             "city",
             "email",
             "phone",
+            "change_policy",
             "relationship_managers",
         ]
         widgets = {"relationship_managers": forms.CheckboxSelectMultiple}
@@ -31,21 +33,19 @@ class ClientForm(forms.ModelForm):
         self.fields["parent"].queryset = holdings
         self.fields["relationship_managers"].queryset = StaffMember.objects.filter(firm=firm).select_related("user")
         self.fields["relationship_managers"].label_from_instance = lambda m: m.user.get_full_name() or m.user.email
+        # Empty: the firm's setting applies (FIRM-3); say which one that is.
+        firm_policy = dict(ChangePolicy.choices).get(firm.change_policy, firm.change_policy)
+        self.fields["change_policy"].choices = [
+            ("", _("As set for the firm (now: %(policy)s)") % {"policy": firm_policy}),
+            *ChangePolicy.choices,
+        ]
+        self.fields["change_policy"].help_text = _("Whether this environment's changes of its data need review.")
 
     def clean(self):
         data = super().clean()
         if data.get("kind") == Client.Kind.PERSONAL and data.get("parent"):
             self.add_error("parent", _("A personal environment does not belong to a holding."))
         return data
-
-
-class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
-    first_name = forms.CharField(label=_("First name"), max_length=100)
-    last_name = forms.CharField(label=_("Last name"), max_length=150)
-    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.EMPLOYEE)
-    is_director = forms.BooleanField(label=_("Director (receives approval requests)"), required=False)
-    may_handle_documents = forms.BooleanField(label=_("May handle documents (approve, reject, sign)"), required=False)
 
 
 class SearchForm(forms.Form):
