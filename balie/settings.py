@@ -195,6 +195,7 @@ BALIE_PERIODIC_JOBS = {
     "todos.send_reminders": env_int("BALIE_REMINDER_RUN_SECONDS", 3600),  # reminders per firm policy
     "notifications.send_bundles": 60,
     "notifications.send_digests": 3600,
+    "clients.end_expired_memberships": 3600,  # access with an end date ends by itself (BEY-4)
 }
 # Notifications for one person within this window arrive as one e-mail (NOT-1).
 BALIE_NOTIFY_WINDOW_MINUTES = env_int("BALIE_NOTIFY_WINDOW_MINUTES", 10)

@@ -77,13 +77,18 @@ def invitation_create(
     role: str = Membership.Role.EMPLOYEE,
     is_director: bool = False,
     may_handle_documents: bool = False,
+    contact=None,
+    ends_on=None,
 ) -> Invitation:
     """Invites a person into ``client`` (ACC-1) with a single-use link, valid BALIE_INVITATION_HOURS.
 
     A person without an account sets a password through the link; a person who has one signs in
     and accepts. Either way nobody gets access without following the link, and the firm learns
-    nothing about accounts elsewhere.
+    nothing about accounts elsewhere. ``contact`` (a contact person of ``client``) gets the access
+    on acceptance (ORG-4); ``ends_on`` is the last day of that access (BEY-4).
     """
+    if contact is not None and contact.client_id != client.pk:
+        raise ValueError("The contact person belongs to another environment.")
     email = User.objects.normalize_email(email).strip().lower()
     client = Client.objects.select_for_update().get(pk=client.pk)
     if Membership.objects.filter(client=client, user__email__iexact=email).exists():
@@ -108,6 +113,8 @@ def invitation_create(
         role=role,
         is_director=is_director,
         may_handle_documents=may_handle_documents,
+        contact=contact,
+        ends_on=ends_on,
         invited_by=actor,
         token_hash=token_hash,
         sent_at=now,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 
 from balie.accounts.models import User
-from balie.accounts.services import invitation_create
 from balie.clients.models import Client, Membership
 from balie.clients.services import client_create, membership_create
 from balie.core.demo import DEMO_PASSWORD, DemoContext
@@ -19,6 +18,7 @@ LOGINS = [
     ("client", "fatima.elamrani@mail.example", "one environment of her own"),
     ("staff", "jeroen.hoekstra@notaris-hoekstra.example", "Notariskantoor Hoekstra (second firm)"),
     ("client", "anna.visser@mail.example", "client of the second firm"),
+    ("client", "kees.smit@smit-administratie.example", "bookkeeper (Medewerker) at Pieter's BV until 31 December"),
 ]
 
 
@@ -128,16 +128,6 @@ def load(context: DemoContext) -> None:
     )
     membership_create(client=visser, user=anna, role=Membership.Role.ADMIN, may_handle_documents=True)
 
-    # A pending invitation: its e-mail is in the development outbox, so the link can be followed.
-    invitation_create(
-        client=company,
-        actor=sanne.user,
-        email="lisa.mulder@bakker-installatie.example",
-        first_name="Lisa",
-        last_name="Mulder",
-        role=Membership.Role.EMPLOYEE,
-    )
-
     context.objects.update(
         firm=vandijk,
         other_firm=hoekstra,
@@ -154,6 +144,7 @@ def load(context: DemoContext) -> None:
         visser=visser,
     )
     load_tiles(context)
+    load_organisation(context)
 
 
 def load_tiles(context: DemoContext) -> None:
@@ -171,3 +162,101 @@ def load_tiles(context: DemoContext) -> None:
     app_tile_create(
         client=company, name="Nmbrs", url="https://www.nmbrs.com", description="Salarisadministratie", icon="payroll"
     )
+
+
+def load_organisation(context: DemoContext) -> None:
+    """Organisation data, contact persons, roles and change requests (ORG-2 .. ORG-5, BEY-4).
+
+    Pieter's BV reviews changes (the firm's policy) and has a change request waiting for Sanne; its
+    holding lets Pieter change the data directly. The BV has a contact person without access, a
+    bookkeeper whose access ends on 31 December and an invitation for Lisa Mulder in the outbox.
+    Notariskantoor Hoekstra lets its clients change their data directly.
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from balie.clients.contacts import Access, contact_create, contact_update
+    from balie.clients.models import ChangeLogEntry, ContactPerson
+    from balie.clients.organisation import change_request_approve, change_request_create, organisation_values
+
+    objects = context.objects
+    company, holding = objects["company"], objects["holding"]
+    sanne, pieter = objects["sanne"], objects["pieter"]
+    Client.objects.filter(pk__in=[company.pk, holding.pk]).update(legal_form="bv")
+    Client.objects.filter(pk=holding.pk).update(change_policy="direct")
+    Firm.objects.filter(pk=objects["other_firm"].pk).update(change_policy="direct")
+    company.refresh_from_db()
+
+    pieter_contact = ContactPerson.objects.get(client=company, membership__user=pieter)
+    contact_update(
+        contact=pieter_contact,
+        actor=pieter,
+        via=ChangeLogEntry.Via.DIRECT,
+        details={
+            "salutation": "mr",
+            "first_name": "Pieter",
+            "last_name": "Bakker",
+            "job_title": "Directeur",
+            "email": pieter.email,
+            "phone": "+31 6 12345678",
+        },
+    )
+    contact_create(
+        client=company,
+        actor=pieter,
+        via=ChangeLogEntry.Via.DIRECT,
+        details={
+            "salutation": "ms",
+            "first_name": "Ingrid",
+            "last_name": "Bakker-de Boer",
+            "job_title": "Office manager",
+            "email": "ingrid@bakker-installatie.example",
+            "phone": "+31 30 765 43 22",
+        },
+    )
+    # An outside bookkeeper with access until the end of the year (BEY-4).
+    kees = _user(LOGINS[6][1], "Kees", "Smit")
+    membership_create(
+        client=company,
+        user=kees,
+        role=Membership.Role.EMPLOYEE,
+        ends_on=datetime.date(timezone.localdate().year, 12, 31),
+    )
+    ContactPerson.objects.filter(client=company, membership__user=kees).update(
+        salutation="mr", job_title="Boekhouder (Smit Administratie)"
+    )
+    # A pending invitation: its e-mail is in the development outbox, so the link can be followed.
+    contact_create(
+        client=company,
+        actor=sanne.user,
+        via=ChangeLogEntry.Via.FIRM,
+        details={
+            "salutation": "ms",
+            "first_name": "Lisa",
+            "last_name": "Mulder",
+            "job_title": "Administratief medewerker",
+            "email": "lisa.mulder@bakker-installatie.example",
+        },
+        access=Access(role=Membership.Role.EMPLOYEE),
+    )
+    # History: an earlier request approved; now a new address waits in Sanne's change requests.
+    earlier = change_request_create(
+        client=company,
+        actor=pieter,
+        values={**organisation_values(company), "email": "administratie@bakker-installatie.example"},
+    )
+    change_request_approve(change_request=earlier, actor=sanne.user)
+    company.refresh_from_db()
+    change_request_create(
+        client=company,
+        actor=pieter,
+        values={**organisation_values(company), "street": "Ambachtsweg 8", "postal_code": "3542 DB"},
+    )
+
+
+HINTS = [
+    "Organisation: Pieter's BV has a change request for a new address waiting under Change requests (sign in as "
+    "Sanne); its holding lets Pieter change the data directly, confirmed with a code. Kees Smit's access to the "
+    "BV ends on 31 December; Pieter adds contact persons and gives access under Organisation → Contact persons.",
+]

@@ -19,7 +19,20 @@ def personal_member_error() -> ValidationError:
     )
 
 
-CLIENT_FIELDS = ("kind", "name", "number", "kvk_number", "parent", "street", "postal_code", "city", "email", "phone")
+CLIENT_FIELDS = (
+    "kind",
+    "name",
+    "number",
+    "kvk_number",
+    "legal_form",
+    "parent",
+    "street",
+    "postal_code",
+    "city",
+    "email",
+    "phone",
+    "change_policy",
+)
 
 
 def _check_links(*, firm: Firm, parent: Client | None, managers: list[StaffMember], client: Client | None) -> None:
@@ -51,11 +64,16 @@ def client_create(*, firm: Firm, actor, relationship_managers: Iterable[StaffMem
 
 @transaction.atomic
 def client_update(*, client: Client, actor, relationship_managers: Iterable[StaffMember], **fields) -> Client:
-    """Changes an environment's data and relationship managers.
+    """Changes an environment's data and relationship managers, and records the change of its
+    data in the environment's history (via the firm).
 
     Refuses to turn an environment with several members into a personal one.
     """
+    from balie.clients.history import change_log_record, diff
+    from balie.clients.models import ChangeLogEntry
+
     client = Client.objects.select_for_update().get(pk=client.pk)
+    before = _history_values(client)
     managers = list(relationship_managers)
     _check_links(firm=client.firm, parent=fields.get("parent"), managers=managers, client=client)
     for name, value in fields.items():
@@ -71,7 +89,21 @@ def client_update(*, client: Client, actor, relationship_managers: Iterable[Staf
     client.save()
     client.relationship_managers.set(managers)
     client.memberships.update(is_personal=client.is_personal)
+    change_log_record(
+        client=client,
+        actor=actor,
+        subject=ChangeLogEntry.Subject.ORGANISATION,
+        via=ChangeLogEntry.Via.FIRM,
+        changes=diff(before, _history_values(client)),
+    )
     return client
+
+
+def _history_values(client: Client) -> dict:
+    """The environment's own fields as the history shows them: the holding by its name."""
+    values = {name: getattr(client, name) for name in CLIENT_FIELDS if name != "parent"}
+    values["parent"] = client.parent.name if client.parent_id else ""
+    return values
 
 
 @transaction.atomic

@@ -1,4 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from balie.clients.views import staff_contacts
 
 app_name = "contacts_staff"
-urlpatterns = []
+urlpatterns = [
+    path("kantoor/omgevingen/<uuid:client>/contactpersonen/toevoegen/", staff_contacts.contact_add, name="add"),
+    path(
+        "kantoor/omgevingen/<uuid:client>/contactpersonen/<uuid:contact>/wijzigen/",
+        staff_contacts.contact_edit,
+        name="edit",
+    ),
+    path(
+        "kantoor/omgevingen/<uuid:client>/contactpersonen/<uuid:contact>/toegang-intrekken/",
+        staff_contacts.access_remove,
+        name="access_remove",
+    ),
+    path(
+        "kantoor/omgevingen/<uuid:client>/contactpersonen/<uuid:contact>/verwijderen/",
+        staff_contacts.contact_remove,
+        name="delete",
+    ),
+]

@@ -66,6 +66,9 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     def contact(self, create, extracted, **kwargs):
         """Every member is a contact person of the environment, as ``membership_create`` makes them."""
         if create:
+            from django.db import transaction
+
             from balie.clients.services import link_contact
 
-            link_contact(membership=self, contact=extracted)
+            with transaction.atomic():  # it locks the environment's contact rows
+                link_contact(membership=self, contact=extracted)

@@ -6,8 +6,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from balie.accounts.services import invitation_create, invitation_resend
-from balie.clients.forms import AppTileForm, ClientForm, InvitationForm, SearchForm
+from balie.accounts.services import invitation_resend
+from balie.clients.contacts import contact_list_for_client, describe_access, invitations_without_contact
+from balie.clients.forms import AppTileForm, ClientForm, SearchForm
 from balie.clients.selectors import (
     app_tile_list,
     client_list_for_staff,
@@ -15,7 +16,6 @@ from balie.clients.selectors import (
     get_client_for_staff,
     get_pending_invitation_for_client,
     membership_list_for_client,
-    pending_invitations_for_client,
     relationship_managers_for_client,
 )
 from balie.clients.services import app_tile_create, app_tile_delete, client_create, client_update
@@ -67,7 +67,7 @@ def client_edit(request, client):
     return render(request, "clients/staff/client_edit.html", {"form": form, "client": client})
 
 
-def _detail_context(request, client, invite_form, tile_form=None):
+def _detail_context(request, client, tile_form=None):
     members = list(membership_list_for_client(client=client))
     twostep = twostep_status_for_users(user_ids=[member.user_id for member in members], firm=request.staff.firm)
     for member in members:
@@ -75,9 +75,10 @@ def _detail_context(request, client, invite_form, tile_form=None):
     return {
         "client": client,
         "members": members,
-        "invitations": pending_invitations_for_client(client=client),
+        # Contact persons with their access (ORG-4); a busy environment's list is on the client side.
+        "rows": [describe_access(contact) for contact in contact_list_for_client(client=client)],
+        "invitations": invitations_without_contact(client=client),
         "managers": relationship_managers_for_client(client=client),
-        "invite_form": invite_form,
         "open_todos": todo_list_for_staff(staff=request.staff, client=client).count(),
         "dossiers": list(dossier_list(client=client)),
         "tiles": list(app_tile_list(client=client)),
@@ -89,24 +90,21 @@ def _detail_context(request, client, invite_form, tile_form=None):
 @require_GET
 def client_detail(request, client):
     client = get_client_for_staff(staff=request.staff, client_public_id=client)
-    return render(request, "clients/staff/client_detail.html", _detail_context(request, client, InvitationForm()))
+    return render(request, "clients/staff/client_detail.html", _detail_context(request, client))
 
 
 @staff_required
 @require_POST
 def client_invite(request, client):
-    """Invites a person into the environment with a role and flags (FIRM-2, ACC-1)."""
+    """Invites a person into the environment with a role and flags (FIRM-2, ACC-1): the older route
+    into adding a contact person with portal access (``contacts_staff:add``), kept for its links."""
+    from balie.clients.views.staff_contacts import add_contact
+
     client = get_client_for_staff(staff=request.staff, client_public_id=client)
-    form = InvitationForm(request.POST)
-    if form.is_valid():
-        try:
-            invitation = invitation_create(client=client, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("An invitation has been sent to %(email)s.") % {"email": invitation.email})
-            return redirect("clients:staff_detail", client=client.public_id)
-    return render(request, "clients/staff/client_detail.html", _detail_context(request, client, form), status=400)
+    data = request.POST.copy()
+    data.setdefault("salutation", "neutral")
+    data["give_access"] = "on"
+    return add_contact(request, client, data)
 
 
 @staff_required
@@ -133,7 +131,7 @@ def app_tile_add(request, client):
         else:
             messages.success(request, _("The tile “%(name)s” has been added.") % {"name": tile.name})
             return redirect(reverse("clients:staff_detail", args=[client.public_id]) + "#tiles")
-    context = _detail_context(request, client, InvitationForm(), tile_form=form)
+    context = _detail_context(request, client, tile_form=form)
     return render(request, "clients/staff/client_detail.html", context, status=400)
 
 

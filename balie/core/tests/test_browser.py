@@ -44,13 +44,16 @@ def test_staff_invites_a_person_who_activates_and_switches_environments(page: Pa
         # The list narrows as you type (htmx); wait for it before clicking.
         expect(page.locator("#client-table tbody tr")).to_have_count(1)
         page.get_by_role("link", name=client.name).click()
+        page.click("#contact-add")  # a contact person with portal access (ORG-4)
+        page.select_option("#id_salutation", "mr")
         page.fill("#id_email", "pieter@bakker.test")
         page.fill("#id_first_name", "Pieter")
         page.fill("#id_last_name", "Bakker")
+        page.check("#id_give_access")
         page.select_option("#id_role", "admin")
         if director:
             page.check("#id_is_director")
-        page.click("#send-invitation")
+        page.click("#contact-save")
         expect(page.locator(".message.success")).to_contain_text("pieter@bakker.test")
     page.context.clear_cookies()  # the person uses another browser
 

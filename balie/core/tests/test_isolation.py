@@ -84,7 +84,69 @@ CASES = {
         ["post"],
     ),
     # -- organisation data and change requests (client and staff side) --
+    "organisation:detail": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "organisation:edit": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
+    "organisation:withdraw": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "request": _change_request(p).public_id},
+        ["post"],
+    ),
+    "organisation:history": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "organisation_staff:request": (
+        "outsider_staff",
+        lambda p, inv, todo: {"request": _change_request(p).public_id},
+        ["get"],
+    ),
+    "organisation_staff:approve": (
+        "outsider_staff",
+        lambda p, inv, todo: {"request": _change_request(p).public_id},
+        ["post"],
+    ),
+    "organisation_staff:reject": (
+        "outsider_staff",
+        lambda p, inv, todo: {"request": _change_request(p).public_id},
+        ["post"],
+    ),
+    "organisation_staff:history": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     # -- contact persons and access (client and staff side) --
+    "contacts:list": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "contacts:add": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
+    "contacts:edit": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get", "post"],
+    ),
+    "contacts:access_remove": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get", "post"],
+    ),
+    "contacts:delete": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get", "post"],
+    ),
+    "contacts:invitation_resend": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["post"],
+    ),
+    "contacts_staff:add": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
+    "contacts_staff:edit": (
+        "outsider_staff",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get", "post"],
+    ),
+    "contacts_staff:access_remove": (
+        "outsider_staff",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get", "post"],
+    ),
+    "contacts_staff:delete": (
+        "outsider_staff",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get", "post"],
+    ),
     "twostep_staff:pin_letter": ("outsider_staff", lambda p, inv, todo: _person(p, p.company), ["post"]),
     "twostep_staff:factors_reset": ("outsider_staff", lambda p, inv, todo: _person(p, p.company), ["get", "post"]),
 }
@@ -116,6 +178,16 @@ def _user_session(p):
     browser = HttpClient()
     browser.force_login(p.client_user)
     return UserSession.objects.get(session_key=browser.session.session_key)
+
+
+def _change_request(p):
+    """The pending change request of firm A's company (one at most: made once, then found)."""
+    from balie.clients.models import ChangeRequest
+
+    pending = ChangeRequest.objects.filter(client=p.company, status=ChangeRequest.Status.PENDING).first()
+    return pending or ChangeRequest.objects.create(
+        client=p.company, requested_by=p.client_user, old_values={"city": ""}, new_values={"city": "Geheim"}
+    )
 
 
 def _tile(p):

@@ -1,0 +1,510 @@
+"""Contact persons and their portal access (ORG-4, ORG-5, BEY-4): reads and writes.
+
+A contact person is someone the firm may approach for an environment; with portal access they are
+linked to a membership (role, flags, end date). Giving access sends the invitation of ACC-1; the
+membership exists once the person accepts. Removing access keeps the contact person.
+
+Every write takes the actor and how the change came about (``via``: the client's Beheerder, the
+firm, or an end date), runs in one transaction and records the change in the environment's
+history. Writes that touch access lock the client row first, so that "is there another Beheerder
+left?" is answered once at a time: two concurrent demotions cannot both pass.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from balie.accounts.models import Invitation
+from balie.clients.history import change_log_record, diff
+from balie.clients.models import ChangeLogEntry, Client, ContactPerson, Membership
+from balie.clients.services import personal_member_error
+
+Subject = ChangeLogEntry.Subject
+Via = ChangeLogEntry.Via
+
+CONTACT_FIELDS = ("salutation", "first_name", "last_name", "job_title", "email", "phone")
+# What a member may change of their own contact person: not the address they were invited with.
+OWN_CONTACT_FIELDS = ("salutation", "first_name", "last_name", "job_title", "phone")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Portal access as it is given or changed: role, flags and the last day (BEY-4)."""
+
+    role: str = Membership.Role.EMPLOYEE
+    is_director: bool = False
+    may_handle_documents: bool = False
+    ends_on: date | None = None
+
+    @classmethod
+    def of(cls, holder) -> Access:
+        """The access of a membership or a pending invitation."""
+        return cls(
+            role=holder.role,
+            is_director=holder.is_director,
+            may_handle_documents=holder.may_handle_documents,
+            ends_on=holder.ends_on,
+        )
+
+    def for_client(self, client: Client) -> Access:
+        # The one member of a personal environment manages it (as ``membership_create`` does).
+        if client.is_personal and self.role != Membership.Role.ADMIN:
+            return Access(Membership.Role.ADMIN, self.is_director, self.may_handle_documents, self.ends_on)
+        return self
+
+
+def access_object_key(*, client: Client, contact_key: str, access: Access) -> str:
+    """What a step-up confirmation of giving or changing access is bound to: the environment, the
+    contact person (or the new person's address) and the exact role, flags and end date."""
+    return (
+        f"client:{client.public_id}:contact:{contact_key}:role:{access.role}"
+        f":director:{int(access.is_director)}:handles:{int(access.may_handle_documents)}"
+        f":until:{access.ends_on.isoformat() if access.ends_on else '-'}"
+    )
+
+
+# -- Reads ------------------------------------------------------------------------------------
+
+
+def _pending(queryset):
+    return queryset.filter(accepted_at=None, revoked_at=None)
+
+
+def contact_list_for_client(*, client: Client) -> QuerySet[ContactPerson]:
+    """The environment's contact persons with their membership and user, and their pending
+    invitation in ``pending_invitations``: a constant number of queries per page."""
+    pending = _pending(Invitation.objects.all()).order_by("-created_at")
+    return (
+        ContactPerson.objects.filter(client=client)
+        .select_related("membership__user")
+        .prefetch_related(Prefetch("invitations", queryset=pending, to_attr="pending_invitations"))
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def invitations_without_contact(*, client: Client) -> QuerySet[Invitation]:
+    """Pending invitations not made for a contact person (accepting adds one)."""
+    return _pending(Invitation.objects.filter(client=client, contact__isnull=True)).order_by("-created_at")
+
+
+def get_contact_for_client(*, client: Client, contact_public_id: uuid.UUID | str) -> ContactPerson:
+    """A contact person of this (already access-checked) environment, or 404."""
+    try:
+        return ContactPerson.objects.select_related("membership__user", "client__firm").get(
+            client=client, public_id=contact_public_id
+        )
+    except (ContactPerson.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+
+
+def pending_invitation_of(contact: ContactPerson) -> Invitation | None:
+    """The contact person's pending invitation (prefetched in lists), if any."""
+    if hasattr(contact, "pending_invitations"):
+        return contact.pending_invitations[0] if contact.pending_invitations else None
+    return _pending(contact.invitations.all()).order_by("-created_at").first()
+
+
+def membership_of(contact: ContactPerson) -> Membership | None:
+    return contact.membership if contact.membership_id else None
+
+
+@dataclass(frozen=True)
+class ContactAccess:
+    """What a list shows of a contact person's portal access."""
+
+    contact: ContactPerson
+    state: str  # "member", "invited" or "none"
+    role: str = ""
+    role_label: str = ""
+    is_director: bool = False
+    may_handle_documents: bool = False
+    ends_on: date | None = None
+    invitation: Invitation | None = None
+
+    @property
+    def has_access(self) -> bool:
+        return self.state != "none"
+
+    @property
+    def ended(self) -> bool:
+        """The last day has passed; the hourly job removes the membership soon (BEY-4)."""
+        return self.ends_on is not None and self.ends_on < timezone.localdate()
+
+
+def describe_access(contact: ContactPerson) -> ContactAccess:
+    """The contact person's access: their membership, else their pending invitation, else none."""
+    invitation = None
+    holder = membership_of(contact)
+    state = "member"
+    if holder is None:
+        holder = invitation = pending_invitation_of(contact)
+        state = "invited"
+    if holder is None:
+        return ContactAccess(contact=contact, state="none")
+    return ContactAccess(
+        contact=contact,
+        state=state,
+        role=holder.role,
+        role_label=str(dict(Membership.Role.choices).get(holder.role, holder.role)),
+        is_director=holder.is_director,
+        may_handle_documents=holder.may_handle_documents,
+        ends_on=holder.ends_on,
+        invitation=invitation,
+    )
+
+
+def contact_add_refusal(*, client: Client) -> str | None:
+    """Why no contact person can be added here, or None: a personal environment is one person's."""
+    if not client.is_personal:
+        return None
+    if client.memberships.exists() or _pending(client.invitations.all()).exists():
+        return personal_member_error().messages[0]
+    if client.contacts.exists():
+        return _("A personal environment is for one person only: it already has its contact person.")
+    return None
+
+
+def is_firm_staff(user) -> bool:
+    from balie.firms.models import StaffMember
+
+    return StaffMember.objects.filter(user=user).exists()
+
+
+# -- Writes -------------------------------------------------------------------------------------
+
+
+def _lock(client: Client) -> Client:
+    return Client.objects.select_for_update().select_related("firm").get(pk=client.pk)
+
+
+def _details(contact: ContactPerson, fields=CONTACT_FIELDS) -> dict:
+    return {name: getattr(contact, name) for name in fields}
+
+
+def _record(*, client, actor, subject, via, changes, contact) -> None:
+    change_log_record(
+        client=client, actor=actor, subject=subject, via=via, changes=changes, subject_label=contact.full_name
+    )
+
+
+def _keeps_an_administrator(*, client: Client, membership: Membership, access: Access | None) -> None:
+    """Refuses to take away the environment's last Beheerder without an end date (``access`` None:
+    the membership goes). The caller holds the client row's lock."""
+    counted = membership.role == Membership.Role.ADMIN and membership.ends_on is None
+    stays = access is not None and access.role == Membership.Role.ADMIN and access.ends_on is None
+    if not counted or stays:
+        return
+    others = Membership.objects.filter(client=client, role=Membership.Role.ADMIN, ends_on__isnull=True)
+    if not others.exclude(pk=membership.pk).exists():
+        raise ValidationError(
+            _(
+                "%(name)s is the last administrator without an end date of this environment. "
+                "Make someone else administrator first."
+            )
+            % {"name": getattr(membership, "contact", None) or membership.user},
+            code="last_admin",
+        )
+
+
+def _access_changes(old: Access | None, new: Access | None) -> list:
+    before = {"access": old is not None, **(asdict(old) if old else {})}
+    after = {"access": new is not None, **(asdict(new) if new else {})}
+    if new is None:  # only that the access ended; its last role stays in the earlier entries
+        return diff({"access": True}, {"access": False}) if old is not None else []
+    return diff(before, after)
+
+
+def _invite(*, client, contact, actor, email: str, access: Access) -> Invitation:
+    from balie.accounts.services import invitation_create
+
+    if not email:
+        raise ValidationError(_("An e-mail address is needed to give portal access."), code="email_required")
+    return invitation_create(
+        client=client,
+        actor=actor,
+        email=email,
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        role=access.role,
+        is_director=access.is_director,
+        may_handle_documents=access.may_handle_documents,
+        contact=contact,
+        ends_on=access.ends_on,
+    )
+
+
+def _check_ends_on(access: Access | None, *, before: Access | None = None) -> None:
+    if access is None or access.ends_on is None:
+        return
+    if access.ends_on < timezone.localdate() and (before is None or before.ends_on != access.ends_on):
+        raise ValidationError(_("The end date cannot be in the past."), code="ends_on_past")
+
+
+@transaction.atomic
+def contact_create(*, client: Client, actor, via: str, details: dict, access: Access | None = None) -> ContactPerson:
+    """Adds a contact person (ORG-4); with ``access``, invites them at ``details["email"]`` (ACC-1).
+
+    A personal environment has one person only: it refuses a second contact person.
+    """
+    client = _lock(client)
+    refusal = contact_add_refusal(client=client)
+    if refusal:
+        raise ValidationError(refusal, code="personal_has_member")
+    contact = ContactPerson(client=client, **{name: details.get(name) or "" for name in CONTACT_FIELDS})
+    contact.email = contact.email.strip().lower()
+    contact.first_name, contact.last_name = contact.first_name.strip(), contact.last_name.strip()
+    contact.full_clean()
+    contact.save()
+    _record(
+        client=client,
+        actor=actor,
+        subject=Subject.CONTACT,
+        via=via,
+        changes=diff({}, _details(contact)),
+        contact=contact,
+    )
+    if access is not None:
+        access = access.for_client(client)
+        _check_ends_on(access)
+        _invite(client=client, contact=contact, actor=actor, email=contact.email, access=access)
+        _record(
+            client=client,
+            actor=actor,
+            subject=Subject.ACCESS,
+            via=via,
+            changes=_access_changes(None, access),
+            contact=contact,
+        )
+        _tell_the_firm(
+            client=client,
+            actor=actor,
+            via=via,
+            title=_("%(who)s gave %(name)s portal access to %(client)s"),
+            contact=contact,
+        )
+    else:
+        _tell_the_firm(
+            client=client,
+            actor=actor,
+            via=via,
+            title=_("%(who)s added contact person %(name)s to %(client)s"),
+            contact=contact,
+        )
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *, contact: ContactPerson, actor, via: str, details: dict | None = None, access: Access | None = None
+) -> ContactPerson:
+    """Changes a contact person's details and, with ``access``, their portal access.
+
+    ``details`` holds the fields to change (a member changing their own: ``OWN_CONTACT_FIELDS``).
+    ``access`` changes the role, flags and end date of the membership or pending invitation, or
+    gives access to a contact person without it (an invitation to their e-mail address). The last
+    Beheerder without an end date can be neither demoted nor given an end date.
+    """
+    client = _lock(contact.client)
+    contact = ContactPerson.objects.select_for_update().get(pk=contact.pk, client=client)
+    before = _details(contact)
+    membership = Membership.objects.select_for_update().filter(pk=contact.membership_id).first()
+    invitation = _pending(contact.invitations.select_for_update()).order_by("-created_at").first()
+    for name, value in (details or {}).items():
+        if name not in CONTACT_FIELDS:
+            continue
+        if name == "email" and (membership is not None or invitation is not None):
+            continue  # the address of the login or the invitation is not changed here
+        value = (value or "").strip()
+        setattr(contact, name, value.lower() if name == "email" else value)
+    contact.full_clean()
+    contact.save()
+    changes = diff(before, _details(contact))
+    _record(client=client, actor=actor, subject=Subject.CONTACT, via=via, changes=changes, contact=contact)
+
+    access_changes = []
+    if access is not None:
+        access = access.for_client(client)
+        holder = membership or invitation
+        if holder is not None:
+            old = Access.of(holder)
+            _check_ends_on(access, before=old)
+            if membership is not None:
+                _keeps_an_administrator(client=client, membership=membership, access=access)
+            for name, value in asdict(access).items():
+                setattr(holder, name, value)
+            holder.save(update_fields=list(asdict(access)))
+            access_changes = _access_changes(old, access)
+        else:
+            _check_ends_on(access)
+            _invite(client=client, contact=contact, actor=actor, email=contact.email, access=access)
+            access_changes = _access_changes(None, access)
+        _record(client=client, actor=actor, subject=Subject.ACCESS, via=via, changes=access_changes, contact=contact)
+    if changes or access_changes:
+        _tell_the_firm(
+            client=client,
+            actor=actor,
+            via=via,
+            title=_("%(who)s changed contact person %(name)s of %(client)s"),
+            contact=contact,
+        )
+    return contact
+
+
+def _end_sessions_if_left_without_access(user) -> None:
+    from balie.accounts.services import user_end_sessions
+
+    if Membership.objects.active().filter(user=user).exists() or is_firm_staff(user):
+        return
+    user_end_sessions(user=user)  # nothing left to see: signed out everywhere at once
+
+
+def _remove_access(*, client, contact, actor, via, check_last_admin: bool = True) -> bool:
+    membership = Membership.objects.select_for_update().select_related("user").filter(pk=contact.membership_id).first()
+    revoked = _pending(contact.invitations.all()).update(revoked_at=timezone.now())
+    if membership is None and not revoked:
+        return False
+    if membership is not None:
+        if check_last_admin:
+            _keeps_an_administrator(client=client, membership=membership, access=None)
+        user = membership.user
+        membership.delete()  # the contact person stays (SET_NULL), without access
+        contact.membership = None
+        _end_sessions_if_left_without_access(user)
+    _record(client=client, actor=actor, subject=Subject.ACCESS, via=via, changes=[["access", "1", ""]], contact=contact)
+    return True
+
+
+@transaction.atomic
+def contact_access_remove(*, contact: ContactPerson, actor, via: str) -> bool:
+    """Ends a contact person's portal access: their membership goes and a pending invitation is
+    revoked; the contact person stays. The person loses the environment on their next request, and
+    is signed out everywhere when no environment (and no firm) is left. Not the last Beheerder.
+    Returns False when there was no access to remove."""
+    client = _lock(contact.client)
+    contact = ContactPerson.objects.select_for_update().get(pk=contact.pk, client=client)
+    removed = _remove_access(client=client, contact=contact, actor=actor, via=via)
+    if removed:
+        _tell_the_firm(
+            client=client,
+            actor=actor,
+            via=via,
+            title=_("%(who)s removed the portal access of %(name)s at %(client)s"),
+            contact=contact,
+        )
+    return removed
+
+
+@transaction.atomic
+def contact_delete(*, contact: ContactPerson, actor, via: str) -> None:
+    """Removes a contact person, with their access as ``contact_access_remove`` does."""
+    client = _lock(contact.client)
+    contact = ContactPerson.objects.select_for_update().get(pk=contact.pk, client=client)
+    _remove_access(client=client, contact=contact, actor=actor, via=via)
+    _record(
+        client=client,
+        actor=actor,
+        subject=Subject.CONTACT,
+        via=via,
+        changes=diff(_details(contact), dict.fromkeys(CONTACT_FIELDS, "")),
+        contact=contact,
+    )
+    _tell_the_firm(
+        client=client,
+        actor=actor,
+        via=via,
+        title=_("%(who)s removed contact person %(name)s from %(client)s"),
+        contact=contact,
+    )
+    contact.delete()
+
+
+def contact_invitation_resend(*, contact: ContactPerson) -> Invitation:
+    """Sends the contact person's pending invitation again (a fresh link)."""
+    from balie.accounts.services import invitation_resend
+
+    invitation = pending_invitation_of(contact)
+    if invitation is None:
+        raise ValidationError(_("This contact person has no pending invitation."), code="no_invitation")
+    return invitation_resend(invitation=invitation)
+
+
+def memberships_end_expired(*, today: date | None = None) -> int:
+    """Ends access whose last day has passed (BEY-4): the membership goes, the history says the end
+    date was reached, and people left without any environment are signed out. Pending invitations
+    whose end date has passed are revoked. Returns how many memberships ended."""
+    today = today or timezone.localdate()
+    ended = 0
+    expired = Membership.objects.filter(ends_on__lt=today).values_list("pk", "client_id")
+    for membership_pk, client_pk in list(expired):
+        with transaction.atomic():
+            client = Client.objects.select_for_update().get(pk=client_pk)
+            membership = (
+                Membership.objects.select_for_update()
+                .select_related("user")
+                .filter(pk=membership_pk, ends_on__lt=today)
+                .first()
+            )
+            if membership is None:
+                continue  # extended or removed meanwhile
+            contact = ContactPerson.objects.filter(membership=membership).first()
+            user = membership.user
+            membership.delete()
+            change_log_record(
+                client=client,
+                actor=None,
+                subject=Subject.ACCESS,
+                via=Via.EXPIRY,
+                changes=[["access", "1", ""]],
+                subject_label=contact.full_name if contact else user.get_full_name() or user.email,
+            )
+            _end_sessions_if_left_without_access(user)
+            ended += 1
+    stale = _pending(Invitation.objects.filter(ends_on__lt=today)).select_related("contact", "client")
+    for invitation in stale:
+        with transaction.atomic():
+            if not _pending(Invitation.objects.select_for_update().filter(pk=invitation.pk)).update(
+                revoked_at=timezone.now()
+            ):
+                continue
+            change_log_record(
+                client=invitation.client,
+                actor=None,
+                subject=Subject.ACCESS,
+                via=Via.EXPIRY,
+                changes=[["access", "1", ""]],
+                subject_label=invitation.contact.full_name if invitation.contact else invitation.email,
+            )
+    return ended
+
+
+# -- Telling the firm -------------------------------------------------------------------------------
+
+
+def _tell_the_firm(*, client: Client, actor, via: str, title: str, contact: ContactPerson) -> None:
+    """A change made by the client reaches the relationship managers (else the firm's administrators)."""
+    if via != Via.DIRECT or actor is None:
+        return
+    from balie.notifications.models import EventKind
+    from balie.notifications.services import notify
+
+    managers = [staff.user for staff in client.relationship_managers.select_related("user")]
+    if not managers:
+        managers = [staff.user for staff in client.firm.staff.filter(role="admin").select_related("user")]
+    who = actor.get_full_name() or actor.email
+    notify(
+        users=[user for user in managers if user.pk != actor.pk],
+        client=client,
+        kind=EventKind.DETAILS,
+        title=title % {"who": who, "name": contact.full_name, "client": client.name},
+        link=reverse("clients:staff_detail", args=[client.public_id]) + "#contacts",
+    )

@@ -1,0 +1,277 @@
+"""Contact persons and portal access, client side (ORG-2, ORG-4, ORG-5, BEY-4).
+
+Everyone in the environment sees the contact persons; a Beheerder adds, edits and removes them
+and gives or ends portal access; every member edits their own contact details. Giving access or
+changing someone's role, flags or end date is confirmed with a step-up (ACC-7): the form is sent
+once, the page then shows exactly what will change with the confirmation box, and the second
+send confirms. The confirmation is bound to the environment, the contact and that exact access.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from balie.clients.access import client_required
+from balie.clients.contacts import (
+    access_object_key,
+    contact_access_remove,
+    contact_add_refusal,
+    contact_create,
+    contact_delete,
+    contact_invitation_resend,
+    contact_list_for_client,
+    contact_update,
+    describe_access,
+    get_contact_for_client,
+    invitations_without_contact,
+    membership_of,
+    pending_invitation_of,
+)
+from balie.clients.forms_contacts import ContactForm, OwnContactForm
+from balie.clients.models import ChangeLogEntry, Membership
+from balie.clients.roles import Action, can, role_required
+from balie.twostep.stepup import StepUp, register_action
+
+PAGE_SIZE = 25
+ACTION_GIVE = "member_access"
+ACTION_CHANGE = "member_role_change"
+register_action(ACTION_GIVE, gettext_lazy("giving someone portal access"))
+register_action(ACTION_CHANGE, gettext_lazy("changing someone's role or access"))
+
+
+# -- Shared with the firm's side (views/staff_contacts.py) --------------------------------------------
+
+
+def access_stepup(request, *, client, form, contact_key: str, firm, giving_needs_it: bool = True) -> StepUp | None:
+    """The confirmation this save needs, or None: giving access (when ``giving_needs_it``) or
+    changing the role, flags or end date of existing access."""
+    if not form.is_bound or not form.is_valid() or not getattr(form, "access_changed", lambda: False)():
+        return None
+    giving = form.holder is None
+    if giving and not giving_needs_it:
+        return None
+    return StepUp(
+        request,
+        action=ACTION_GIVE if giving else ACTION_CHANGE,
+        object_key=access_object_key(client=client, contact_key=contact_key, access=form.access()),
+        firm=firm,
+        allow_password=True,
+    )
+
+
+def save_confirmed(request, stepup: StepUp | None, save) -> bool:
+    """Calls ``save()`` once ``stepup`` (if any) is confirmed; False while it is not (yet).
+
+    The first send of a form that needs confirmation only shows the box (with what will change).
+    A save refused after the confirmation (say, the address got access meanwhile) needs a new one:
+    the confirmation checks run in their own durable transaction, so they cannot be rolled back.
+    """
+    if stepup is None:
+        save()
+        return True
+    if "stepup_challenge" not in request.POST:
+        return False
+    if stepup.confirm() is None:
+        return False
+    save()
+    return True
+
+
+def access_summary(form) -> dict | None:
+    """What a confirmation is about, in words (ORG-5): who gets which access to what."""
+    if not form.is_bound or not form.is_valid() or form.access() is None:
+        return None
+    access = form.access()
+    return {
+        "giving": form.holder is None,
+        "name": f"{form.cleaned_data['first_name']} {form.cleaned_data['last_name']}",
+        "role": dict(Membership.Role.choices).get(access.role, access.role),
+        "may_handle_documents": access.may_handle_documents,
+        "ends_on": access.ends_on,
+    }
+
+
+def form_status(form, stepup: StepUp | None) -> int:
+    return 400 if form.errors or (stepup is not None and stepup.error) else 200
+
+
+# -- Pages ----------------------------------------------------------------------------------------
+
+
+@client_required
+@require_GET
+def contact_list(request):
+    """The environment's contact persons with their portal access (ORG-2): 25 a page."""
+    client = request.client
+    manage = can(request.membership, Action.MANAGE_CONTACTS)
+    page = Paginator(contact_list_for_client(client=client), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [describe_access(contact) for contact in page.object_list]
+    context = {
+        "page": page,
+        "rows": rows,
+        "manage": manage,
+        "invitations": list(invitations_without_contact(client=client)) if manage else [],
+        "add_refusal": contact_add_refusal(client=client) if manage and client.is_personal else None,
+        "own_membership_id": request.membership.pk,
+    }
+    return render(request, "clients/contacts/list.html", context)
+
+
+@client_required
+@role_required(Action.MANAGE_CONTACTS)
+@require_http_methods(["GET", "POST"])
+def contact_add(request):
+    """Adds a contact person, optionally with portal access (an invitation, ACC-1)."""
+    client = request.client
+    refusal = contact_add_refusal(client=client)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("contacts:list", client=client.public_id)
+    form = ContactForm(request.POST or None, client=client)
+    email = form.cleaned_data.get("email", "") if form.is_bound and form.is_valid() else ""
+    stepup = access_stepup(request, client=client, form=form, contact_key=f"new:{email}", firm=client.firm)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_confirmed(
+                request,
+                stepup,
+                lambda: contact_create(
+                    client=client,
+                    actor=request.user,
+                    via=ChangeLogEntry.Via.DIRECT,
+                    details=form.details(),
+                    access=form.access(),
+                ),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if saved:
+                _added_message(request, form)
+                return redirect("contacts:list", client=client.public_id)
+    context = {"form": form, "stepup": stepup, "summary": stepup and access_summary(form), "contact": None}
+    return render(request, "clients/contacts/form.html", context, status=form_status(form, stepup))
+
+
+def _added_message(request, form) -> None:
+    name = f"{form.cleaned_data['first_name']} {form.cleaned_data['last_name']}"
+    if form.access() is not None:
+        messages.success(
+            request,
+            _("%(name)s has been added; an invitation has been sent to %(email)s.")
+            % {"name": name, "email": form.cleaned_data["email"]},
+        )
+    else:
+        messages.success(request, _("%(name)s has been added.") % {"name": name})
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, contact):
+    """A Beheerder edits any contact person and their access; any member edits their own details."""
+    client = request.client
+    contact = get_contact_for_client(client=client, contact_public_id=contact)
+    manage = can(request.membership, Action.MANAGE_CONTACTS)
+    if not manage and not (
+        contact.membership_id == request.membership.pk and can(request.membership, Action.EDIT_OWN_CONTACT)
+    ):
+        raise PermissionDenied
+    if manage:
+        holder = membership_of(contact) or pending_invitation_of(contact)
+        form = ContactForm(request.POST or None, client=client, contact=contact, holder=holder)
+    else:
+        form = OwnContactForm(request.POST or None, contact=contact)
+    stepup = access_stepup(request, client=client, form=form, contact_key=str(contact.public_id), firm=client.firm)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_confirmed(
+                request,
+                stepup,
+                lambda: contact_update(
+                    contact=contact,
+                    actor=request.user,
+                    via=ChangeLogEntry.Via.DIRECT,
+                    details=form.details(),
+                    access=form.access(),
+                ),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if saved:
+                messages.success(request, _("The details of %(name)s have been saved.") % {"name": contact.full_name})
+                return redirect("contacts:list", client=client.public_id)
+    context = {
+        "form": form,
+        "stepup": stepup,
+        "summary": stepup and access_summary(form),
+        "contact": contact,
+        "manage": manage,
+    }
+    return render(request, "clients/contacts/form.html", context, status=form_status(form, stepup))
+
+
+@client_required
+@role_required(Action.MANAGE_CONTACTS)
+@require_http_methods(["GET", "POST"])
+def access_remove(request, contact):
+    """Ends a contact person's portal access (the contact person stays); asks first."""
+    client = request.client
+    contact = get_contact_for_client(client=client, contact_public_id=contact)
+    own = contact.membership_id == request.membership.pk
+    error = None
+    if request.method == "POST":
+        try:
+            removed = contact_access_remove(contact=contact, actor=request.user, via=ChangeLogEntry.Via.DIRECT)
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            if removed:
+                messages.success(
+                    request, _("The portal access of %(name)s has been removed.") % {"name": contact.full_name}
+                )
+            return redirect("/") if own and removed else redirect("contacts:list", client=client.public_id)
+    context = {"contact": contact, "access": describe_access(contact), "error": error, "remove": "access", "own": own}
+    return render(request, "clients/contacts/confirm.html", context, status=400 if error else 200)
+
+
+@client_required
+@role_required(Action.MANAGE_CONTACTS)
+@require_http_methods(["GET", "POST"])
+def contact_remove(request, contact):
+    """Removes a contact person, with their portal access; asks first."""
+    client = request.client
+    contact = get_contact_for_client(client=client, contact_public_id=contact)
+    own = contact.membership_id == request.membership.pk
+    error = None
+    if request.method == "POST":
+        try:
+            contact_delete(contact=contact, actor=request.user, via=ChangeLogEntry.Via.DIRECT)
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            messages.success(request, _("%(name)s has been removed.") % {"name": contact.full_name})
+            return redirect("/") if own else redirect("contacts:list", client=client.public_id)
+    context = {"contact": contact, "access": describe_access(contact), "error": error, "remove": "contact", "own": own}
+    return render(request, "clients/contacts/confirm.html", context, status=400 if error else 200)
+
+
+@client_required
+@role_required(Action.MANAGE_CONTACTS)
+@require_POST
+def invitation_resend(request, contact):
+    client = request.client
+    contact = get_contact_for_client(client=client, contact_public_id=contact)
+    try:
+        invitation = contact_invitation_resend(contact=contact)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The invitation has been sent to %(email)s again.") % {"email": invitation.email})
+    return redirect("contacts:list", client=client.public_id)

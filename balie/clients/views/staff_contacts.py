@@ -1,0 +1,152 @@
+"""Contact persons and portal access, the firm's side: the same services as the client side.
+
+Staff of the environment's firm add, edit and remove contact persons and give or end access; the
+history records these as changes by the firm. Changing the role, flags or end date of existing
+access is confirmed with the staff member's own step-up; giving access is the firm's everyday
+invitation (ACC-1) and the person still has to accept it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from balie.clients.contacts import (
+    contact_access_remove,
+    contact_add_refusal,
+    contact_create,
+    contact_delete,
+    contact_update,
+    describe_access,
+    get_contact_for_client,
+    membership_of,
+    pending_invitation_of,
+)
+from balie.clients.forms_contacts import ContactForm
+from balie.clients.models import ChangeLogEntry
+from balie.clients.selectors import get_client_for_staff
+from balie.clients.views.contacts import access_stepup, access_summary, form_status, save_confirmed
+from balie.firms.access import staff_required
+
+VIA = ChangeLogEntry.Via.FIRM
+
+
+def _back(client):
+    return redirect(reverse("clients:staff_detail", args=[client.public_id]) + "#contacts")
+
+
+def add_contact(request, client, data=None):
+    """The add form's work, also for the older "invite a person" route (``clients:staff_invite``)."""
+    form = ContactForm(data, client=client)
+    if data is not None and form.is_valid():
+        try:
+            contact_create(client=client, actor=request.user, via=VIA, details=form.details(), access=form.access())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if form.access() is not None:
+                messages.success(
+                    request, _("An invitation has been sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+                )
+            else:
+                name = f"{form.cleaned_data['first_name']} {form.cleaned_data['last_name']}"
+                messages.success(request, _("%(name)s has been added.") % {"name": name})
+            return _back(client)
+    context = {"client": client, "form": form, "stepup": None, "contact": None, "manage": True}
+    return render(request, "clients/staff/contacts/form.html", context, status=form_status(form, None))
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def contact_add(request, client):
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    refusal = contact_add_refusal(client=client)
+    if refusal:
+        messages.error(request, refusal)
+        return _back(client)
+    return add_contact(request, client, request.POST if request.method == "POST" else None)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, client, contact):
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    contact = get_contact_for_client(client=client, contact_public_id=contact)
+    holder = membership_of(contact) or pending_invitation_of(contact)
+    form = ContactForm(request.POST or None, client=client, contact=contact, holder=holder)
+    stepup = access_stepup(
+        request, client=client, form=form, contact_key=str(contact.public_id), firm=None, giving_needs_it=False
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_confirmed(
+                request,
+                stepup,
+                lambda: contact_update(
+                    contact=contact, actor=request.user, via=VIA, details=form.details(), access=form.access()
+                ),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if saved:
+                messages.success(request, _("The details of %(name)s have been saved.") % {"name": contact.full_name})
+                return _back(client)
+    context = {
+        "client": client,
+        "form": form,
+        "stepup": stepup,
+        "summary": stepup and access_summary(form),
+        "contact": contact,
+        "manage": True,
+    }
+    return render(request, "clients/staff/contacts/form.html", context, status=form_status(form, stepup))
+
+
+def _confirm_page(request, client, contact, *, remove: str, service, done: str):
+    error = None
+    if request.method == "POST":
+        try:
+            service(contact=contact, actor=request.user, via=VIA)
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            messages.success(request, done % {"name": contact.full_name})
+            return _back(client)
+    context = {
+        "client": client,
+        "contact": contact,
+        "access": describe_access(contact),
+        "error": error,
+        "remove": remove,
+    }
+    return render(request, "clients/staff/contacts/confirm.html", context, status=400 if error else 200)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def access_remove(request, client, contact):
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    contact = get_contact_for_client(client=client, contact_public_id=contact)
+    return _confirm_page(
+        request,
+        client,
+        contact,
+        remove="access",
+        service=contact_access_remove,
+        done=_("The portal access of %(name)s has been removed."),
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def contact_remove(request, client, contact):
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    contact = get_contact_for_client(client=client, contact_public_id=contact)
+    return _confirm_page(
+        request, client, contact, remove="contact", service=contact_delete, done=_("%(name)s has been removed.")
+    )
