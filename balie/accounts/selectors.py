@@ -53,3 +53,10 @@ def get_session_for_user(*, user, public_id) -> UserSession:
         return UserSession.objects.filter(user_session_alive()).get(user=user, public_id=public_id)
     except (UserSession.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+
+
+def membership_list_for_user(*, user):
+    """The person's current access, one row per environment, with the environment (one query)."""
+    from balie.clients.models import Membership
+
+    return Membership.objects.active().filter(user=user).select_related("client").order_by("client__name", "pk")

@@ -20,7 +20,8 @@ BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    """Mijn gegevens: name, mobile number, language and preferred environment (ACC-6)."""
+    """Mijn gegevens: name, mobile number, language and preferred environment (ACC-6), and the
+    person's organisations with their role in each (ORG-2)."""
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -30,7 +31,8 @@ def profile(request):
             "balie_language", user.language, max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure()
         )
         return response
-    return render(request, "accounts/profile.html", {"form": form})
+    memberships = selectors.membership_list_for_user(user=request.user)
+    return render(request, "accounts/profile.html", {"form": form, "memberships": memberships})
 
 
 @login_required

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
+from balie.clients.organisation import pending_change_request_count
 from balie.clients.roles import allowed_actions
 from balie.clients.selectors import client_list_for_user
 from balie.firms.access import staff_member_for
@@ -51,6 +52,10 @@ def layout(request) -> dict:
             request.open_todo_count = todo_list_for_user(user=user).count()
         return request.open_todo_count
 
+    def pending_change_requests():
+        member = staff()
+        return 0 if member is None else pending_change_request_count(firm=member.firm)
+
     def unread():
         return unread_count(user=user)
 
@@ -65,4 +70,5 @@ def layout(request) -> dict:
         "brand": SimpleLazyObject(brand),
         "open_todo_count": SimpleLazyObject(open_todo_count),
         "unread_notifications": SimpleLazyObject(unread),
+        "pending_change_requests": SimpleLazyObject(pending_change_requests),
     }

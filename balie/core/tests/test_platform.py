@@ -248,7 +248,7 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     call_command("demo", "--no-serve")
     output = capsys.readouterr().out
     lines = [line.split() for line in output.splitlines() if line.startswith(("staff ", "client "))]
-    assert [line[0] for line in lines] == ["staff", "staff", "client", "client", "staff", "client"]
+    assert [line[0] for line in lines] == ["staff", "staff", "client", "client", "staff", "client", "client"]
     assert Firm.objects.count() == 2
     for role, email, password in lines:
         user = User.objects.get(email=email)
@@ -283,6 +283,20 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     assert tab_unread_counts(dossier=dossier, user=pieter) == {"correspondence": 0, "firm": 2, "client": 0}
     invitation = DevOutboxMessage.objects.get(recipients="lisa.mulder@bakker-installatie.example")
     assert "/uitnodiging/" in invitation.body_text
+    # Organisation: contact persons, a bookkeeper until 31 December, a change request waiting.
+    from balie.clients.models import ChangeLogEntry, ChangeRequest, ContactPerson
+
+    assert set(ContactPerson.objects.filter(client=company).values_list("last_name", flat=True)) == {
+        "Bakker",
+        "Bakker-de Boer",
+        "Smit",
+        "Mulder",
+    }
+    kees = ContactPerson.objects.get(client=company, last_name="Smit").membership
+    assert (kees.role, kees.ends_on.month, kees.ends_on.day) == ("employee", 12, 31)
+    assert ChangeRequest.objects.get(client=company, status="pending").new_values["street"] == "Ambachtsweg 8"
+    assert ChangeLogEntry.objects.filter(client=company, via="request").exists()
+    assert Client.objects.get(pk=company.parent_id).effective_change_policy == "direct"
     call_command("demo", "--no-serve")  # a second run keeps what is there
     assert Firm.objects.count() == 2
 
