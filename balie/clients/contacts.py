@@ -8,6 +8,12 @@ Every write takes the actor and how the change came about (``via``: the client's
 firm, or an end date), runs in one transaction and records the change in the environment's
 history. Writes that touch access lock the client row first, so that "is there another Beheerder
 left?" is answered once at a time: two concurrent demotions cannot both pass.
+
+The environment keeps a Beheerder without an end date (an active account) as long as anyone else
+has access: that one cannot be demoted, given an end date or removed, and a Beheerder with an end
+date is only given next to one without (a personal environment, with its one member, aside). So
+the hourly end-date job never leaves members without a Beheerder. When someone's access ends (or
+they stop being Beheerder), their pending change request of the environment is withdrawn.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from balie.accounts.models import Invitation
 from balie.clients.history import change_log_record, diff
-from balie.clients.models import ChangeLogEntry, Client, ContactPerson, Membership
+from balie.clients.models import ChangeLogEntry, ChangeRequest, Client, ContactPerson, Membership
 from balie.clients.services import personal_member_error
 
 Subject = ChangeLogEntry.Subject
@@ -63,14 +69,26 @@ class Access:
         return self
 
 
-def access_object_key(*, client: Client, contact_key: str, access: Access) -> str:
+def access_object_key(*, client: Client, contact_key: str, access: Access, email: str = "") -> str:
     """What a step-up confirmation of giving or changing access is bound to: the environment, the
-    contact person (or the new person's address) and the exact role, flags and end date."""
-    return (
+    contact person (or "new"), the exact role, flags and end date, and when access is given, the
+    address the invitation goes to (as the service stores it: trimmed, lower case)."""
+    key = (
         f"client:{client.public_id}:contact:{contact_key}:role:{access.role}"
         f":director:{int(access.is_director)}:handles:{int(access.may_handle_documents)}"
         f":until:{access.ends_on.isoformat() if access.ends_on else '-'}"
     )
+    return f"{key}:to:{normalise_email(email)}" if email else key
+
+
+def removal_object_key(*, client: Client, contact: ContactPerson, remove: str) -> str:
+    """What a step-up confirmation of removing someone's access (``remove`` "access") or contact
+    person ("contact") is bound to: the environment, the contact person and their membership."""
+    return f"client:{client.public_id}:contact:{contact.public_id}:remove:{remove}:membership:{contact.membership_id}"
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
 
 
 # -- Reads ------------------------------------------------------------------------------------
@@ -97,6 +115,14 @@ def invitations_without_contact(*, client: Client) -> QuerySet[Invitation]:
     return _pending(Invitation.objects.filter(client=client, contact__isnull=True)).order_by("-created_at")
 
 
+def get_pending_invitation(*, client: Client, invitation_public_id: uuid.UUID | str) -> Invitation:
+    """A pending invitation of this (already access-checked) environment, or 404."""
+    try:
+        return _pending(Invitation.objects.select_related("contact")).get(client=client, public_id=invitation_public_id)
+    except (Invitation.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+
+
 def get_contact_for_client(*, client: Client, contact_public_id: uuid.UUID | str) -> ContactPerson:
     """A contact person of this (already access-checked) environment, or 404."""
     try:
@@ -116,6 +142,14 @@ def pending_invitation_of(contact: ContactPerson) -> Invitation | None:
 
 def membership_of(contact: ContactPerson) -> Membership | None:
     return contact.membership if contact.membership_id else None
+
+
+def removal_needs_confirmation(*, contact: ContactPerson, actor) -> bool:
+    """Whether removing the contact person's access (or them) needs a step-up, as a role change
+    does: they are a Beheerder, and not the actor themselves. Removing a Medewerker(+), an
+    invitation or a contact person without access does not."""
+    membership = membership_of(contact)
+    return membership is not None and membership.role == Membership.Role.ADMIN and membership.user_id != actor.pk
 
 
 @dataclass(frozen=True)
@@ -197,23 +231,78 @@ def _record(*, client, actor, subject, via, changes, contact) -> None:
     )
 
 
-def _keeps_an_administrator(*, client: Client, membership: Membership, access: Access | None) -> None:
+def _administrators_without_end_date(client: Client) -> QuerySet[Membership]:
+    """The Beheerders who keep the environment managed: no end date, and an account that can sign in."""
+    return Membership.objects.active().filter(
+        client=client, role=Membership.Role.ADMIN, ends_on__isnull=True, user__is_active=True
+    )
+
+
+def _anyone_else_has_access(*, client: Client, membership: Membership, contact: ContactPerson | None) -> bool:
+    """Whether anyone but ``membership`` (and ``contact``'s own invitation) has or is given access."""
+    if Membership.objects.active().filter(client=client).exclude(pk=membership.pk).exists():
+        return True
+    invitations = _pending(Invitation.objects.filter(client=client))
+    if contact is not None:
+        invitations = invitations.exclude(contact=contact)
+    return invitations.exists()
+
+
+def _keeps_an_administrator(
+    *, client: Client, membership: Membership, access: Access | None, contact: ContactPerson | None = None
+) -> None:
     """Refuses to take away the environment's last Beheerder without an end date (``access`` None:
-    the membership goes). The caller holds the client row's lock."""
-    counted = membership.role == Membership.Role.ADMIN and membership.ends_on is None
+    the membership goes) while anyone else has access. Removing the last one is allowed when
+    nobody else has access (the firm off-boards the one person of the environment). Only active
+    accounts count as "another Beheerder". The caller holds the client row's lock."""
+    counted = membership.role == Membership.Role.ADMIN and membership.ends_on is None and membership.user.is_active
     stays = access is not None and access.role == Membership.Role.ADMIN and access.ends_on is None
     if not counted or stays:
         return
-    others = Membership.objects.filter(client=client, role=Membership.Role.ADMIN, ends_on__isnull=True)
-    if not others.exclude(pk=membership.pk).exists():
+    if _administrators_without_end_date(client).exclude(pk=membership.pk).exists():
+        return
+    if access is None and not _anyone_else_has_access(client=client, membership=membership, contact=contact):
+        return
+    raise ValidationError(
+        _(
+            "%(name)s is the last administrator without an end date of this environment. "
+            "Make someone else administrator first."
+        )
+        % {"name": contact or getattr(membership, "contact", None) or membership.user},
+        code="last_admin",
+    )
+
+
+def _check_administrator_end_date(*, client: Client, access: Access | None, membership: Membership | None) -> None:
+    """A Beheerder is given an end date only next to another Beheerder without one (an active
+    account with access), so that the end-date job never leaves members without a Beheerder. Not
+    in a personal environment: its one member is its Beheerder and nobody else can be left behind.
+    The caller holds the client row's lock."""
+    if access is None or access.role != Membership.Role.ADMIN or access.ends_on is None or client.is_personal:
+        return
+    others = _administrators_without_end_date(client)
+    if membership is not None:
+        others = others.exclude(pk=membership.pk)
+    if not others.exists():
         raise ValidationError(
             _(
-                "%(name)s is the last administrator without an end date of this environment. "
-                "Make someone else administrator first."
-            )
-            % {"name": getattr(membership, "contact", None) or membership.user},
-            code="last_admin",
+                "An administrator can only have an end date while another administrator without an end date "
+                "has access to this environment. Leave the end date empty, or make someone else administrator "
+                "without an end date first."
+            ),
+            code="admin_end_date",
         )
+
+
+def _withdraw_change_requests(*, client: Client, user, note: str) -> int:
+    """Withdraws ``user``'s pending change request of the environment: they may no longer ask."""
+    return ChangeRequest.objects.filter(client=client, requested_by=user, status=ChangeRequest.Status.PENDING).update(
+        status=ChangeRequest.Status.WITHDRAWN, decided_at=timezone.now(), note=note
+    )
+
+
+def _access_ended_note() -> str:
+    return _("Withdrawn: the requester's access ended.")
 
 
 def _access_changes(old: Access | None, new: Access | None) -> list:
@@ -276,6 +365,7 @@ def contact_create(*, client: Client, actor, via: str, details: dict, access: Ac
     if access is not None:
         access = access.for_client(client)
         _check_ends_on(access)
+        _check_administrator_end_date(client=client, access=access, membership=None)
         _invite(client=client, contact=contact, actor=actor, email=contact.email, access=access)
         _record(
             client=client,
@@ -312,7 +402,9 @@ def contact_update(
     ``details`` holds the fields to change (a member changing their own: ``OWN_CONTACT_FIELDS``).
     ``access`` changes the role, flags and end date of the membership or pending invitation, or
     gives access to a contact person without it (an invitation to their e-mail address). The last
-    Beheerder without an end date can be neither demoted nor given an end date.
+    Beheerder without an end date can be neither demoted nor given an end date, and a Beheerder
+    gets an end date only next to one without. A demoted Beheerder's pending change request is
+    withdrawn.
     """
     client = _lock(contact.client)
     contact = ContactPerson.objects.select_for_update().get(pk=contact.pk, client=client)
@@ -339,13 +431,22 @@ def contact_update(
             old = Access.of(holder)
             _check_ends_on(access, before=old)
             if membership is not None:
-                _keeps_an_administrator(client=client, membership=membership, access=access)
+                _keeps_an_administrator(client=client, membership=membership, access=access, contact=contact)
+            if old != access:
+                _check_administrator_end_date(client=client, access=access, membership=membership)
             for name, value in asdict(access).items():
                 setattr(holder, name, value)
             holder.save(update_fields=list(asdict(access)))
             access_changes = _access_changes(old, access)
+            if membership is not None and old.role == Membership.Role.ADMIN and access.role != old.role:
+                _withdraw_change_requests(
+                    client=client,
+                    user=membership.user,
+                    note=_("Withdrawn: the requester is no longer an administrator."),
+                )
         else:
             _check_ends_on(access)
+            _check_administrator_end_date(client=client, access=access, membership=None)
             _invite(client=client, contact=contact, actor=actor, email=contact.email, access=access)
             access_changes = _access_changes(None, access)
         _record(client=client, actor=actor, subject=Subject.ACCESS, via=via, changes=access_changes, contact=contact)
@@ -375,10 +476,11 @@ def _remove_access(*, client, contact, actor, via, check_last_admin: bool = True
         return False
     if membership is not None:
         if check_last_admin:
-            _keeps_an_administrator(client=client, membership=membership, access=None)
+            _keeps_an_administrator(client=client, membership=membership, access=None, contact=contact)
         user = membership.user
         membership.delete()  # the contact person stays (SET_NULL), without access
         contact.membership = None
+        _withdraw_change_requests(client=client, user=user, note=_access_ended_note())
         _end_sessions_if_left_without_access(user)
     _record(client=client, actor=actor, subject=Subject.ACCESS, via=via, changes=[["access", "1", ""]], contact=contact)
     return True
@@ -388,7 +490,8 @@ def _remove_access(*, client, contact, actor, via, check_last_admin: bool = True
 def contact_access_remove(*, contact: ContactPerson, actor, via: str) -> bool:
     """Ends a contact person's portal access: their membership goes and a pending invitation is
     revoked; the contact person stays. The person loses the environment on their next request, and
-    is signed out everywhere when no environment (and no firm) is left. Not the last Beheerder.
+    is signed out everywhere when no environment (and no firm) is left, and their pending change
+    request is withdrawn. Not the last Beheerder without an end date while anyone else has access.
     Returns False when there was no access to remove."""
     client = _lock(contact.client)
     contact = ContactPerson.objects.select_for_update().get(pk=contact.pk, client=client)
@@ -438,10 +541,38 @@ def contact_invitation_resend(*, contact: ContactPerson) -> Invitation:
     return invitation_resend(invitation=invitation)
 
 
+@transaction.atomic
+def pending_invitation_revoke(*, invitation: Invitation, actor, via: str) -> bool:
+    """Revokes a pending invitation of the environment, also one not made for a contact person
+    (older invitations): its link stops working. Returns False when it was no longer pending."""
+    client = _lock(invitation.client)
+    if not _pending(Invitation.objects.filter(pk=invitation.pk, client=client)).update(revoked_at=timezone.now()):
+        return False
+    contact = invitation.contact
+    name = contact.full_name if contact else f"{invitation.first_name} {invitation.last_name}".strip()
+    change_log_record(
+        client=client,
+        actor=actor,
+        subject=Subject.ACCESS,
+        via=via,
+        changes=[["access", "1", ""]],
+        subject_label=name or invitation.email,
+    )
+    _tell_the_firm(
+        client=client,
+        actor=actor,
+        via=via,
+        title=_("%(who)s withdrew the invitation of %(name)s to %(client)s"),
+        name=name or invitation.email,
+    )
+    return True
+
+
 def memberships_end_expired(*, today: date | None = None) -> int:
     """Ends access whose last day has passed (BEY-4): the membership goes, the history says the end
-    date was reached, and people left without any environment are signed out. Pending invitations
-    whose end date has passed are revoked. Returns how many memberships ended."""
+    date was reached, their pending change request is withdrawn, and people left without any
+    environment are signed out. Pending invitations whose end date has passed are revoked. Returns
+    how many memberships ended."""
     today = today or timezone.localdate()
     ended = 0
     expired = Membership.objects.filter(ends_on__lt=today).values_list("pk", "client_id")
@@ -459,6 +590,7 @@ def memberships_end_expired(*, today: date | None = None) -> int:
             contact = ContactPerson.objects.filter(membership=membership).first()
             user = membership.user
             membership.delete()
+            _withdraw_change_requests(client=client, user=user, note=_access_ended_note())
             change_log_record(
                 client=client,
                 actor=None,
@@ -490,7 +622,9 @@ def memberships_end_expired(*, today: date | None = None) -> int:
 # -- Telling the firm -------------------------------------------------------------------------------
 
 
-def _tell_the_firm(*, client: Client, actor, via: str, title: str, contact: ContactPerson) -> None:
+def _tell_the_firm(
+    *, client: Client, actor, via: str, title: str, contact: ContactPerson | None = None, name: str = ""
+) -> None:
     """A change made by the client reaches the relationship managers (else the firm's administrators)."""
     if via != Via.DIRECT or actor is None:
         return
@@ -505,6 +639,6 @@ def _tell_the_firm(*, client: Client, actor, via: str, title: str, contact: Cont
         users=[user for user in managers if user.pk != actor.pk],
         client=client,
         kind=EventKind.DETAILS,
-        title=title % {"who": who, "name": contact.full_name, "client": client.name},
+        title=title % {"who": who, "name": contact.full_name if contact else name, "client": client.name},
         link=reverse("clients:staff_detail", args=[client.public_id]) + "#contacts",
     )

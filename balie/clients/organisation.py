@@ -152,7 +152,8 @@ def _decide(change_request: ChangeRequest, *, status: str, actor, note: str = ""
 
 def _tell_requester(change_request: ChangeRequest, client: Client, title: str) -> None:
     requester = change_request.requested_by
-    if requester is None:
+    # Told only while they still have access here: someone who left does not get the firm's note.
+    if requester is None or not Membership.objects.active().filter(client=client, user=requester).exists():
         return
     notify(
         users=[requester],
@@ -225,6 +226,13 @@ def organisation_change_direct(*, client: Client, actor, values: dict) -> Change
         setattr(client, name, new)
     client.full_clean()
     client.save(update_fields=list(changes))
+    # A request left from when the firm reviewed changes would overwrite this one if approved later.
+    ChangeRequest.objects.filter(client=client, status=ChangeRequest.Status.PENDING).update(
+        status=ChangeRequest.Status.WITHDRAWN,
+        decided_by=actor,
+        decided_at=timezone.now(),
+        note=_("Replaced by a direct change of the data."),
+    )
     entry = change_log_record(
         client=client,
         actor=actor,

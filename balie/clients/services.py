@@ -89,6 +89,8 @@ def client_update(*, client: Client, actor, relationship_managers: Iterable[Staf
     client.save()
     client.relationship_managers.set(managers)
     client.memberships.update(is_personal=client.is_personal)
+    if client.is_personal:
+        client.memberships.update(role=Membership.Role.ADMIN)  # the one member manages it
     change_log_record(
         client=client,
         actor=actor,
@@ -165,8 +167,9 @@ def link_contact(*, membership: Membership, contact: ContactPerson | None) -> Co
             first_name=user.first_name or user.email.split("@")[0],
             last_name=user.last_name or "-",
             email=user.email,
-            phone=user.mobile_number,
         )
+    # The person's mobile number is theirs (it may be their SMS second factor): the contact list,
+    # which every member sees, gets a phone number only when someone enters one.
     contact.membership = membership
     if not contact.email:
         contact.email = user.email

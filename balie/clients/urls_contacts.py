@@ -18,4 +18,9 @@ urlpatterns = [
         contacts.invitation_resend,
         name="invitation_resend",
     ),
+    path(
+        "o/<uuid:client>/contactpersonen/uitnodigingen/<uuid:invitation>/intrekken/",
+        contacts.invitation_revoke,
+        name="invitation_revoke",
+    ),
 ]

@@ -20,4 +20,9 @@ urlpatterns = [
         staff_contacts.contact_remove,
         name="delete",
     ),
+    path(
+        "kantoor/omgevingen/<uuid:client>/contactpersonen/uitnodigingen/<uuid:invitation>/intrekken/",
+        staff_contacts.invitation_revoke,
+        name="invitation_revoke",
+    ),
 ]

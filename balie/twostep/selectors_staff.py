@@ -105,8 +105,10 @@ def get_member_for_staff(*, client: Client, person_public_id: uuid.UUID | str) -
     anyone else. People who work at a firm are left out: a client's firm never resets a staff
     account's second factors nor sends it a PIN."""
     try:
-        return Membership.objects.select_related("user", "client__firm").get(
-            client=client, user__public_id=person_public_id, user__staff_member__isnull=True
+        return (
+            Membership.objects.active()
+            .select_related("user", "client__firm")
+            .get(client=client, user__public_id=person_public_id, user__staff_member__isnull=True)
         )
     except (Membership.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None

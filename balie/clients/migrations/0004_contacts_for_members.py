@@ -2,7 +2,10 @@ from django.db import migrations
 
 
 def contacts_for_members(apps, schema_editor):
-    """Every member becomes a contact person of the environment, linked to their access."""
+    """Every member becomes a contact person of the environment, linked to their access.
+
+    Not with their mobile number: it may be their SMS second factor, and every member sees contacts.
+    """
     Membership = apps.get_model("clients", "Membership")
     ContactPerson = apps.get_model("clients", "ContactPerson")
     for membership in Membership.objects.select_related("user").filter(contact__isnull=True).iterator():
@@ -13,7 +16,6 @@ def contacts_for_members(apps, schema_editor):
             first_name=user.first_name or user.email.split("@")[0],
             last_name=user.last_name or "-",
             email=user.email,
-            phone=user.mobile_number,
             membership=membership,
         )
 

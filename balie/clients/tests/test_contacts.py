@@ -711,3 +711,318 @@ def test_an_invitation_whose_end_date_passed_is_revoked(personas):
     memberships_end_expired(today=timezone.localdate() + timedelta(days=1))
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None
+
+
+# -- Confirmations bound to what they confirm ------------------------------------------------------
+
+
+def _without_access(environment, email="wim@example.test"):
+    return ContactPerson.objects.create(
+        client=environment, salutation="mr", first_name="Wim", last_name="Wachter", email=email
+    )
+
+
+def _give_access_data(email, **overrides):
+    data = {"salutation": "mr", "first_name": "Wim", "last_name": "Wachter", "email": email, "give_access": "on"}
+    data.update(role="employee", **overrides)
+    return data
+
+
+def test_giving_access_is_confirmed_for_the_address_the_invitation_goes_to(client, personas):
+    contact = _without_access(personas.company)
+    client.force_login(personas.client_user)
+    address = url("edit", personas.company, contact)
+    first = client.post(address, _give_access_data("wim@example.test"))
+    assert first.status_code == 200
+    assert first.context["summary"]["email"] == "wim@example.test"
+    assert 'id="access-summary-email"' in first.content.decode()
+    challenge = first.context["stepup"].challenge.public_id
+    # Confirmed for wim@, sent for someone else's address in the same post: refused.
+    response = client.post(
+        address,
+        {
+            **_give_access_data("aanvaller@example.test"),
+            "stepup_challenge": challenge,
+            "stepup_factor": "password",
+            "stepup_code": TEST_PASSWORD,
+        },
+    )
+    assert response.status_code == 400 and response.context["stepup"].error
+    assert not Invitation.objects.exists() and not DevOutboxMessage.objects.exists()
+    contact.refresh_from_db()
+    assert contact.email == "wim@example.test"
+    # The address in another case or with spaces is the same address.
+    response = confirmed(client, address, _give_access_data(" Wim@Example.test"))
+    assert response.status_code == 302
+    assert Invitation.objects.get().email == "wim@example.test"
+
+
+def test_adding_with_access_is_confirmed_for_the_address_too(client, personas):
+    client.force_login(personas.client_user)
+    address = url("add", personas.company)
+    first = client.post(address, contact_data(give_access="on"))
+    challenge = first.context["stepup"].challenge.public_id
+    response = client.post(
+        address,
+        {
+            **contact_data(give_access="on", email="ander@example.test"),
+            "stepup_challenge": challenge,
+            "stepup_factor": "password",
+            "stepup_code": TEST_PASSWORD,
+        },
+    )
+    assert response.status_code == 400
+    assert not Invitation.objects.exists() and not ContactPerson.objects.filter(last_name="Nieuw").exists()
+
+
+# -- A Beheerder with an end date only next to one without ------------------------------------------
+
+
+def test_a_beheerder_with_an_end_date_is_given_only_next_to_one_without(client, personas):
+    until = (timezone.localdate() + timedelta(days=30)).isoformat()
+    client.force_login(personas.client_user)
+    # The acting Beheerder has no end date: another Beheerder with one is fine.
+    response = confirmed(
+        client, url("add", personas.company), contact_data(give_access="on", role="admin", ends_on=until)
+    )
+    assert response.status_code == 302
+    assert Invitation.objects.get().ends_on.isoformat() == until
+    # Without a Beheerder without an end date (left from before this rule), it is refused.
+    Membership.objects.filter(client=personas.company, user=personas.client_user).update(
+        ends_on=timezone.localdate() + timedelta(days=60)
+    )
+    data = contact_data(give_access="on", role="admin", ends_on=until, email="tweede@example.test", last_name="Twee")
+    response = confirmed(client, url("add", personas.company), data)
+    assert response.status_code == 400 and response.context["form"].non_field_errors()
+    assert Invitation.objects.count() == 1
+    assert not ContactPerson.objects.filter(last_name="Twee").exists()
+
+
+def test_promoting_to_beheerder_with_an_end_date_needs_another_active_beheerder(personas):
+    from django.core.exceptions import ValidationError
+
+    until = timezone.localdate() + timedelta(days=30)
+    employee = contact_of(personas.employee, personas.company)
+    personas.client_user.is_active = False  # the only other Beheerder cannot sign in: does not count
+    personas.client_user.save(update_fields=["is_active"])
+    with pytest.raises(ValidationError) as refused:
+        contact_update(
+            contact=employee, actor=personas.staff.user, via=Via.FIRM, access=Access(role="admin", ends_on=until)
+        )
+    assert refused.value.code == "admin_end_date"
+    invited = _without_access(personas.company)
+    with pytest.raises(ValidationError):
+        contact_update(
+            contact=invited, actor=personas.staff.user, via=Via.FIRM, access=Access(role="admin", ends_on=until)
+        )
+    assert Membership.objects.get(pk=employee.membership_id).role == "employee"
+    assert not Invitation.objects.exists()
+    personas.client_user.is_active = True
+    personas.client_user.save(update_fields=["is_active"])
+    contact_update(
+        contact=employee, actor=personas.staff.user, via=Via.FIRM, access=Access(role="admin", ends_on=until)
+    )
+    assert Membership.objects.get(pk=employee.membership_id).ends_on == until
+
+
+def test_the_end_date_job_then_keeps_a_beheerder(personas):
+    from balie.clients.contacts import contact_create
+
+    until = timezone.localdate() + timedelta(days=3)
+    contact_create(
+        client=personas.company,
+        actor=personas.staff.user,
+        via=Via.FIRM,
+        details={"salutation": "ms", "first_name": "Tijdelijk", "last_name": "Beheer", "email": "tb@example.test"},
+        access=Access(role="admin", ends_on=until),
+    )
+    token = re.search(r"/uitnodiging/([\w-]+)/", DevOutboxMessage.objects.get().body_text).group(1)
+    invitation_accept(token=token, password=NEW_PASSWORD)
+    memberships_end_expired(today=until + timedelta(days=1))
+    assert list(Membership.objects.filter(client=personas.company, role="admin").values_list("user", flat=True)) == [
+        personas.client_user.pk
+    ]
+
+
+# -- Removing another Beheerder is confirmed ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["access_remove", "delete"])
+def test_removing_another_beheerder_needs_confirmation(client, personas, name):
+    other = MembershipFactory(client=personas.company, role="admin")
+    contact = contact_of(other.user, personas.company)
+    client.force_login(personas.client_user)
+    address = url(name, personas.company, contact)
+    page = client.get(address)
+    assert page.context["stepup"] is not None and 'name="stepup_code"' in page.content.decode()
+    # Without a confirmation, or with a made-up one or a wrong password, nothing changes.
+    assert client.post(address).status_code == 200
+    made_up = {"stepup_challenge": "00000000-0000-0000-0000-000000000000", "stepup_factor": "password"}
+    assert client.post(address, {**made_up, "stepup_code": TEST_PASSWORD}).status_code == 400
+    assert confirmed(client, address, {}, password="fout").status_code == 400
+    assert Membership.objects.filter(pk=other.pk).exists() and ContactPerson.objects.filter(pk=contact.pk).exists()
+    assert not ChangeLogEntry.objects.exists()
+    # A confirmation for removing someone else does not remove this one.
+    boss_page = client.get(url(name, personas.company, contact_of(personas.client_user, personas.company)))
+    assert boss_page.context["stepup"] is None  # removing oneself: no confirmation (refused anyway if last)
+    response = confirmed(client, address, {})
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=other.pk).exists()
+
+
+def test_removing_a_medewerker_or_an_invitation_needs_no_confirmation(client, personas):
+    client.force_login(personas.client_user)
+    employee = contact_of(personas.employee, personas.company)
+    assert client.get(url("access_remove", personas.company, employee)).context["stepup"] is None
+    invited = _without_access(personas.company)
+    invitation_create(client=personas.company, actor=None, email=invited.email, contact=invited, role="admin")
+    assert client.post(url("access_remove", personas.company, invited)).status_code == 302
+    assert client.post(url("delete", personas.company, employee)).status_code == 302
+    assert not Membership.objects.filter(user=personas.employee).exists()
+    assert Invitation.objects.get().revoked_at is not None
+
+
+# -- The last Beheerder: who counts, and when nobody else is left ---------------------------------------
+
+
+def test_a_deactivated_or_ended_beheerder_does_not_count_as_the_other_one(personas):
+    from django.core.exceptions import ValidationError
+
+    from balie.accounts.services import user_deactivate
+    from balie.clients.contacts import contact_access_remove
+
+    other = MembershipFactory(client=personas.company, role="admin")
+    user_deactivate(user=other.user)
+    own = contact_of(personas.client_user, personas.company)
+    with pytest.raises(ValidationError) as refused:
+        contact_update(contact=own, actor=personas.client_user, via=Via.DIRECT, access=Access(role="employee"))
+    assert refused.value.code == "last_admin"
+    with pytest.raises(ValidationError):
+        contact_access_remove(contact=own, actor=personas.staff.user, via=Via.FIRM)
+    assert Membership.objects.get(pk=own.membership_id).role == "admin"
+    # The deactivated one may go themselves: they do not keep the environment managed.
+    contact_access_remove(contact=contact_of(other.user, personas.company), actor=personas.staff.user, via=Via.FIRM)
+
+
+def test_the_only_member_may_remove_their_own_access(client, personas):
+    own = contact_of(personas.client_user, personas.holding)  # nobody else in the holding
+    client.force_login(personas.client_user)
+    response = client.post(url("access_remove", personas.holding, own))
+    assert response.status_code == 302 and response.url == "/"
+    assert not Membership.objects.filter(client=personas.holding).exists()
+    own.refresh_from_db()
+    assert own.membership is None
+
+
+def test_the_last_beheerder_stays_while_an_invitation_is_pending(client, personas):
+    own = contact_of(personas.client_user, personas.holding)
+    invitation = invitation_create(client=personas.holding, actor=None, email="later@example.test")
+    client.force_login(personas.client_user)
+    response = client.post(url("access_remove", personas.holding, own))
+    assert response.status_code == 400 and response.context["error"]
+    assert Membership.objects.filter(client=personas.holding, user=personas.client_user).exists()
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+
+
+# -- Pending invitations without a contact person --------------------------------------------------------
+
+
+def test_a_beheerder_withdraws_an_older_invitation_without_contact_person(client, personas):
+    invitation = invitation_create(client=personas.company, actor=personas.staff.user, email="oud@example.test")
+    assert invitation.contact is None
+    client.force_login(personas.client_user)
+    revoke = reverse("contacts:invitation_revoke", args=[personas.company.public_id, invitation.public_id])
+    body = client.get(url("list", personas.company)).content.decode()
+    assert revoke in body
+    response = client.post(revoke, follow=True)
+    assert messages_of(response) == [nl("The invitation to %(email)s has been withdrawn.", email="oud@example.test")]
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+    assert revoke not in response.content.decode()
+    [entry] = history(personas.company)
+    assert (entry.subject, entry.via, entry.changes, entry.subject_label) == (
+        Subject.ACCESS,
+        Via.DIRECT,
+        [["access", "1", ""]],
+        "oud@example.test",
+    )
+    assert client.post(revoke).status_code == 404  # no longer pending
+    token = re.search(r"/uitnodiging/([\w-]+)/", DevOutboxMessage.objects.get().body_text).group(1)
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        invitation_accept(token=token, password=NEW_PASSWORD)
+
+
+def test_only_a_beheerder_withdraws_invitations_and_only_of_their_environment(client, personas):
+    here = invitation_create(client=personas.company, actor=None, email="hier@example.test")
+    elsewhere = invitation_create(client=personas.outsider_client, actor=None, email="daar@example.test")
+    client.force_login(personas.employee)
+    assert (
+        client.post(
+            reverse("contacts:invitation_revoke", args=[personas.company.public_id, here.public_id])
+        ).status_code
+        == 403
+    )
+    client.force_login(personas.client_user)
+    for environment in (personas.company, personas.holding):
+        response = client.post(reverse("contacts:invitation_revoke", args=[environment.public_id, elsewhere.public_id]))
+        assert response.status_code == 404
+    response = client.post(reverse("contacts:invitation_revoke", args=[personas.holding.public_id, here.public_id]))
+    assert response.status_code == 404
+    assert Invitation.objects.filter(revoked_at__isnull=True).count() == 2
+    assert not ChangeLogEntry.objects.exists()
+
+
+# -- A pending change request ends with the requester's access --------------------------------------------
+
+
+def _request_of(user, environment, city="Ede"):
+    from balie.clients.organisation import change_request_create, organisation_values
+
+    return change_request_create(
+        client=environment, actor=user, values={**organisation_values(environment), "city": city}
+    )
+
+
+def _withdrawn(change_request) -> bool:
+    from balie.clients.models import ChangeRequest
+
+    change_request.refresh_from_db()
+    return change_request.status == ChangeRequest.Status.WITHDRAWN and change_request.decided_at is not None
+
+
+@pytest.mark.parametrize("name", ["access_remove", "delete"])
+def test_removing_someone_withdraws_their_pending_change_request(client, personas, name):
+    other = MembershipFactory(client=personas.company, role="admin")
+    change_request = _request_of(other.user, personas.company)
+    mine = _request_of(personas.client_user, personas.holding)
+    client.force_login(personas.client_user)
+    assert (
+        confirmed(client, url(name, personas.company, contact_of(other.user, personas.company)), {}).status_code == 302
+    )
+    assert _withdrawn(change_request)
+    assert change_request.note == nl("Withdrawn: the requester's access ended.")
+    assert not _withdrawn(mine)  # another environment's request stays
+
+
+def test_the_end_date_job_withdraws_the_pending_change_request(personas):
+    other = MembershipFactory(client=personas.company, role="admin")
+    change_request = _request_of(other.user, personas.company)
+    Membership.objects.filter(pk=other.pk).update(ends_on=timezone.localdate() - timedelta(days=1))
+    assert memberships_end_expired() == 1
+    assert _withdrawn(change_request)
+
+
+def test_a_beheerder_made_medewerker_loses_their_pending_change_request(personas):
+    other = MembershipFactory(client=personas.company, role="admin")
+    change_request = _request_of(other.user, personas.company)
+    contact = contact_of(other.user, personas.company)
+    contact_update(
+        contact=contact, actor=personas.client_user, via=Via.DIRECT, access=Access(role="admin", is_director=True)
+    )
+    assert not _withdrawn(change_request)  # still a Beheerder
+    contact_update(contact=contact, actor=personas.client_user, via=Via.DIRECT, access=Access(role="employee_plus"))
+    assert _withdrawn(change_request)
+    assert change_request.note == nl("Withdrawn: the requester is no longer an administrator.")

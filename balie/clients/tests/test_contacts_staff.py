@@ -99,7 +99,8 @@ def test_staff_remove_access_and_contact_persons_recorded_as_the_firm(client, pe
     employee = contact_of(personas.employee, personas.company)
     client.force_login(personas.staff.user)
     assert client.get(url("access_remove", personas.company, boss)).status_code == 200
-    assert client.post(url("access_remove", personas.company, boss)).status_code == 302
+    # A Beheerder goes only with the staff member's own confirmation (a Medewerker without).
+    assert confirmed(client, url("access_remove", personas.company, boss), {}).status_code == 302
     assert client.post(url("delete", personas.company, employee)).status_code == 302
     boss.refresh_from_db()
     assert boss.membership is None
@@ -110,12 +111,14 @@ def test_staff_remove_access_and_contact_persons_recorded_as_the_firm(client, pe
     assert {entry.subject_label for entry in entries} == {boss.full_name, employee.full_name}
 
 
-def test_staff_cannot_remove_the_last_beheerder(client, personas):
-    boss = contact_of(personas.client_user, personas.holding)
+def test_staff_cannot_remove_the_last_beheerder_while_others_have_access(client, personas):
+    boss = contact_of(personas.client_user, personas.company)
     client.force_login(personas.staff.user)
-    response = client.post(url("access_remove", personas.holding, boss))
-    assert response.status_code == 400 and response.context["error"]
-    assert Membership.objects.filter(client=personas.holding, user=personas.client_user).exists()
+    for name in ("access_remove", "delete"):
+        response = confirmed(client, url(name, personas.company, boss), {})
+        assert response.status_code == 400 and response.context["error"]
+    assert Membership.objects.filter(client=personas.company, user=personas.client_user).exists()
+    assert ContactPerson.objects.filter(pk=boss.pk).exists()
 
 
 def test_staff_of_another_firm_get_404_and_change_nothing(client, personas):
@@ -151,3 +154,104 @@ def test_an_end_date_set_by_staff_may_not_lie_in_the_past(client, personas):
     response = client.post(url("edit", personas.company, contact), data)
     assert response.status_code == 400 and "ends_on" in response.context["form"].errors
     assert Membership.objects.get(pk=contact.membership_id).ends_on is None
+
+
+def test_staff_give_a_beheerder_an_end_date_only_next_to_one_without(client, personas):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from balie.core.factories import ClientFactory
+
+    until = (timezone.localdate() + timedelta(days=3)).isoformat()
+    environment = ClientFactory(firm=personas.firm, name="Zonder Beheer B.V.")
+    MembershipFactory(client=environment, role="employee")
+    client.force_login(personas.staff.user)
+    data = contact_data(give_access="on", role="admin", ends_on=until)
+    response = client.post(url("add", environment), data)
+    assert response.status_code == 400 and response.context["form"].non_field_errors()
+    assert not Invitation.objects.exists() and not ContactPerson.objects.filter(last_name="Nieuw").exists()
+    # Giving an existing contact person that access: refused as well.
+    waiting = ContactPerson.objects.create(
+        client=environment, salutation="mr", first_name="Wim", last_name="Wacht", email="wim@example.test"
+    )
+    data = contact_data(first_name="Wim", last_name="Wacht", email="wim@example.test", give_access="on")
+    response = client.post(url("edit", environment, waiting), {**data, "role": "admin", "ends_on": until})
+    assert response.status_code == 400 and not Invitation.objects.exists()
+    # Without an end date, or next to a Beheerder without one, it is fine.
+    MembershipFactory(client=environment, role="admin")
+    assert (
+        client.post(url("add", environment), contact_data(give_access="on", role="admin", ends_on=until)).status_code
+        == 302
+    )
+    assert Invitation.objects.get().ends_on.isoformat() == until
+
+
+@pytest.mark.parametrize("name", ["access_remove", "delete"])
+def test_staff_remove_a_beheerder_only_with_their_own_confirmation(client, personas, name):
+    other = MembershipFactory(client=personas.company, role="admin")
+    contact = contact_of(other.user, personas.company)
+    client.force_login(personas.staff.user)
+    page = client.get(url(name, personas.company, contact))
+    assert page.context["stepup"].firm is None
+    assert client.post(url(name, personas.company, contact)).status_code == 200
+    assert confirmed(client, url(name, personas.company, contact), {}, password="fout").status_code == 400
+    assert Membership.objects.filter(pk=other.pk).exists()
+    assert not ChangeLogEntry.objects.exists()
+    assert confirmed(client, url(name, personas.company, contact), {}).status_code == 302
+    assert not Membership.objects.filter(pk=other.pk).exists()
+    # A Medewerker goes without one.
+    employee = contact_of(personas.employee, personas.company)
+    assert client.get(url(name, personas.company, employee)).context["stepup"] is None
+    assert client.post(url(name, personas.company, employee)).status_code == 302
+
+
+def test_staff_off_board_the_one_person_of_an_environment(client, personas):
+    private = contact_of(personas.client_user, personas.private)
+    holding = contact_of(personas.client_user, personas.holding)
+    client.force_login(personas.staff.user)
+    assert confirmed(client, url("access_remove", personas.private, private), {}).status_code == 302
+    assert confirmed(client, url("delete", personas.holding, holding), {}).status_code == 302
+    assert not Membership.objects.filter(client__in=[personas.private, personas.holding]).exists()
+    private.refresh_from_db()
+    assert private.membership is None
+    assert not ContactPerson.objects.filter(pk=holding.pk).exists()
+    # The company, where a Medewerker remains, keeps its Beheerder.
+    boss = contact_of(personas.client_user, personas.company)
+    assert confirmed(client, url("access_remove", personas.company, boss), {}).status_code == 400
+
+
+def test_staff_withdraw_a_pending_invitation(client, personas):
+    invitation = invitation_create(client=personas.company, actor=personas.staff.user, email="oud@example.test")
+    elsewhere = invitation_create(client=personas.outsider_client, actor=None, email="daar@example.test")
+    client.force_login(personas.staff.user)
+    revoke = reverse("contacts_staff:invitation_revoke", args=[personas.company.public_id, invitation.public_id])
+    assert f'action="{revoke}"' in client.get(detail(personas.company)).content.decode()  # the button
+    response = client.post(revoke)
+    assert response.status_code == 302 and response.url == detail(personas.company) + "#contacts"
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+    entry = ChangeLogEntry.objects.get(client=personas.company)
+    assert (entry.subject, entry.via, entry.actor) == (Subject.ACCESS, Via.FIRM, personas.staff.user)
+    assert client.post(revoke).status_code == 404
+    foreign = reverse("contacts_staff:invitation_revoke", args=[personas.company.public_id, elsewhere.public_id])
+    assert client.post(foreign).status_code == 404
+    elsewhere.refresh_from_db()
+    assert elsewhere.revoked_at is None
+
+
+def test_the_one_person_of_a_personal_environment_may_have_an_end_date(client, personas):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from balie.clients.models import Client
+    from balie.core.factories import ClientFactory
+
+    until = timezone.localdate() + timedelta(days=3)
+    environment = ClientFactory(firm=personas.firm, kind=Client.Kind.PERSONAL, name="J. Jansen (privé)")
+    client.force_login(personas.staff.user)
+    response = client.post(url("add", environment), contact_data(give_access="on", ends_on=until.isoformat()))
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert (invitation.role, invitation.ends_on) == ("admin", until)  # nobody else can be left without one

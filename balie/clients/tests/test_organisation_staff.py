@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 
 from balie.clients.models import ChangeLogEntry, ChangeRequest, Client
 from balie.clients.organisation import change_request_approve, change_request_create
+from balie.clients.services import membership_create
 from balie.core.factories import ClientFactory, MembershipFactory, StaffMemberFactory, UserFactory
 from balie.core.testing import race, skip_unless_postgresql
 from balie.notifications.models import EventKind, Notification
@@ -206,6 +207,7 @@ def test_two_staff_approving_at_once_apply_it_once():
     for _ in range(5):
         environment = ClientFactory(firm=firm)
         requester = UserFactory()  # the service does not ask who may; the views do
+        membership_create(client=environment, user=requester, role="admin")  # told while a member
         request = propose(environment, requester, city="Zeist")
         outcomes = race(lambda user, r=request: change_request_approve(change_request=r, actor=user), deciders)
         assert outcomes == ["handled", "handled", "ok"]

@@ -4,7 +4,9 @@ Everyone in the environment sees the contact persons; a Beheerder adds, edits an
 and gives or ends portal access; every member edits their own contact details. Giving access or
 changing someone's role, flags or end date is confirmed with a step-up (ACC-7): the form is sent
 once, the page then shows exactly what will change with the confirmation box, and the second
-send confirms. The confirmation is bound to the environment, the contact and that exact access.
+send confirms. The confirmation is bound to the environment, the contact and that exact access,
+and when access is given, to the address the invitation goes to. Removing another Beheerder's
+access (or their contact person) is confirmed the same way; the removal page shows the box.
 """
 
 from __future__ import annotations
@@ -29,9 +31,14 @@ from balie.clients.contacts import (
     contact_update,
     describe_access,
     get_contact_for_client,
+    get_pending_invitation,
     invitations_without_contact,
     membership_of,
+    normalise_email,
     pending_invitation_of,
+    pending_invitation_revoke,
+    removal_needs_confirmation,
+    removal_object_key,
 )
 from balie.clients.forms_contacts import ContactForm, OwnContactForm
 from balie.clients.models import ChangeLogEntry, Membership
@@ -41,8 +48,10 @@ from balie.twostep.stepup import StepUp, register_action
 PAGE_SIZE = 25
 ACTION_GIVE = "member_access"
 ACTION_CHANGE = "member_role_change"
+ACTION_REMOVE = "member_access_remove"
 register_action(ACTION_GIVE, gettext_lazy("giving someone portal access"))
 register_action(ACTION_CHANGE, gettext_lazy("changing someone's role or access"))
+register_action(ACTION_REMOVE, gettext_lazy("removing an administrator's portal access"))
 
 
 # -- Shared with the firm's side (views/staff_contacts.py) --------------------------------------------
@@ -50,37 +59,72 @@ register_action(ACTION_CHANGE, gettext_lazy("changing someone's role or access")
 
 def access_stepup(request, *, client, form, contact_key: str, firm, giving_needs_it: bool = True) -> StepUp | None:
     """The confirmation this save needs, or None: giving access (when ``giving_needs_it``) or
-    changing the role, flags or end date of existing access."""
+    changing the role, flags or end date of existing access. Giving access is bound to the
+    address the invitation goes to as well: changing it between the two sends needs a new one."""
     if not form.is_bound or not form.is_valid() or not getattr(form, "access_changed", lambda: False)():
         return None
     giving = form.holder is None
     if giving and not giving_needs_it:
         return None
+    email = form.cleaned_data.get("email", "") if giving else ""
     return StepUp(
         request,
         action=ACTION_GIVE if giving else ACTION_CHANGE,
-        object_key=access_object_key(client=client, contact_key=contact_key, access=form.access()),
+        object_key=access_object_key(client=client, contact_key=contact_key, access=form.access(), email=email),
         firm=firm,
         allow_password=True,
     )
 
 
-def save_confirmed(request, stepup: StepUp | None, save) -> bool:
-    """Calls ``save()`` once ``stepup`` (if any) is confirmed; False while it is not (yet).
+def removal_stepup(request, *, client, contact, remove: str, firm) -> StepUp | None:
+    """The confirmation removing ``contact``'s access (``remove`` "access") or contact person
+    ("contact") needs, or None: only for another Beheerder (see ``removal_needs_confirmation``)."""
+    if not removal_needs_confirmation(contact=contact, actor=request.user):
+        return None
+    return StepUp(
+        request,
+        action=ACTION_REMOVE,
+        object_key=removal_object_key(client=client, contact=contact, remove=remove),
+        firm=firm,
+        allow_password=True,
+    )
+
+
+def stepup_passed(request, stepup: StepUp | None) -> bool:
+    """Whether this send may go ahead: no confirmation needed, or ``stepup`` confirmed now.
 
     The first send of a form that needs confirmation only shows the box (with what will change).
     A save refused after the confirmation (say, the address got access meanwhile) needs a new one:
     the confirmation checks run in their own durable transaction, so they cannot be rolled back.
     """
     if stepup is None:
-        save()
         return True
     if "stepup_challenge" not in request.POST:
         return False
-    if stepup.confirm() is None:
+    return stepup.confirm() is not None
+
+
+def save_confirmed(request, stepup: StepUp | None, save) -> bool:
+    """Calls ``save()`` once ``stepup`` (if any) is confirmed; False while it is not (yet)."""
+    if not stepup_passed(request, stepup):
         return False
     save()
     return True
+
+
+def remove_confirmed(request, stepup: StepUp | None, remove) -> tuple[bool, object, str | None]:
+    """The POST of a removal page: calls ``remove()`` once ``stepup`` (if any) is confirmed.
+    Returns whether it ran, what it returned and the refusal's message (or None)."""
+    if not stepup_passed(request, stepup):
+        return False, None, None
+    try:
+        return True, remove(), None
+    except ValidationError as problem:
+        return False, None, " ".join(problem.messages)
+
+
+def removal_status(error: str | None, stepup: StepUp | None) -> int:
+    return 400 if error or (stepup is not None and stepup.error) else 200
 
 
 def access_summary(form) -> dict | None:
@@ -88,8 +132,10 @@ def access_summary(form) -> dict | None:
     if not form.is_bound or not form.is_valid() or form.access() is None:
         return None
     access = form.access()
+    giving = form.holder is None
     return {
-        "giving": form.holder is None,
+        "giving": giving,
+        "email": normalise_email(form.cleaned_data.get("email", "")) if giving else "",
         "name": f"{form.cleaned_data['first_name']} {form.cleaned_data['last_name']}",
         "role": dict(Membership.Role.choices).get(access.role, access.role),
         "may_handle_documents": access.may_handle_documents,
@@ -134,8 +180,7 @@ def contact_add(request):
         messages.error(request, refusal)
         return redirect("contacts:list", client=client.public_id)
     form = ContactForm(request.POST or None, client=client)
-    email = form.cleaned_data.get("email", "") if form.is_bound and form.is_valid() else ""
-    stepup = access_stepup(request, client=client, form=form, contact_key=f"new:{email}", firm=client.firm)
+    stepup = access_stepup(request, client=client, form=form, contact_key="new", firm=client.firm)
     if request.method == "POST" and form.is_valid():
         try:
             saved = save_confirmed(
@@ -225,20 +270,29 @@ def access_remove(request, contact):
     client = request.client
     contact = get_contact_for_client(client=client, contact_public_id=contact)
     own = contact.membership_id == request.membership.pk
+    stepup = removal_stepup(request, client=client, contact=contact, remove="access", firm=client.firm)
     error = None
     if request.method == "POST":
-        try:
-            removed = contact_access_remove(contact=contact, actor=request.user, via=ChangeLogEntry.Via.DIRECT)
-        except ValidationError as problem:
-            error = " ".join(problem.messages)
-        else:
+        done, removed, error = remove_confirmed(
+            request,
+            stepup,
+            lambda: contact_access_remove(contact=contact, actor=request.user, via=ChangeLogEntry.Via.DIRECT),
+        )
+        if done:
             if removed:
                 messages.success(
                     request, _("The portal access of %(name)s has been removed.") % {"name": contact.full_name}
                 )
             return redirect("/") if own and removed else redirect("contacts:list", client=client.public_id)
-    context = {"contact": contact, "access": describe_access(contact), "error": error, "remove": "access", "own": own}
-    return render(request, "clients/contacts/confirm.html", context, status=400 if error else 200)
+    context = {
+        "contact": contact,
+        "access": describe_access(contact),
+        "error": error,
+        "remove": "access",
+        "own": own,
+        "stepup": stepup,
+    }
+    return render(request, "clients/contacts/confirm.html", context, status=removal_status(error, stepup))
 
 
 @client_required
@@ -249,17 +303,26 @@ def contact_remove(request, contact):
     client = request.client
     contact = get_contact_for_client(client=client, contact_public_id=contact)
     own = contact.membership_id == request.membership.pk
+    stepup = removal_stepup(request, client=client, contact=contact, remove="contact", firm=client.firm)
     error = None
     if request.method == "POST":
-        try:
-            contact_delete(contact=contact, actor=request.user, via=ChangeLogEntry.Via.DIRECT)
-        except ValidationError as problem:
-            error = " ".join(problem.messages)
-        else:
+        done, _result, error = remove_confirmed(
+            request,
+            stepup,
+            lambda: contact_delete(contact=contact, actor=request.user, via=ChangeLogEntry.Via.DIRECT),
+        )
+        if done:
             messages.success(request, _("%(name)s has been removed.") % {"name": contact.full_name})
             return redirect("/") if own else redirect("contacts:list", client=client.public_id)
-    context = {"contact": contact, "access": describe_access(contact), "error": error, "remove": "contact", "own": own}
-    return render(request, "clients/contacts/confirm.html", context, status=400 if error else 200)
+    context = {
+        "contact": contact,
+        "access": describe_access(contact),
+        "error": error,
+        "remove": "contact",
+        "own": own,
+        "stepup": stepup,
+    }
+    return render(request, "clients/contacts/confirm.html", context, status=removal_status(error, stepup))
 
 
 @client_required
@@ -274,4 +337,16 @@ def invitation_resend(request, contact):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The invitation has been sent to %(email)s again.") % {"email": invitation.email})
+    return redirect("contacts:list", client=client.public_id)
+
+
+@client_required
+@role_required(Action.MANAGE_CONTACTS)
+@require_POST
+def invitation_revoke(request, invitation):
+    """Withdraws a pending invitation of the environment, also one made without a contact person."""
+    client = request.client
+    invitation = get_pending_invitation(client=client, invitation_public_id=invitation)
+    if pending_invitation_revoke(invitation=invitation, actor=request.user, via=ChangeLogEntry.Via.DIRECT):
+        messages.success(request, _("The invitation to %(email)s has been withdrawn.") % {"email": invitation.email})
     return redirect("contacts:list", client=client.public_id)

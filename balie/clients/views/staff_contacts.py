@@ -2,8 +2,9 @@
 
 Staff of the environment's firm add, edit and remove contact persons and give or end access; the
 history records these as changes by the firm. Changing the role, flags or end date of existing
-access is confirmed with the staff member's own step-up; giving access is the firm's everyday
-invitation (ACC-1) and the person still has to accept it.
+access, and removing a Beheerder's access or contact person, is confirmed with the staff member's
+own step-up; giving access is the firm's everyday invitation (ACC-1) and the person still has to
+accept it. Pending invitations (also older ones without a contact person) can be withdrawn.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from balie.clients.contacts import (
     contact_access_remove,
@@ -23,13 +24,23 @@ from balie.clients.contacts import (
     contact_update,
     describe_access,
     get_contact_for_client,
+    get_pending_invitation,
     membership_of,
     pending_invitation_of,
+    pending_invitation_revoke,
 )
 from balie.clients.forms_contacts import ContactForm
 from balie.clients.models import ChangeLogEntry
 from balie.clients.selectors import get_client_for_staff
-from balie.clients.views.contacts import access_stepup, access_summary, form_status, save_confirmed
+from balie.clients.views.contacts import (
+    access_stepup,
+    access_summary,
+    form_status,
+    removal_status,
+    removal_stepup,
+    remove_confirmed,
+    save_confirmed,
+)
 from balie.firms.access import staff_required
 
 VIA = ChangeLogEntry.Via.FIRM
@@ -108,13 +119,14 @@ def contact_edit(request, client, contact):
 
 
 def _confirm_page(request, client, contact, *, remove: str, service, done: str):
+    """Asks before removing; removing a Beheerder is confirmed with the staff member's own step-up."""
+    stepup = removal_stepup(request, client=client, contact=contact, remove=remove, firm=None)
     error = None
     if request.method == "POST":
-        try:
-            service(contact=contact, actor=request.user, via=VIA)
-        except ValidationError as problem:
-            error = " ".join(problem.messages)
-        else:
+        ran, _result, error = remove_confirmed(
+            request, stepup, lambda: service(contact=contact, actor=request.user, via=VIA)
+        )
+        if ran:
             messages.success(request, done % {"name": contact.full_name})
             return _back(client)
     context = {
@@ -123,8 +135,9 @@ def _confirm_page(request, client, contact, *, remove: str, service, done: str):
         "access": describe_access(contact),
         "error": error,
         "remove": remove,
+        "stepup": stepup,
     }
-    return render(request, "clients/staff/contacts/confirm.html", context, status=400 if error else 200)
+    return render(request, "clients/staff/contacts/confirm.html", context, status=removal_status(error, stepup))
 
 
 @staff_required
@@ -150,3 +163,14 @@ def contact_remove(request, client, contact):
     return _confirm_page(
         request, client, contact, remove="contact", service=contact_delete, done=_("%(name)s has been removed.")
     )
+
+
+@staff_required
+@require_POST
+def invitation_revoke(request, client, invitation):
+    """Withdraws a pending invitation of the environment, also one made without a contact person."""
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    invitation = get_pending_invitation(client=client, invitation_public_id=invitation)
+    if pending_invitation_revoke(invitation=invitation, actor=request.user, via=VIA):
+        messages.success(request, _("The invitation to %(email)s has been withdrawn.") % {"email": invitation.email})
+    return _back(client)

@@ -131,6 +131,11 @@ CASES = {
         lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
         ["post"],
     ),
+    "contacts:invitation_revoke": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "invitation": inv.public_id},
+        ["post"],
+    ),
     "contacts_staff:add": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "contacts_staff:edit": (
         "outsider_staff",
@@ -146,6 +151,11 @@ CASES = {
         "outsider_staff",
         lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
         ["get", "post"],
+    ),
+    "contacts_staff:invitation_revoke": (
+        "outsider_staff",
+        lambda p, inv, todo: {"client": p.company.public_id, "invitation": inv.public_id},
+        ["post"],
     ),
     "twostep_staff:pin_letter": ("outsider_staff", lambda p, inv, todo: _person(p, p.company), ["post"]),
     "twostep_staff:factors_reset": ("outsider_staff", lambda p, inv, todo: _person(p, p.company), ["get", "post"]),
