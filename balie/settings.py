@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "balie.todos",
     "balie.twostep",
     "balie.dossiers",
+    "balie.approvals",
     "balie.home",
 ]
 
