@@ -197,6 +197,8 @@ BALIE_PERIODIC_JOBS = {
     "notifications.send_bundles": 60,
     "notifications.send_digests": 3600,
     "clients.end_expired_memberships": 3600,  # access with an end date ends by itself (BEY-4)
+    "approvals.deliver_submissions": 5,  # filings due for an attempt (the retry schedule starts at 5 s)
+    "approvals.digipoort_receipts": 5,  # receipts from Digipoort (the simulator's answers)
 }
 # Notifications for one person within this window arrive as one e-mail (NOT-1).
 BALIE_NOTIFY_WINDOW_MINUTES = env_int("BALIE_NOTIFY_WINDOW_MINUTES", 10)
@@ -212,6 +214,25 @@ CELERY_TIMEZONE = "Europe/Amsterdam"
 BALIE_OUTBOX_MAX_ATTEMPTS = env_int("BALIE_OUTBOX_MAX_ATTEMPTS", 8)
 BALIE_OUTBOX_RETRY_SECONDS = env_int("BALIE_OUTBOX_RETRY_SECONDS", 30)  # first retry; doubles each time
 BALIE_OUTBOX_LEASE_SECONDS = 300  # a row claimed by a worker that died is retried after this
+
+# -- Filing with receivers (balie/approvals/filing.py, APR-8) -----------------------------------
+# Webhooks to the firm's software may reach loopback/private/link-local addresses only when this is
+# on: the embedded default (software on the same machine or network), never by accident in production.
+BALIE_WEBHOOK_ALLOW_PRIVATE = env_bool("BALIE_WEBHOOK_ALLOW_PRIVATE", not PRODUCTION)
+BALIE_WEBHOOK_TIMEOUT_SECONDS = 10  # per delivery attempt
+# Digipoort: the built-in local simulator, or off (a real connection needs a PKIoverheid certificate).
+BALIE_DIGIPOORT = env_str("BALIE_DIGIPOORT", "off" if PRODUCTION else "simulator")
+if BALIE_DIGIPOORT not in {"simulator", "off"}:
+    raise ImproperlyConfigured(
+        f"BALIE_DIGIPOORT must be simulator or off, not {BALIE_DIGIPOORT!r} "
+        "(a real Digipoort connection needs a PKIoverheid certificate and is not included)."
+    )
+if PRODUCTION and BALIE_DIGIPOORT == "simulator":
+    raise ImproperlyConfigured(
+        "BALIE_DIGIPOORT=simulator cannot be used with BALIE_ENV=production: it reports filings as "
+        "accepted that were never filed."
+    )
+BALIE_DIGIPOORT_DELAY_SECONDS = env_int("BALIE_DIGIPOORT_DELAY_SECONDS", 20)  # the simulator's answer time
 
 # -- Accounts and sessions ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("balie.dossiers.urls")),
     path("", include("balie.dossiers.urls_staff")),
     path("", include("balie.dossiers.urls_inbox")),
+    path("", include("balie.approvals.urls")),
+    path("", include("balie.approvals.urls_staff")),
     path("", include("balie.home.urls")),
 ]
 if settings.DEBUG:

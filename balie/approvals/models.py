@@ -205,3 +205,31 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connector} {self.request_id} ({self.state})"
+
+
+class Receiver(models.Model):
+    """Where a firm's software hears of approved requests (APR-8, "firm software"): a webhook
+    address and the secret its deliveries are signed with, stored encrypted (balie/twostep/crypto.py)
+    and never shown again, only whether it is set. Changed through ``receivers.receiver_update``."""
+
+    firm = models.OneToOneField("firms.Firm", on_delete=models.CASCADE, related_name="filing_receiver")
+    webhook_url = models.URLField(_("webhook address"), max_length=500, blank=True)
+    webhook_secret = models.TextField(blank=True, editable=False)  # "fernet:…", see twostep/crypto.py
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("receiver")
+        verbose_name_plural = _("receivers")
+
+    def __str__(self) -> str:
+        return f"{self.firm_id}: {self.webhook_url or '-'}"
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.webhook_secret)
+
+    def secret(self) -> str:
+        from balie.twostep import crypto
+
+        return crypto.decrypt(self.webhook_secret) if self.webhook_secret else ""

@@ -455,7 +455,6 @@ def _publish_one(publication: BulkPublication, item: BulkItem) -> Document:
     from balie.clients.models import Membership
     from balie.notifications.models import EventKind
     from balie.notifications.services import notify
-    from balie.todos.services import todo_create
 
     client, actor = item.client, publication.created_by
     if client is None or client.firm_id != publication.firm_id:
@@ -505,11 +504,7 @@ def _publish_one(publication: BulkPublication, item: BulkItem) -> Document:
         title=_("New document: %(title)s") % {"title": document.title},
         link=document.get_absolute_url(),
     )
-    todo = services._todo_for_request(publication.request_kind)
-    if todo is not None:
-        todo_create(
-            client=client, kind=todo[0], title=document.title, target=document, audience=todo[1], created_by=actor
-        )
+    services.document_ask(document=document, actor=actor)  # an approval request with the type's flow, or a task
     return document
 
 

@@ -84,12 +84,20 @@ class DocumentFieldsForm(forms.Form):
     message = forms.CharField(
         label=_("Message to the client"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    request_kind = forms.ChoiceField(
-        label=_("Request"),
-        required=False,
-        choices=[("", _("No request"))] + list(Document.RequestKind.choices),
-        help_text=_("Approve, sign and review add a task for the client; “for your information” does not."),
-    )
+    # The request (kind, who, how many, due date, what follows) is the approvals' RequestSettingsForm,
+    # posted with this form; choosing a type fetches that type's flow into it (htmx).
+
+    def __init__(self, *args, settings_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if settings_url:
+            self.fields["doc_type"].widget.attrs.update(
+                {
+                    "hx-get": settings_url,
+                    "hx-trigger": "change",
+                    "hx-target": "#request-settings",
+                    "hx-swap": "outerHTML",
+                }
+            )
 
 
 class PublishForm(DocumentFieldsForm):
@@ -100,7 +108,7 @@ class PublishForm(DocumentFieldsForm):
     )
     folder = forms.ChoiceField(label=_("Folder"), required=False)
 
-    field_order = ["files", "folder", "doc_type", "year", "period", "direction", "message", "request_kind"]
+    field_order = ["files", "folder", "doc_type", "year", "period", "direction", "message"]
 
     def __init__(self, *args, tree, **kwargs):
         super().__init__(*args, **kwargs)
@@ -181,7 +189,6 @@ class BulkForm(DocumentFieldsForm):
         "period",
         "direction",
         "message",
-        "request_kind",
     ]
 
     def __init__(self, *args, **kwargs):

@@ -134,6 +134,9 @@ def document_replace(*, document: Document, upload, actor) -> DocumentVersion:
         locked.save(update_fields=["current_version"])
         search.version_stored(version)
         DocumentRead.objects.filter(document=locked).exclude(user=actor).delete()
+        from balie.approvals.services import requests_replace_for_document
+
+        requests_replace_for_document(document=locked, actor=actor)  # open requests restart on it
     document.current_version = version
     return version
 
@@ -145,9 +148,11 @@ def document_withdraw(*, document: Document, actor) -> Document:
     document.withdrawn_at = timezone.now()
     document.withdrawn_by = actor
     document.save(update_fields=["status", "withdrawn_at", "withdrawn_by"])
+    from balie.approvals.services import requests_withdraw_for_document
     from balie.todos.services import todos_close_for_target
 
     todos_close_for_target(target=document)
+    requests_withdraw_for_document(document=document, actor=actor)
     return document
 
 
@@ -187,14 +192,32 @@ def dossier_update(*, dossier: Dossier, description: str, number: str, kind: str
 
 
 def _todo_for_request(request_kind: str):
-    """The to-do (kind, audience) a request on a published document asks for; None for "info"."""
+    """The bare to-do (kind, audience) a sign request on a published document asks for (until signing
+    has requests of its own); approve and review become approval requests (``document_ask``)."""
     from balie.todos.models import Todo
 
-    return {
-        Document.RequestKind.APPROVE: (Todo.Kind.APPROVE, Todo.Audience.HANDLERS),
-        Document.RequestKind.SIGN: (Todo.Kind.SIGN, Todo.Audience.HANDLERS),
-        Document.RequestKind.REVIEW: (Todo.Kind.REVIEW, Todo.Audience.MEMBERS),
-    }.get(request_kind)
+    return {Document.RequestKind.SIGN: (Todo.Kind.SIGN, Todo.Audience.HANDLERS)}.get(request_kind)
+
+
+def document_ask(*, document: Document, actor, request_settings: dict | None = None) -> None:
+    """What the published document's ``request_kind`` asks of the environment: approve and review
+    become an approval request with the flow of the document type (APR-1), or with
+    ``request_settings`` (see ``request_create_for_published``); sign a task; info nothing."""
+    from balie.approvals.services import request_create_for_published
+    from balie.todos.services import todo_create
+
+    if request_create_for_published(document=document, actor=actor, settings=request_settings) is not None:
+        return
+    todo = _todo_for_request(document.request_kind)
+    if todo is not None:
+        todo_create(
+            client=document.client,
+            kind=todo[0],
+            title=document.title,
+            target=document,
+            audience=todo[1],
+            created_by=actor,
+        )
 
 
 def document_publish(
@@ -209,17 +232,18 @@ def document_publish(
     message: str,
     request_kind: str,
     actor,
+    request_settings: dict | None = None,
 ) -> list[Document]:
     """Publishes files from the firm into ``dossier`` (DOS-7): one document per file, all or nothing.
 
     Every file is checked before anything is stored, and all problems are reported together. Each
-    document notifies the environment's members (NOT-1); a request kind other than "info" adds a
-    to-do item about it. If anything fails, no row stays and the files already stored are removed.
+    document notifies the environment's members (NOT-1); a request kind other than "info" asks for it
+    (``document_ask``: an approval request, or a task to sign). If anything fails, no row stays and
+    the files already stored are removed.
     """
     from balie.clients.models import Membership
     from balie.notifications.models import EventKind
     from balie.notifications.services import notify
-    from balie.todos.services import todo_create
 
     uploads = list(uploads)
     if not uploads:
@@ -272,7 +296,6 @@ def document_publish(
                 .exclude(user=actor)
                 .select_related("user")
             ]
-            todo = _todo_for_request(request_kind)
             for document in documents:
                 notify(
                     users=members,
@@ -281,15 +304,7 @@ def document_publish(
                     title=_("New document: %(title)s") % {"title": document.title},
                     link=document.get_absolute_url(),
                 )
-                if todo is not None:
-                    todo_create(
-                        client=client,
-                        kind=todo[0],
-                        title=document.title,
-                        target=document,
-                        audience=todo[1],
-                        created_by=actor,
-                    )
+                document_ask(document=document, actor=actor, request_settings=request_settings)
     except BaseException:
         for key in stored:
             default_storage.delete(key)  # the rows are rolled back: leave no orphan files

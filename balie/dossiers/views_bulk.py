@@ -9,9 +9,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from balie.approvals.forms_staff import request_settings_form
 from balie.dossiers import bulk
 from balie.dossiers.forms_staff import BulkForm
 from balie.dossiers.models import BulkPublication
@@ -24,9 +26,12 @@ PREVIEW_ROWS = 1000  # rows shown in the preview and result tables; the counts c
 @require_http_methods(["GET", "POST"])
 def bulk_new(request):
     """Step 1: the files, how they are matched, and what the documents say. Nothing is published yet."""
-    form = BulkForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    settings_url = reverse("approvals_staff:flow_defaults") + "?bulk=1"
+    form = BulkForm(request.POST or None, request.FILES or None, settings_url=settings_url)
+    doc_type = request.POST.get("doc_type", "") if request.method == "POST" else form.fields["doc_type"].initial
+    request_form = request_settings_form(staff=request.staff, data=request.POST or None, doc_type=doc_type, bulk=True)
+    if request.method == "POST" and form.is_valid() & request_form.is_valid():  # both show their errors
+        data = {**form.cleaned_data, "request_kind": request_form.cleaned_data["request_kind"]}
         try:
             publication = bulk.bulk_prepare(
                 staff=request.staff,
@@ -47,7 +52,8 @@ def bulk_new(request):
             return redirect("dossiers_staff:bulk", publication=publication.public_id)
     status = 400 if request.method == "POST" else 200
     recent = bulk.publication_list_for_staff(staff=request.staff)[:10]
-    return render(request, "dossiers/staff/bulk_new.html", {"form": form, "recent": recent}, status=status)
+    context = {"form": form, "request_form": request_form, "recent": recent}
+    return render(request, "dossiers/staff/bulk_new.html", context, status=status)
 
 
 @staff_required

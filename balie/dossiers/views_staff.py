@@ -15,10 +15,13 @@ from django.forms.models import model_to_dict
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from balie.approvals import selectors as approval_selectors
+from balie.approvals.forms_staff import request_settings_form
 from balie.clients.selectors import get_client_for_staff
 from balie.dossiers import selectors, services
 from balie.dossiers.delivery import file_response
@@ -58,7 +61,12 @@ def _page_number(request) -> int:
         return 1
 
 
-def _detail(request, dossier, *, folder_form=None, step_form=None, publish_form=None, status=200):
+def _settings_url(client) -> str:
+    """Where the publish form fetches the request settings of a document type (htmx)."""
+    return reverse("approvals_staff:flow_defaults") + "?" + urlencode({"client": client.public_id})
+
+
+def _detail(request, dossier, *, folder_form=None, step_form=None, publish_form=None, request_form=None, status=200):
     """The staff dossier page; a form that failed is shown again with its errors."""
     client = dossier.client
     tree = selectors.folder_tree(dossier=dossier)
@@ -100,7 +108,11 @@ def _detail(request, dossier, *, folder_form=None, step_form=None, publish_form=
             "directions": Document.Direction.choices,
             "folder_form": folder_form or FolderForm(tree=tree),
             "step_form": step_form or StepForm(),
-            "publish_form": publish_form or PublishForm(tree=tree),
+            "publish_form": publish_form or PublishForm(tree=tree, settings_url=_settings_url(client)),
+            "request_form": request_form
+            or request_settings_form(
+                staff=request.staff, client=client, doc_type=PublishForm.base_fields["doc_type"].initial
+            ),
         },
         status=status,
     )
@@ -224,8 +236,11 @@ def publish(request, client, dossier):
     folder = None
     if request.POST.get("folder"):
         folder = selectors.get_folder(dossier=dossier, folder_public_id=request.POST["folder"])
-    form = PublishForm(request.POST, request.FILES, tree=tree)
-    if form.is_valid():
+    form = PublishForm(request.POST, request.FILES, tree=tree, settings_url=_settings_url(dossier.client))
+    request_form = request_settings_form(
+        staff=request.staff, client=dossier.client, data=request.POST, doc_type=request.POST.get("doc_type", "")
+    )
+    if form.is_valid() & request_form.is_valid():  # both, so that each shows its errors
         fields = form.cleaned_data
         try:
             documents = services.document_publish(
@@ -237,7 +252,8 @@ def publish(request, client, dossier):
                 period=fields["period"],
                 direction=fields["direction"],
                 message=fields["message"],
-                request_kind=fields["request_kind"],
+                request_kind=request_form.cleaned_data["request_kind"],
+                request_settings=request_form.request_settings(),
                 actor=request.user,
             )
         except ValidationError as error:
@@ -253,7 +269,7 @@ def publish(request, client, dossier):
                 % {"count": len(documents)},
             )
             return _back(dossier, "#documents")
-    return _detail(request, dossier, publish_form=form, status=400)
+    return _detail(request, dossier, publish_form=form, request_form=request_form, status=400)
 
 
 @staff_required
@@ -280,6 +296,9 @@ def _document_page(request, dossier, document, form, status=200):
             "document": document,
             "versions": selectors.document_versions(document=document),
             "accesses": selectors.client_access_log(document=document),
+            "approvals": approval_selectors.request_list_for_staff(staff=request.staff, client=dossier.client).filter(
+                document=document
+            ),
             "form": form,
         },
         status=status,

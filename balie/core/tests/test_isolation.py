@@ -159,6 +159,33 @@ CASES = {
     ),
     "twostep_staff:pin_letter": ("outsider_staff", lambda p, inv, todo: _person(p, p.company), ["post"]),
     "twostep_staff:factors_reset": ("outsider_staff", lambda p, inv, todo: _person(p, p.company), ["get", "post"]),
+    # -- approvals, client side --
+    "approvals:detail": ("outsider", lambda p, inv, todo: {"client": p.company.public_id, **_approval(p)}, ["get"]),
+    "approvals:decide": ("outsider", lambda p, inv, todo: {"client": p.company.public_id, **_approval(p)}, ["post"]),
+    "approvals:acknowledge": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, **_approval(p)},
+        ["post"],
+    ),
+    "approvals:send": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, **_approval(p, status="approved")},
+        ["post"],
+    ),
+    "approvals:ready": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
+    "approvals:history": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    # -- approvals, staff side --
+    "approvals_staff:detail": ("outsider_staff", lambda p, inv, todo: _approval(p), ["get"]),
+    "approvals_staff:withdraw": ("outsider_staff", lambda p, inv, todo: _approval(p), ["post"]),
+    "approvals_staff:retry": ("outsider_staff", lambda p, inv, todo: _approval(p, status="failed"), ["post"]),
+    "approvals_staff:reconcile": ("outsider_staff", lambda p, inv, todo: _approval(p, status="submitted"), ["post"]),
+    "approvals_staff:record": ("outsider_staff", lambda p, inv, todo: _approval(p), ["get", "post"]),
+    "approvals_staff:certificate": ("outsider_staff", lambda p, inv, todo: _approval(p), ["get"]),
+    "approvals_staff:client_certificate": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, **_approval(p)},
+        ["get"],
+    ),
 }
 # Routes whose object is not tenant data: tokens proven by possession, operator/dev tools.
 NOT_TENANT_SCOPED = {
@@ -287,6 +314,22 @@ def _bulk(p):
         numbers="1001",
     )
     return {"publication": publication.public_id}
+
+
+def _approval(p, status="open"):
+    """A request on a VAT return of firm A's company, as the back office names it."""
+    from balie.approvals.models import Request
+
+    document = _document(p)
+    approval = Request.objects.create(
+        client=p.company,
+        document=document,
+        version=document.current_version,
+        audience="directors",
+        status=status,
+        created_by=p.staff.user,
+    )
+    return {"approval": approval.public_id}
 
 
 def _named_routes_with_arguments(resolver=None, prefix=""):

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from balie.approvals.models import Request
 from balie.clients.models import Client, Membership
 from balie.core.factories import UserFactory
 from balie.dossiers import bulk, services
@@ -216,8 +217,11 @@ def test_confirm_publishes_with_notifications_and_todos(staff, numbered, setting
     company_members = set(Membership.objects.filter(client=numbered.company).values_list("user_id", flat=True))
     notified = Notification.objects.filter(client=numbered.company, kind=EventKind.DOCUMENT)
     assert set(notified.values_list("user_id", flat=True)) == company_members
-    assert Notification.objects.filter(client=numbered.holding).count() == 1
+    assert Notification.objects.filter(client=numbered.holding, kind=EventKind.DOCUMENT).count() == 1
+    # Since issue 7 each approval is a request with the VAT return's flow: its directors are asked.
+    assert Notification.objects.filter(client=numbered.holding, kind=EventKind.REQUEST).count() == 1
     assert Todo.objects.filter(kind=Todo.Kind.APPROVE).count() == 2
+    assert sorted(Request.objects.values_list("audience", "after")) == [("directors", "firm_software")] * 2
     assert publication.items.get(client_number="99999").status == BulkItem.Status.SKIPPED
 
     page = staff.get(reverse("dossiers_staff:bulk", args=[publication.public_id])).content.decode()

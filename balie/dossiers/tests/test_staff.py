@@ -226,7 +226,9 @@ def test_staff_publish_several_files_for_approval_creating_a_task_each(staff, pe
     todos = Todo.objects.filter(client=personas.company)
     assert todos.count() == 3
     assert {(t.kind, t.audience, t.status) for t in todos} == {("approve", "handlers", "open")}
-    assert {t.target for t in todos} == set(documents)
+    # Each task is about the document's approval request (issue 7), on its exact version.
+    assert {t.target.document for t in todos} == set(documents)
+    assert {t.target.version for t in todos} == {d.current_version for d in documents}
     assert {t.created_by for t in todos} == {personas.staff.user}
     # the integrity check runs after the upload tests, over what they stored
     assert sanity_check().strip() == "OK: 3 versions checked"
@@ -234,7 +236,8 @@ def test_staff_publish_several_files_for_approval_creating_a_task_each(staff, pe
 
 @pytest.mark.parametrize(
     ("request_kind", "todo"),
-    [("sign", ("sign", "handlers")), ("review", ("review", "members")), ("info", None)],
+    # A review is an approval request since issue 7: its task goes to those who may handle documents.
+    [("sign", ("sign", "handlers")), ("review", ("review", "handlers")), ("info", None)],
 )
 def test_each_request_kind_gets_its_task(personas, dossier, request_kind, todo):
     published(dossier, personas.staff.user, request_kind=request_kind)

@@ -1,0 +1,108 @@
+"""What the filing tests share: approved requests made directly with the models, and a tiny local
+HTTP receiver running in a thread."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from balie.approvals.models import Decision, Request
+from balie.approvals.states import Status
+from balie.dossiers.tests.utils import PDF
+
+SECRET = "whsec_test-secret-0123456789abcdef"
+
+
+def approved_request(p, *, after: str, title: str = "Aangifte omzetbelasting Q3 2025", status=Status.APPROVED):
+    """A VAT return of the company, approved by the client user (a director)."""
+    from balie.dossiers.services import document_add, dossier_create
+
+    dossier = dossier_create(client=p.company, description="Belastingen 2025")
+    upload = SimpleUploadedFile("aangifte.pdf", PDF, content_type="application/pdf")
+    document = document_add(
+        dossier=dossier,
+        upload=upload,
+        direction="firm",
+        actor=p.staff.user,
+        title=title,
+        doc_type="vat_return",
+        year=2025,
+    )
+    approval = Request.objects.create(
+        client=p.company,
+        document=document,
+        version=document.current_version,
+        audience="directors",
+        after=after,
+        status=status,
+        created_by=p.staff.user,
+    )
+    Decision.objects.create(
+        request=approval,
+        user=p.client_user,
+        outcome=Decision.Outcome.APPROVED,
+        comment="Akkoord",
+        factor="sms",
+        version_sha256=document.current_version.sha256,
+        ip_address="192.0.2.10",
+    )
+    return approval
+
+
+class LocalReceiver:
+    """An HTTP server on 127.0.0.1 that records each POST and answers from ``statuses`` (then 200)."""
+
+    def __init__(self, statuses=(), *, delay: float = 0.0) -> None:
+        self.statuses = list(statuses)
+        self.delay = delay
+        self.received: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/elsewhere")
+                self.send_header("Content-Length", "2")
+                try:
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except OSError:  # the caller gave up waiting (a timeout test)
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/balie/events"
+
+    def events(self) -> list[dict]:
+        return [json.loads(item["body"]) for item in self.received]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def closed_port_url() -> str:
+    """An address where nothing listens: the receiver is down."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/balie/events"
