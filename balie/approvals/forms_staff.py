@@ -249,3 +249,20 @@ class ReconcileForm(forms.Form):
     note = forms.CharField(
         label=_("How did you check?"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class ReceiverForm(forms.Form):
+    """The firm software's webhook (APR-8): the address, and whether to make a new signing secret."""
+
+    webhook_url = forms.URLField(
+        label=_("Webhook address"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Where Balie posts approved requests, e.g. https://software.example.nl/balie. Empty: off."),
+    )
+    new_secret = forms.BooleanField(
+        label=_("Make a new signing secret"),
+        required=False,
+        help_text=_("The old secret stops working at once; give the new one to your software."),
+    )

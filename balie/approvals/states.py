@@ -17,14 +17,14 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 
 class Status(models.TextChoices):
     WAITING = "waiting", gettext_lazy("Waiting")  # "wacht op …": held until the step before it is done
     OPEN = "open", gettext_lazy("Open")
     APPROVED = "approved", gettext_lazy("Approved")
-    REJECTED = "rejected", gettext_lazy("Rejected")
+    REJECTED = "rejected", pgettext_lazy("approval status", "Rejected")  # afgekeurd (APR-4)
     READY_TO_SEND = "ready_to_send", gettext_lazy("Ready to send")
     SUBMITTED = "submitted", gettext_lazy("Submitted")
     ACCEPTED = "accepted", gettext_lazy("Accepted by Digipoort")

@@ -14,6 +14,7 @@ urlpatterns = [
     path(REQUEST + "beslissing-vastleggen/", views.record, name="record"),
     path(REQUEST + "verklaring.pdf", views.certificate, name="certificate"),
     path("kantoor/instellingen/accordering/", views.flows, name="flows"),
+    path("kantoor/instellingen/koppeling/", views.receiver, name="receiver"),
     # The certificate for members of the environment (APR-7), next to the client's request page.
     path(
         "o/<uuid:client>/accordering/<uuid:approval>/verklaring.pdf",

@@ -19,6 +19,7 @@ LOADERS = [
     "balie.todos.demo",
     "balie.twostep.demo",
     "balie.dossiers.demo",
+    "balie.approvals.demo",
 ]
 
 

@@ -4,6 +4,7 @@ sending now or later, withdrawing and replacing."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from balie.approvals import services
 from balie.approvals.flows import flow_for
@@ -16,6 +17,13 @@ from balie.todos.models import Todo
 from balie.todos.selectors import todo_list_for_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read titles and messages; they read them in English (the msgids)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -24,8 +24,15 @@ from balie.approvals import selectors, services
 from balie.approvals.certificate import approval_certificate_pdf, factor_label
 from balie.approvals.flow_settings import firm_flows_update
 from balie.approvals.flows import default_flow, flow_for
-from balie.approvals.forms_staff import FlowForm, OutsideDecisionForm, ReconcileForm, request_settings_form
+from balie.approvals.forms_staff import (
+    FlowForm,
+    OutsideDecisionForm,
+    ReceiverForm,
+    ReconcileForm,
+    request_settings_form,
+)
 from balie.approvals.models import Decision, Request, Submission
+from balie.approvals.receivers import receiver_for_firm, receiver_generate_secret, receiver_update
 from balie.approvals.states import Status
 from balie.clients.access import client_required
 from balie.clients.selectors import get_client_for_staff
@@ -357,3 +364,35 @@ def flows(request):
             return redirect("approvals_staff:flows")
     status = 400 if request.method == "POST" else 200
     return render(request, "approvals/staff/flows.html", {"rows": rows, "firm": firm}, status=status)
+
+
+# -- the firm software's webhook (APR-8) --------------------------------------------------------
+
+
+@firm_admin_required
+@require_http_methods(["GET", "POST"])
+def receiver(request):
+    """Where the firm's software hears of approved requests. A new secret is shown once, here."""
+    firm = request.staff.firm
+    current = receiver_for_firm(firm=firm)
+    form = ReceiverForm(request.POST or None, initial={"webhook_url": getattr(current, "webhook_url", "")})
+    shown_secret = ""
+    if request.method == "POST" and form.is_valid():
+        url = form.cleaned_data["webhook_url"]
+        make_secret = bool(url) and (form.cleaned_data["new_secret"] or current is None or not current.has_secret)
+        secret = receiver_generate_secret() if make_secret else None
+        try:
+            current = receiver_update(firm=firm, actor=request.user, url=url, secret=secret)
+        except ValidationError as error:
+            form.add_error("webhook_url", error)
+        else:
+            if secret:
+                shown_secret = secret  # shown on this response only; stored encrypted
+                messages.success(request, _("The webhook has been saved with a new secret."))
+                form = ReceiverForm(initial={"webhook_url": url})
+            else:
+                messages.success(request, _("The webhook has been saved."))
+                return redirect("approvals_staff:receiver")
+    status = 400 if request.method == "POST" and form.errors else 200
+    context = {"form": form, "receiver": current, "shown_secret": shown_secret, "firm": firm}
+    return render(request, "approvals/staff/receiver.html", context, status=status)  # no-store: signed-in page

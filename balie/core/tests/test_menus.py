@@ -37,7 +37,11 @@ def test_the_staff_menu_counts_the_firms_pending_change_requests_only(client, pe
 
 def test_settings_pages_link_to_each_other(client, personas):
     client.force_login(personas.staff.user)
-    for name in ("twostep_staff:policy", "organisation_staff:policy"):
+    pages = ("twostep_staff:policy", "organisation_staff:policy", "approvals_staff:flows", "approvals_staff:receiver")
+    for name in pages:
         page = client.get(reverse(name)).content.decode()
-        assert f'href="{reverse("twostep_staff:policy")}"' in page
-        assert f'href="{reverse("organisation_staff:policy")}"' in page
+        for other in pages:
+            assert f'href="{reverse(other)}"' in page
+        assert 'aria-current="page" id="menu-settings"' in page  # the menu shows where you are
+    staff_home = client.get(reverse("clients:staff_list")).content.decode()
+    assert f'href="{reverse("approvals_staff:list")}"' in staff_home

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from balie.accounts.models import User
 from balie.clients.models import Client
@@ -266,7 +267,7 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     assert Client.objects.filter(firm=other).count() == 1
     from balie.todos.selectors import todo_list_for_user
 
-    assert len(todo_list_for_user(user=pieter)) == 3  # one of them overdue
+    assert len(todo_list_for_user(user=pieter)) == 4  # one of them overdue, one the VAT return's Akkoord
     from balie.twostep.selectors import has_sign_in_factor, pending_pin_letter, twostep_required
 
     assert has_sign_in_factor(user=pieter)  # signs in with an SMS code
@@ -279,7 +280,7 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     company = Client.objects.get(name__startswith="Bakker Installatie")
     dossier = company.dossiers.get()
     assert dossier.folders.count() == 5 and dossier.checklist.count() == 4
-    assert Document.objects.filter(client=company).count() == 4
+    assert Document.objects.filter(client=company).count() == 5  # with the VAT return of Q2 (approvals demo)
     assert tab_unread_counts(dossier=dossier, user=pieter) == {"correspondence": 0, "firm": 2, "client": 0}
     invitation = DevOutboxMessage.objects.get(recipients="lisa.mulder@bakker-installatie.example")
     assert "/uitnodiging/" in invitation.body_text
@@ -297,6 +298,15 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     assert ChangeRequest.objects.get(client=company, status="pending").new_values["street"] == "Ambachtsweg 8"
     assert ChangeLogEntry.objects.filter(client=company, via="request").exists()
     assert Client.objects.get(pk=company.parent_id).effective_change_policy == "direct"
+    # Approvals: the VAT return waits for Pieter, Q2 was not approved, the holding's return is ready to send.
+    from balie.approvals.models import Request
+
+    statuses = dict(Request.objects.values_list("document__title", "status"))
+    year = timezone.localdate().year
+    assert statuses[f"Btw-aangifte Q3 {year}"] == "open"
+    assert statuses[f"Btw-aangifte Q2 {year}"] == "rejected"
+    assert statuses[f"Aangifte vennootschapsbelasting {year - 1}"] == "ready_to_send"
+    assert statuses[f"Aangifte inkomstenbelasting {year - 1}"] == "open"
     call_command("demo", "--no-serve")  # a second run keeps what is there
     assert Firm.objects.count() == 2
 

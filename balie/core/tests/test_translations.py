@@ -15,6 +15,11 @@ def test_every_ui_string_has_a_dutch_translation():
 def test_compiled_catalog_is_up_to_date():
     mo = PO.with_suffix(".mo")
     assert mo.exists()
-    compiled = {e.msgid: e.msgstr for e in polib.mofile(str(mo)) if e.msgid}
-    source = {e.msgid: e.msgstr for e in polib.pofile(str(PO)) if e.msgid and not e.msgid_plural and not e.obsolete}
+    # Keyed by context and text: the same English word may translate differently per context.
+    compiled = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(mo)) if e.msgid}
+    source = {
+        (e.msgctxt, e.msgid): e.msgstr
+        for e in polib.pofile(str(PO))
+        if e.msgid and not e.msgid_plural and not e.obsolete
+    }
     assert {k: v for k, v in source.items() if compiled.get(k) != v} == {}

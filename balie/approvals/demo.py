@@ -1,0 +1,93 @@
+"""Demo approvals (APR-1 .. APR-8), made through the same services as the pages.
+
+Pieter's BV has its VAT return waiting for his Akkoord and an earlier one he did not approve (the
+firm sees why); the holding's corporate tax return is approved and waits under Klaar om te
+verzenden, so sending it shows the Digipoort simulator's receipt. Fatima's income tax return waits
+for her Akkoord.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from balie.core.demo import DemoContext
+
+HINTS = [
+    "Approvals: Pieter gives Akkoord on the BV's VAT return (Accorderingen), and sends the holding's corporate "
+    "tax return from Klaar om te verzenden; the Digipoort simulator answers after about 20 seconds. Sanne sees "
+    "the rejected VAT return of Q2 with its reason under Accorderingen."
+]
+
+
+def _ask(document, actor, *, due_days=14):
+    from balie.approvals.flows import flow_for
+    from balie.approvals.services import request_create
+
+    spec = flow_for(firm=document.client.firm, doc_type=document.doc_type)
+    return request_create(
+        document=document,
+        actor=actor,
+        kind=spec.mode if spec.mode in ("approve", "review") else "approve",
+        audience=spec.audience,
+        required=spec.required,
+        after=spec.after,
+        due_date=timezone.localdate() + timedelta(days=due_days),
+    )
+
+
+def load(context: DemoContext) -> None:
+    from balie.approvals.services import request_decide, request_send
+    from balie.dossiers.demo import _add
+    from balie.dossiers.models import Document, DocumentRead, DocumentType
+    from balie.twostep.stepup import Confirmation
+
+    objects = context.objects
+    mark, pieter = objects["mark"].user, objects["pieter"]
+    year = timezone.localdate().year
+
+    def confirmed():
+        return Confirmation(factor="sms", challenge_id="", confirmed_at=timezone.now())
+
+    vat = Document.objects.get(client=objects["company"], doc_type=DocumentType.VAT_RETURN)
+    _ask(vat, mark, due_days=7)
+
+    earlier = _add(
+        vat.dossier,
+        "Fiscaal",
+        "Btw-aangifte Q2.pdf",
+        f"Btw-aangifte Q2 {year}",
+        "firm",
+        mark,
+        doc_type=DocumentType.VAT_RETURN,
+        year=year,
+        period="Q2",
+        lines=["Omzet hoog tarief", "Voorbelasting"],
+    )
+    DocumentRead.objects.create(user=pieter, document=earlier)  # he read it before he decided
+    request_decide(
+        approval=_ask(earlier, mark),
+        user=pieter,
+        outcome="rejected",
+        comment="De omzet van juni ontbreekt: de factuur aan Installatiebedrijf Smit staat er niet in.",
+        confirmation=confirmed(),
+        ip_address="192.0.2.10",
+        user_agent="Mozilla/5.0 (demo)",
+    )
+
+    corporate = Document.objects.get(client=objects["holding"], doc_type=DocumentType.CORPORATE_TAX_RETURN)
+    approval = _ask(corporate, mark)
+    DocumentRead.objects.create(user=pieter, document=corporate)
+    request_decide(
+        approval=approval,
+        user=pieter,
+        outcome="approved",
+        comment="Akkoord.",
+        confirmation=confirmed(),
+        ip_address="192.0.2.10",
+        user_agent="Mozilla/5.0 (demo)",
+    )
+    approval.refresh_from_db()
+    request_send(approvals=[approval], actor=pieter, later=True)
+
+    income = Document.objects.get(client=objects["fatima_private"], doc_type=DocumentType.INCOME_TAX_RETURN)
+    _ask(income, mark, due_days=21)
