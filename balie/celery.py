@@ -8,6 +8,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balie.settings")
 
 app = Celery("balie")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_routes = ("balie.celery.route_job",)
+
+
+def route_job(name, args, kwargs, options, task=None, **kw):
+    """Sends a job that was queued without a queue (the scheduler's periodic runs) to the queue it
+    was registered with (``@job(queue=...)``), so filings run on ``filing``, not on ``default``.
+    A queue given by the sender (``enqueue``) wins over this."""
+    if name != "balie.run_job" or not args:
+        return None
+    from balie.core import jobs
+
+    try:
+        return {"queue": jobs.get_job(args[0]).queue}
+    except KeyError:
+        return None
 
 
 @app.on_after_finalize.connect

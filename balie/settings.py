@@ -219,7 +219,7 @@ BALIE_OUTBOX_LEASE_SECONDS = 300  # a row claimed by a worker that died is retri
 # Webhooks to the firm's software may reach loopback/private/link-local addresses only when this is
 # on: the embedded default (software on the same machine or network), never by accident in production.
 BALIE_WEBHOOK_ALLOW_PRIVATE = env_bool("BALIE_WEBHOOK_ALLOW_PRIVATE", not PRODUCTION)
-BALIE_WEBHOOK_TIMEOUT_SECONDS = 10  # per delivery attempt
+BALIE_WEBHOOK_TIMEOUT_SECONDS = 10  # per delivery attempt, all of it: name lookup, connection, answer
 # Digipoort: the built-in local simulator, or off (a real connection needs a PKIoverheid certificate).
 BALIE_DIGIPOORT = env_str("BALIE_DIGIPOORT", "off" if PRODUCTION else "simulator")
 if BALIE_DIGIPOORT not in {"simulator", "off"}:

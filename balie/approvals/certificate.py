@@ -2,8 +2,12 @@
 
 It names the firm, the environment, the document and the SHA-256 of the version the request was
 about, and for every decision who, when (Europe/Amsterdam), what, the comment, the confirmation
-factor, the IP address and the user agent, and, for a decision given outside the portal, how it
-was given and who recorded it. Anyone holding the file can check the hash against the document.
+factor and, for a decision given outside the portal, how it was given and who recorded it. Anyone
+holding the file can check the hash against the document.
+
+There are two copies (``evidence``): the firm's (``FULL``) also states each decider's IP address and
+user agent; the client's (``CLIENT``), which every member of the environment may download, leaves
+those out: one director's whereabouts and browser are not the other members' business.
 """
 
 from __future__ import annotations
@@ -24,18 +28,24 @@ from balie.approvals.models import Decision, Request
 from balie.twostep.letters import GREY, _logo
 from balie.twostep.models import Factor
 
+FULL, CLIENT = "full", "client"  # the firm's copy, the client's copy
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 LABEL_WIDTH = 42 * mm
 CONTENT_WIDTH = A4[0] - 40 * mm
 
 
-def approval_certificate_pdf(approval: Request, *, language: str | None = None) -> bytes:
+def approval_certificate_pdf(approval: Request, *, evidence: str, language: str | None = None) -> bytes:
     """The certificate of ``approval`` in ``language`` (else the active language), as PDF bytes.
+
+    ``evidence`` (no default: every caller chooses): ``FULL`` for the firm (with the deciders' IP
+    addresses and user agents), ``CLIENT`` for the members of the environment (without them).
 
     Reads the request's decisions and filings itself (a handful of queries), so the caller only
     has to have checked access. reportlab's own creation time and random file id are left out
     (``invariant``); the time the certificate was drawn up is stated in its text.
     """
+    if evidence not in (FULL, CLIENT):
+        raise ValueError(f"Unknown evidence {evidence!r}: choose {FULL!r} or {CLIENT!r}.")
     approval = (
         Request.objects.select_related(
             "client__firm", "document", "version", "version__created_by", "created_by", "settled_by"
@@ -48,7 +58,7 @@ def approval_certificate_pdf(approval: Request, *, language: str | None = None) 
     firm = approval.client.firm
     with translation.override(language or translation.get_language()):
         title = _("Approval certificate")
-        story = _story(approval, decisions, submissions, firm=firm, title=title)
+        story = _story(approval, decisions, submissions, firm=firm, title=title, full=evidence == FULL)
         buffer = io.BytesIO()
         document = SimpleDocTemplate(
             buffer,
@@ -149,7 +159,7 @@ def _facts(rows, styles) -> Table:
     return table
 
 
-def _story(approval: Request, decisions, submissions, *, firm, title: str) -> list:
+def _story(approval: Request, decisions, submissions, *, firm, title: str, full: bool) -> list:
     colour = colors.HexColor(firm.primary_colour)
     styles = _styles(colour)
     document, version, client = approval.document, approval.version, approval.client
@@ -164,18 +174,19 @@ def _story(approval: Request, decisions, submissions, *, firm, title: str) -> li
         story.append(Paragraph("<br/>".join(escape(line) for line in lines), styles["address"]))
     story.append(Spacer(1, 8 * mm))
     story.append(Paragraph(escape(title), styles["title"]))
-    story.append(
-        Paragraph(
-            escape(
-                _(
-                    "This certificate records who decided on the document version below, when, how they "
-                    "confirmed it and from where. The SHA-256 fingerprint identifies the exact file: any "
-                    "change to the file gives another fingerprint."
-                )
-            ),
-            styles["body"],
+    if full:
+        intro = _(
+            "This certificate records who decided on the document version below, when, how they "
+            "confirmed it and from where. The SHA-256 fingerprint identifies the exact file: any "
+            "change to the file gives another fingerprint."
         )
-    )
+    else:
+        intro = _(
+            "This certificate records who decided on the document version below, when and how they "
+            "confirmed it; the firm keeps the further evidence (IP address and browser) on record. The "
+            "SHA-256 fingerprint identifies the exact file: any change to the file gives another fingerprint."
+        )
+    story.append(Paragraph(escape(intro), styles["body"]))
 
     period = " ".join(part for part in (str(document.year or ""), document.period) if part)
     client_name = client.name + (f" ({client.number})" if client.number else "")
@@ -248,11 +259,12 @@ def _story(approval: Request, decisions, submissions, *, firm, title: str) -> li
                 (_("How it was given"), _text(decision.outside_note)),
             ]
         else:
-            rows += [
-                (_("Confirmed with"), _text(factor_label(decision.factor))),
-                (_("IP address"), _text(decision.ip_address or "—")),
-                (_("User agent"), Paragraph(escape(decision.user_agent or "—"), styles["small"])),
-            ]
+            rows.append((_("Confirmed with"), _text(factor_label(decision.factor))))
+            if full:  # the firm's copy only
+                rows += [
+                    (_("IP address"), _text(decision.ip_address or "—")),
+                    (_("User agent"), Paragraph(escape(decision.user_agent or "—"), styles["small"])),
+                ]
         if decision.version_sha256 != version.sha256:  # never expected: say so rather than hide it
             rows.append((_("SHA-256 decided on"), Paragraph(escape(decision.version_sha256), styles["hash"])))
         block = [

@@ -11,8 +11,20 @@ one event id for all its attempts, written in the caller's transaction; the deli
     attempt 1 at once, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (RETRY_SCHEDULE)
 
 A worker claims a row (state ``delivering``, ``claimed_until``) before it sends and records the
-outcome only while it still holds that claim. After the last attempt the submission and the
-request are ``failed`` and the firm is told; the firm can retry.
+outcome only while it still holds that claim. The claim lasts well beyond one attempt (a webhook
+attempt, name lookup included, ends at BALIE_WEBHOOK_TIMEOUT_SECONDS), so no row is ever sent by
+two workers at once. After the last attempt the submission and the request are ``failed`` and the
+firm is told; the firm can retry.
+
+Deliveries run on their own job queue (``filing``), so a slow receiver never holds up sign-in codes
+or e-mail, and one run claims no new row after RUN_SECONDS: it ends within about RUN_SECONDS plus
+one attempt, and the next periodic run goes on with the rest.
+
+A retry by the firm (``filing_retry``) is a new delivery: a new submission with a new idempotency
+key and a new event id, so a receiver that drops repeated event ids does not drop it. A failed
+attempt may still have reached the receiver (it processed the event but answered too late or with
+an error); a receiver for which that matters deduplicates on the request id in ``data``
+(``data.request.id``), which stays the same.
 
 Crashes: a row still ``delivering`` after its claim ran out was sent or not — nobody knows. For a
 connector whose re-delivery is harmless (the webhook: same event id, the receiver drops
@@ -29,6 +41,7 @@ e-mail; refused -> ``failed`` with the receiver's error, and the firm is told.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -58,6 +71,10 @@ RECEIPTS_JOB = "approvals.digipoort_receipts"
 RETRY_SCHEDULE: tuple[int, ...] = (0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
 MAX_ATTEMPTS = len(RETRY_SCHEDULE)
 RECEIPT_POLL_SECONDS = 60  # when a receiver has no receipt yet
+# One delivery run claims no new row after this many seconds (the next periodic run goes on), so
+# it ends within about RUN_SECONDS plus one attempt.
+RUN_SECONDS = 20
+JOB_QUEUE = "filing"  # the jobs' own queue: a slow receiver never delays sign-in codes or e-mail
 # A submission in one of these states is the request's filing: submitting again returns it.
 LIVE = (
     Submission.State.PENDING,
@@ -163,7 +180,7 @@ def filing_reconcile(*, approval: Request, actor, received: bool, note: str = ""
     with transaction.atomic():
         locked = _lock(approval)
         _require_staff(approval=locked, actor=actor)
-        submission = locked.submissions.select_for_update().filter(state=State.UNKNOWN).first()
+        submission = locked.submissions.select_for_update(of=("self",)).filter(state=State.UNKNOWN).first()
         if submission is None:
             raise ValidationError(_("This request has no filing with an unknown outcome."), code="not_unknown")
         who = actor.get_full_name() or actor.email
@@ -197,8 +214,13 @@ def request_delivery() -> None:
 
 
 def _lease() -> timedelta:
-    # One row at a time: the attempt's timeout, name resolution and recording, with room to spare.
+    """How long a claim on one row lasts: longer than one whole attempt (a webhook attempt, name
+    lookup included, ends at BALIE_WEBHOOK_TIMEOUT_SECONDS) plus recording it, with room to spare,
+    so a claim never runs out while its attempt is still under way."""
     return timedelta(seconds=settings.BALIE_WEBHOOK_TIMEOUT_SECONDS + 50)
+
+
+_clock = time.monotonic  # the run's time limit (replaced in tests)
 
 
 def _held(row: Submission):
@@ -210,7 +232,7 @@ def _claim_one() -> Submission | None:
     now = timezone.now()
     with transaction.atomic():
         row = (
-            Submission.objects.select_for_update(skip_locked=True)
+            Submission.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state=State.PENDING, next_attempt_at__lte=now)
             .order_by("next_attempt_at", "pk")
             .first()
@@ -234,8 +256,10 @@ def _recover_interrupted() -> int:
     )
     for pk, request_id in stale:
         with transaction.atomic():
-            approval = Request.objects.select_for_update().get(pk=request_id)
-            row = Submission.objects.select_for_update().filter(pk=pk, state=State.DELIVERING, claimed_until__lt=now)
+            approval = Request.objects.select_for_update(of=("self",)).get(pk=request_id)
+            row = Submission.objects.select_for_update(of=("self",)).filter(
+                pk=pk, state=State.DELIVERING, claimed_until__lt=now
+            )
             row = row.first()
             if row is None:
                 continue
@@ -256,7 +280,11 @@ def _recover_interrupted() -> int:
 def _finish(row: Submission, *, state: str, error: str) -> bool:
     """Ends ``row`` as failed or unknown (under the request's lock) and tells the firm."""
     with transaction.atomic():
-        approval = Request.objects.select_for_update().select_related("client__firm", "document").get(pk=row.request_id)
+        approval = (
+            Request.objects.select_for_update(of=("self",))
+            .select_related("client__firm", "document")
+            .get(pk=row.request_id)
+        )
         fields = {"state": state, "last_error": error[:4000], "claimed_until": None}
         if state == State.FAILED:
             fields["finished_at"] = timezone.now()
@@ -284,7 +312,7 @@ def _record_outcome(row: Submission, outcome: Delivered) -> bool:
     """Records a delivery the moment the receiver took it (under the request's lock)."""
     now = timezone.now()
     with transaction.atomic():
-        approval = Request.objects.select_for_update().get(pk=row.request_id)
+        approval = Request.objects.select_for_update(of=("self",)).get(pk=row.request_id)
         fields = {"reference": outcome.reference[:100], "claimed_until": None, "last_error": ""}
         if outcome.final:
             fields.update(state=State.ACCEPTED, finished_at=now)
@@ -321,11 +349,18 @@ def _deliver(row: Submission) -> bool:
     return _record_outcome(row, outcome)
 
 
-def filing_deliver_due(*, limit: int = 100) -> int:
-    """Delivers submissions whose attempt is due (at most ``limit``); returns how many the receivers took."""
+def filing_deliver_due(*, limit: int = 100, run_seconds: float | None = None) -> int:
+    """Delivers submissions whose attempt is due (at most ``limit``); returns how many the receivers took.
+
+    Claims no new row after ``run_seconds`` (default RUN_SECONDS): what is left waits for the
+    next run, so one slow receiver holds a run for about that long plus one attempt at most.
+    """
+    stop_claiming_at = _clock() + (RUN_SECONDS if run_seconds is None else run_seconds)
     _recover_interrupted()
     delivered = 0
     for _round in range(limit):
+        if _clock() >= stop_claiming_at:
+            break
         row = _claim_one()
         if row is None:
             break
@@ -360,9 +395,11 @@ def filing_process_receipts(*, limit: int = 100) -> int:
             continue
         with transaction.atomic():
             approval = (
-                Request.objects.select_for_update().select_related("client__firm", "document").get(pk=row.request_id)
+                Request.objects.select_for_update(of=("self",))
+                .select_related("client__firm", "document")
+                .get(pk=row.request_id)
             )
-            locked = Submission.objects.select_for_update().filter(pk=pk, state=State.DELIVERED).first()
+            locked = Submission.objects.select_for_update(of=("self",)).filter(pk=pk, state=State.DELIVERED).first()
             if locked is None:  # another worker settled it
                 continue
             locked.finished_at = timezone.now()

@@ -13,7 +13,8 @@ SEND_CHOICES = [(SEND_NOW, _("Send now")), (SEND_LATER, _("Send later"))]
 
 class DecisionForm(forms.Form):
     """Akkoord (a comment optional) or Niet akkoord (a reason required); after an approval with a
-    filing or a notice following it, whether to send it now or later (APR-2, APR-3)."""
+    filing or a notice following it that settles the request, whether to send it now or later
+    (APR-2, APR-3)."""
 
     outcome = forms.ChoiceField(
         choices=[(Decision.Outcome.APPROVED, _("Approve")), (Decision.Outcome.REJECTED, _("Do not approve"))]
@@ -27,10 +28,13 @@ class DecisionForm(forms.Form):
     )
     send = forms.ChoiceField(label=_("After approving"), choices=SEND_CHOICES, required=False)
 
-    def __init__(self, *args, approval, **kwargs):
+    def __init__(self, *args, approval, settles: bool = True, **kwargs):
+        """``settles``: whether this person's approval would settle the request (with everyone's
+        approval needed, only the last one does); only then is sending offered."""
         super().__init__(*args, **kwargs)
         self.approval = approval
-        self.offers_sending = approval.after != After.NOTHING
+        self.settles = settles
+        self.offers_sending = approval.after != After.NOTHING and settles
 
     def clean(self):
         data = super().clean()

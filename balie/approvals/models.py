@@ -113,6 +113,22 @@ class Request(models.Model):
         return self.status in (Status.WITHDRAWN, Status.REPLACED)
 
 
+class DecisionQuerySet(models.QuerySet):
+    """Decisions are added (``create``, ``bulk_create``), never changed or deleted, not in bulk
+    either: ``update()`` and ``delete()`` refuse (and so does ``bulk_update``, which updates). On
+    PostgreSQL a trigger refuses an UPDATE or DELETE of the table as well (migration 0003)."""
+
+    def update(self, **kwargs):
+        raise ValueError("Decisions are evidence: they are never changed.")
+
+    def delete(self):
+        raise ValueError("Decisions are evidence: they are never deleted.")
+
+    update.alters_data = True
+    delete.alters_data = True
+    delete.queryset_only = True  # as Django's: ``Decision.objects.delete()`` does not exist at all
+
+
 class Decision(models.Model):
     """What one person decided on one exact version: evidence (APR-7), never changed afterwards."""
 
@@ -137,6 +153,8 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     outside_note = models.TextField(_("how the decision was given"), blank=True)
+
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("decision")

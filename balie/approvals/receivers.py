@@ -67,7 +67,7 @@ def receiver_update(*, firm, actor, url: str, secret: str | None = None) -> Rece
     if not StaffMember.objects.filter(user=actor, firm=firm, role=StaffMember.Role.ADMIN).exists():
         raise PermissionDenied
     url = (url or "").strip()
-    receiver = Receiver.objects.select_for_update().filter(firm=firm).first() or Receiver(firm=firm)
+    receiver = Receiver.objects.select_for_update(of=("self",)).filter(firm=firm).first() or Receiver(firm=firm)
     if not url:
         receiver.webhook_url, receiver.webhook_secret = "", ""
     else:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from balie.approvals.models import Audience, Decision, Request
+from balie.approvals.models import Audience, Decision, Request, Required
 from balie.approvals.states import Status
 from balie.clients.models import Membership
 from balie.dossiers.models import DocumentType
@@ -54,6 +54,19 @@ def may_decide(*, approval: Request, user) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return Request.objects.filter(_asked(user), pk=approval.pk).exists()
+
+
+def approval_would_settle(*, approval: Request, user) -> bool:
+    """Whether an approval by ``user`` settles ``approval`` (APPROVED): with one approval needed it
+    does; with everyone's, only when all the others asked have approved already (``user``'s own
+    approval, when recorded, counts as well)."""
+    if approval.required != Required.ALL:
+        return True
+    approved = set(
+        Decision.objects.filter(request=approval, outcome=Decision.Outcome.APPROVED).values_list("user_id", flat=True)
+    )
+    approved.add(user.pk)
+    return all(person.pk in approved for person in asked_users(approval=approval))
 
 
 def _with_details(requests: QuerySet[Request]) -> QuerySet[Request]:

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from balie.approvals import selectors, states
@@ -42,6 +43,9 @@ DONE |= {Status.COMPLETED}
 # Nothing will ever make it done.
 DEAD_END = frozenset({Status.REJECTED, Status.WITHDRAWN, Status.REPLACED})
 SENT = frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.COMPLETED, Status.FAILED})
+# Waiting, open, or gathered to send: the firm can still withdraw or replace these, and an APPROVED
+# request with something still to follow (``is_unsent``); one with nothing after it is over.
+IN_PROGRESS = frozenset({Status.WAITING, Status.OPEN, Status.READY_TO_SEND})
 
 
 @dataclass
@@ -109,6 +113,28 @@ def _waits_for_label(approval: Request) -> str:
 
 def _is_done(approval: Request) -> bool:
     return approval.status in DONE
+
+
+def _short(text: str, length: int = 120) -> str:
+    """For a notification's title (300 characters at most): long comments and lists are cut."""
+    return Truncator(text).chars(length)
+
+
+def is_unsent(approval: Request) -> bool:
+    """Approved, with a filing or a notice still to follow, and not sent yet."""
+    return approval.status == Status.READY_TO_SEND or (
+        approval.status == Status.APPROVED and approval.after != After.NOTHING
+    )
+
+
+def is_withdrawable(approval: Request) -> bool:
+    """Whether the firm can still stop ``approval``: waiting, open, or approved but not sent yet."""
+    return approval.status in IN_PROGRESS or is_unsent(approval)
+
+
+def is_replaceable(approval: Request) -> bool:
+    """Whether a new version of the document restarts ``approval`` (the same requests as withdrawable)."""
+    return is_withdrawable(approval)
 
 
 # -- creating, opening ---------------------------------------------------------------------------------
@@ -378,7 +404,7 @@ def _tell_the_firm(locked: Request, decision: Decision) -> None:
     if decision.outcome == Outcome.APPROVED:
         title = _("%(who)s approved %(title)s (%(client)s)") % values
     elif decision.outcome == Outcome.REJECTED:
-        values["reason"] = decision.comment
+        values["reason"] = _short(decision.comment)
         title = _("%(who)s did not approve %(title)s (%(client)s): %(reason)s") % values
     else:
         title = _("%(who)s has seen %(title)s (%(client)s)") % values
@@ -409,6 +435,45 @@ def _open_followers(locked: Request, *, actor) -> None:
         _open(follower, actor=actor, strict=False)
 
 
+def _withdraw_followers(locked: Request) -> list[Request]:
+    """BEY-2: the steps waiting for a request that will never be done (rejected, withdrawn) would
+    wait forever: they are withdrawn too (and what waits for them), and the firm is told which."""
+    withdrawn = _withdraw_waiting(locked)
+    if withdrawn:
+        values = {
+            "title": locked.document.title,
+            "client": locked.client.name,
+            "steps": _short(", ".join(each.document.title for each in withdrawn), 150),
+        }
+        if locked.status == Status.REJECTED:
+            title = _("%(title)s was not approved (%(client)s); the steps waiting for it are withdrawn: %(steps)s")
+        else:
+            title = _("%(title)s was withdrawn (%(client)s); the steps waiting for it are withdrawn too: %(steps)s")
+        notify(
+            users=_firm_people(locked.client),
+            client=locked.client,
+            kind=EventKind.REQUEST,
+            title=title % values,
+            link=_staff_link(locked),
+        )
+    return withdrawn
+
+
+def _withdraw_waiting(locked: Request) -> list[Request]:
+    withdrawn = []
+    for follower in (
+        Request.objects.select_for_update(of=("self",))
+        .select_related("client__firm", "document")
+        .filter(waits_for=locked, status=Status.WAITING)
+        .order_by("pk")
+    ):
+        _set_status(follower, Status.WITHDRAWN)
+        todos_close_for_target(target=follower)  # a waiting step has no task yet; to be sure
+        withdrawn.append(follower)
+        withdrawn += _withdraw_waiting(follower)  # marked withdrawn first: a cycle ends here
+    return withdrawn
+
+
 def _settle(locked: Request, decision: Decision) -> None:
     """Applies the threshold (one, all) to the new decision: settle, or wait for the others."""
     user = decision.user
@@ -417,20 +482,16 @@ def _settle(locked: Request, decision: Decision) -> None:
     elif decision.outcome == Outcome.ACKNOWLEDGED:
         new = Status.COMPLETED
     else:
-        if locked.required == Required.ALL:
-            approved = set(
-                Decision.objects.filter(request=locked, outcome=Outcome.APPROVED).values_list("user_id", flat=True)
-            )
-            waiting_for = [person for person in selectors.asked_users(approval=locked) if person.pk not in approved]
-            if waiting_for:  # recorded; the others still have to approve
-                for todo in Todo.objects.filter(
-                    status=Todo.Status.OPEN,
-                    target_type=ContentType.objects.get_for_model(Request),
-                    target_id=str(locked.pk),
-                ):
-                    todo.assignees.remove(user)
-                _tell_the_firm(locked, decision)
-                return
+        # With everyone's approval needed: recorded; the others still have to approve.
+        if locked.required == Required.ALL and not selectors.approval_would_settle(approval=locked, user=user):
+            for todo in Todo.objects.filter(
+                status=Todo.Status.OPEN,
+                target_type=ContentType.objects.get_for_model(Request),
+                target_id=str(locked.pk),
+            ):
+                todo.assignees.remove(user)
+            _tell_the_firm(locked, decision)
+            return
         new = Status.APPROVED
     _set_status(locked, new, settled_by=user)
     todos_handle_for_target(target=locked, user=user)
@@ -439,6 +500,8 @@ def _settle(locked: Request, decision: Decision) -> None:
     _tell_the_firm(locked, decision)
     if new in (Status.APPROVED, Status.COMPLETED):
         _open_followers(locked, actor=user)
+    elif new == Status.REJECTED:
+        _withdraw_followers(locked)
 
 
 def request_decide(
@@ -562,6 +625,10 @@ def _check_may_send(locked: Request, actor) -> None:
 def _not_sendable_reason(locked: Request) -> ValidationError:
     if locked.status == Status.WITHDRAWN:
         return ValidationError(_("The firm has withdrawn it."), code="withdrawn")
+    if locked.status == Status.REPLACED:
+        return ValidationError(
+            _("It has been replaced by a request on a new version of the document."), code="replaced"
+        )
     if locked.status in SENT:
         return ValidationError(_("It has already been sent."), code="sent")
     if locked.status == Status.APPROVED:
@@ -569,6 +636,19 @@ def _not_sendable_reason(locked: Request) -> ValidationError:
     return ValidationError(
         _("It is %(status)s and cannot be sent.") % {"status": Status(locked.status).label.lower()}, code="transition"
     )
+
+
+def _check_version_sendable(locked: Request) -> None:
+    """A guard before anything is sent: the document must still be there and the approval must be of
+    its current version (withdrawing or replacing the document normally stops the request already)."""
+    document = locked.document
+    if document.is_withdrawn:
+        raise ValidationError(_("The firm has withdrawn the document."), code="document_withdrawn")
+    if document.current_version_id != locked.version_id:
+        raise ValidationError(
+            _("There is a newer version of the document; the approval was for an earlier version."),
+            code="not_current",
+        )
 
 
 def _submit(locked: Request, actor) -> None:
@@ -580,7 +660,8 @@ def _submit(locked: Request, actor) -> None:
 @transaction.atomic
 def request_send(*, approvals: Iterable[Request], actor, later: bool) -> list[Request]:
     """After the approval: ``later`` gathers the requests under Klaar om te verzenden; otherwise they
-    are submitted now (filing, APR-8). Only approved requests with something after the approval."""
+    are submitted now (filing, APR-8). Only approved requests with something after the approval, on
+    the document's current version (not a withdrawn document, not an earlier version)."""
     done = []
     for approval in sorted(approvals, key=lambda each: each.pk):  # one lock order: no deadlocks
         locked = _lock(approval)
@@ -590,10 +671,12 @@ def request_send(*, approvals: Iterable[Request], actor, later: bool) -> list[Re
         if later:
             if locked.status != Status.APPROVED:
                 raise _not_sendable_reason(locked)
+            _check_version_sendable(locked)
             _set_status(locked, Status.READY_TO_SEND)
         else:
             if locked.status not in (Status.APPROVED, Status.READY_TO_SEND):
                 raise _not_sendable_reason(locked)
+            _check_version_sendable(locked)
             _submit(locked, actor)
             locked.refresh_from_db(fields=["status", "status_changed_at"])
         approval.status = locked.status
@@ -605,8 +688,8 @@ def request_send(*, approvals: Iterable[Request], actor, later: bool) -> list[Re
 def requests_send_batch(*, approvals: Iterable[Request], actor, confirmation) -> SendResult:
     """Sends the chosen requests of Klaar om te verzenden as one batch with one confirmation (APR-3).
 
-    Items that meanwhile were withdrawn, sent by someone else or are otherwise no longer ready to
-    send are skipped, each with its reason; the others go.
+    Items that meanwhile were withdrawn (or their document), replaced, sent by someone else or are
+    otherwise no longer ready to send are skipped, each with its reason; the others go.
     """
     if confirmation is None:
         raise ValidationError(_("Confirm sending."), code="confirmation")
@@ -618,6 +701,7 @@ def requests_send_batch(*, approvals: Iterable[Request], actor, confirmation) ->
                 if locked.status != Status.READY_TO_SEND:
                     raise _not_sendable_reason(locked)
                 _check_may_send(locked, actor)
+                _check_version_sendable(locked)
                 _submit(locked, actor)
         except ValidationError as error:
             result.skipped.append((approval, " ".join(error.messages)))
@@ -642,18 +726,25 @@ def _tell_withdrawn(locked: Request, *, title: str) -> None:
 
 @transaction.atomic
 def request_withdraw(*, approval: Request, actor) -> Request:
-    """The firm withdraws a request that is open, waiting or ready to send: its tasks close and the
-    people asked are told. Decisions already given stay on record."""
+    """The firm withdraws a request that is waiting, open, or approved but not sent yet (approved
+    with something to follow, or ready to send): it is never sent, its tasks close and the people
+    asked are told. The steps waiting for it are withdrawn too, and the firm is told which.
+    Decisions already given stay on record."""
     locked = _lock(approval)
-    if locked.status not in (Status.OPEN, Status.WAITING, Status.READY_TO_SEND):
-        raise _not_withdrawable(locked)
-    was_open = locked.status != Status.WAITING
-    _set_status(locked, Status.WITHDRAWN)
-    todos_close_for_target(target=locked)
-    if was_open:
-        _tell_withdrawn(locked, title=_("The firm has withdrawn the request about %(title)s"))
+    _withdraw(locked, actor=actor)
     approval.status = locked.status
     return locked
+
+
+def _withdraw(locked: Request, *, actor) -> None:
+    if not is_withdrawable(locked):
+        raise _not_withdrawable(locked)
+    was_waiting = locked.status == Status.WAITING
+    _set_status(locked, Status.WITHDRAWN)
+    todos_close_for_target(target=locked)
+    if not was_waiting:
+        _tell_withdrawn(locked, title=_("The firm has withdrawn the request about %(title)s"))
+    _withdraw_followers(locked)
 
 
 def _not_withdrawable(locked: Request) -> ValidationError:
@@ -662,6 +753,18 @@ def _not_withdrawable(locked: Request) -> ValidationError:
         % {"status": Status(locked.status).label.lower()},
         code="transition",
     )
+
+
+def _step_to_wait_for(waits_for: Request | None) -> Request | None:
+    """What a new request replacing a chained step waits for: the step before it, or that step's
+    replacement when it was replaced too; nothing when that step ended without being done."""
+    seen = set()
+    while waits_for is not None and waits_for.status == Status.REPLACED and waits_for.pk not in seen:
+        seen.add(waits_for.pk)
+        waits_for = Request.objects.filter(replaces=waits_for).first()
+    if waits_for is not None and waits_for.status in DEAD_END:
+        return None
+    return waits_for
 
 
 def _replace(locked: Request, *, actor) -> Request:
@@ -673,7 +776,7 @@ def _replace(locked: Request, *, actor) -> Request:
         )
     _set_status(locked, Status.REPLACED)
     todos_close_for_target(target=locked)
-    waits_for = locked.waits_for
+    waits_for = _step_to_wait_for(locked.waits_for)
     waiting = waits_for is not None and not _is_done(waits_for)
     new = Request.objects.create(
         client=locked.client,
@@ -692,7 +795,8 @@ def _replace(locked: Request, *, actor) -> Request:
     named = list(locked.named.all())
     if named:
         new.named.set(named)
-    Request.objects.filter(waits_for=locked).update(waits_for=new)  # later steps now wait for the new one
+    # The steps still waiting for it now wait for the new one (those already under way stay as they are).
+    Request.objects.filter(waits_for=locked, status=Status.WAITING).update(waits_for=new)
     if not waiting:
         _open(new, actor=actor, strict=False)
     return new
@@ -700,10 +804,14 @@ def _replace(locked: Request, *, actor) -> Request:
 
 @transaction.atomic
 def request_replace(*, approval: Request, actor) -> Request:
-    """After a new version of the document: the request (open or waiting) becomes REPLACED, its
-    decisions stay on record, and a new request with the same settings starts on the new version."""
+    """After a new version of the document: the request (waiting, open, or approved but not sent
+    yet) becomes REPLACED and a new request with the same settings starts on the new version.
+
+    The old request's decisions, an approval included, stay on record as given on the old version;
+    they no longer count, and the old request is never sent: the new version is decided on anew.
+    """
     locked = _lock(approval)
-    if locked.status not in (Status.OPEN, Status.WAITING):
+    if not is_replaceable(locked):
         raise ValidationError(
             _("This request is %(status)s and can no longer be replaced.")
             % {"status": Status(locked.status).label.lower()},
@@ -715,24 +823,35 @@ def request_replace(*, approval: Request, actor) -> Request:
     return new
 
 
+def _candidates(document: Document) -> list[Request]:
+    """The document's requests that may still be stopped (checked again, one by one, under the lock)."""
+    statuses = (*IN_PROGRESS, Status.APPROVED)
+    return list(Request.objects.filter(document=document, status__in=statuses).order_by("pk"))
+
+
 def requests_replace_for_document(*, document: Document, actor) -> list[Request]:
-    """Called when a new version of ``document`` is stored: its open and waiting requests restart."""
+    """Called when a new version of ``document`` is stored: its requests that are waiting, open or
+    approved but not sent yet restart on it (the old decisions stay on record)."""
     replaced = []
     with transaction.atomic():
-        for approval in Request.objects.filter(document=document, status__in=(Status.OPEN, Status.WAITING)).order_by(
-            "pk"
-        ):
-            replaced.append(request_replace(approval=approval, actor=actor))
+        for approval in _candidates(document):
+            locked = _lock(approval)
+            if not is_replaceable(locked):  # meanwhile withdrawn, or approved with nothing to follow
+                continue
+            locked.document = Document.objects.get(pk=locked.document_id)  # its current version, fresh
+            replaced.append(_replace(locked, actor=actor))
     return replaced
 
 
 def requests_withdraw_for_document(*, document: Document, actor) -> int:
-    """Called when the firm withdraws ``document``: its requests still in progress are withdrawn."""
+    """Called when the firm withdraws ``document``: its requests that are waiting, open or approved
+    but not sent yet are withdrawn (and the steps waiting for them); none of them is ever sent."""
     count = 0
     with transaction.atomic():
-        for approval in Request.objects.filter(
-            document=document, status__in=(Status.OPEN, Status.WAITING, Status.READY_TO_SEND)
-        ).order_by("pk"):
-            request_withdraw(approval=approval, actor=actor)
+        for approval in _candidates(document):
+            locked = _lock(approval)
+            if not is_withdrawable(locked):  # withdrawn already with the step it waited for, or over
+                continue
+            _withdraw(locked, actor=actor)
             count += 1
     return count

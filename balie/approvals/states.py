@@ -5,11 +5,15 @@
                   │          └──────────────▶ submitted     └──▶ failed ──▶ submitted (retry)
                   ├──▶ rejected                                     └──▶ completed (settled by hand)
                   ├──▶ completed (a review acknowledged)
-                  └──▶ withdrawn / replaced (also from waiting and ready_to_send)
+                  └──▶ withdrawn / replaced (also from waiting, approved and ready_to_send)
 
-``approved`` is final when nothing follows the approval; ``accepted``, ``completed``, ``rejected``,
-``withdrawn`` and ``replaced`` are always final. Services change a status only through ``check``,
-under a row lock, so an illegal or repeated transition is refused and nothing is written.
+An approved request that has not been sent yet can still be stopped: the firm withdraws it (or its
+document), or a new version of the document replaces it; its decisions stay on record.
+
+``approved`` is final when nothing follows the approval (the services then neither withdraw nor
+replace it); ``accepted``, ``completed``, ``rejected``, ``withdrawn`` and ``replaced`` are always
+final. Services change a status only through ``check``, under a row lock, so an illegal or
+repeated transition is refused and nothing is written.
 """
 
 from __future__ import annotations
@@ -38,8 +42,8 @@ S = Status
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.WAITING: frozenset({S.OPEN, S.WITHDRAWN, S.REPLACED}),
     S.OPEN: frozenset({S.APPROVED, S.REJECTED, S.COMPLETED, S.WITHDRAWN, S.REPLACED}),
-    S.APPROVED: frozenset({S.READY_TO_SEND, S.SUBMITTED}),
-    S.READY_TO_SEND: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.APPROVED: frozenset({S.READY_TO_SEND, S.SUBMITTED, S.WITHDRAWN, S.REPLACED}),
+    S.READY_TO_SEND: frozenset({S.SUBMITTED, S.WITHDRAWN, S.REPLACED}),
     S.SUBMITTED: frozenset({S.ACCEPTED, S.COMPLETED, S.FAILED}),
     S.FAILED: frozenset({S.SUBMITTED, S.COMPLETED}),
     S.REJECTED: frozenset(),

@@ -8,10 +8,15 @@
 Jobs take plain keyword arguments (ids, names), are idempotent, and may run more than once.
 ``BALIE_JOBS_BACKEND`` chooses where they run:
 
-- ``inprocess`` (embedded default): a worker thread inside the web process, plus a scheduler
-  thread for the periodic jobs of ``BALIE_PERIODIC_JOBS``; nothing else to start.
+- ``inprocess`` (embedded default): a worker thread per queue inside the web process, plus a
+  scheduler thread for the periodic jobs of ``BALIE_PERIODIC_JOBS``; nothing else to start.
 - ``celery``: Celery with Redis as broker (``balie worker`` runs worker and scheduler).
 - ``immediate``: runs the job at once in the caller; for tests and one-off commands.
+
+Queues (``QUEUES``) keep slow work from holding up urgent work: ``transactional`` (sign-in codes,
+invitations), ``default``, ``bulk`` (notification e-mail to many) and ``filing`` (deliveries to
+receivers outside, which may be slow to answer). In-process each queue has its own worker thread;
+``balie worker`` works on all of them by default; a periodic run goes to its job's queue.
 
 A failing job is retried with exponential backoff (``BALIE_JOB_MAX_RETRIES``).
 """
@@ -30,6 +35,8 @@ from django.db import close_old_connections
 from django.utils.module_loading import autodiscover_modules
 
 logger = logging.getLogger(__name__)
+
+QUEUES = ("transactional", "default", "bulk", "filing")
 
 
 @dataclass(frozen=True)
@@ -83,14 +90,15 @@ def enqueue(name: str, *, queue: str | None = None, **kwargs) -> None:
 
         run_job.apply_async(args=[name], kwargs=kwargs, queue=target)
     else:
-        _inprocess().submit(name, kwargs)
+        _inprocess().submit(name, kwargs, queue=target)
 
 
 class InProcessRunner:
-    """One worker thread and one scheduler thread in this process."""
+    """A worker thread per queue (started with the queue's first job) and one scheduler thread in
+    this process: a job that takes long on one queue never holds up the jobs of another."""
 
     def __init__(self) -> None:
-        self.jobs: queue_module.Queue = queue_module.Queue()
+        self.queues: dict[str, queue_module.Queue] = {}
         self.started = False
         self.lock = threading.Lock()
         self.periodic_waiting: set[str] = set()  # a periodic job is queued at most once at a time
@@ -101,23 +109,32 @@ class InProcessRunner:
             if self.started:
                 return
             self.started = True
-        threading.Thread(target=self._work, name="balie-jobs", daemon=True).start()
         periodic = dict(settings.BALIE_PERIODIC_JOBS)
         if periodic:
             threading.Thread(target=self._schedule, args=(periodic,), name="balie-scheduler", daemon=True).start()
 
     def stop(self) -> None:
-        """Lets both threads end (used by tests; a web process simply exits)."""
+        """Lets all threads end (used by tests; a web process simply exits)."""
         self.stopping.set()
 
-    def submit(self, name: str, kwargs: dict, attempt: int = 1) -> None:
-        self.start()
-        self.jobs.put((name, kwargs, attempt))
+    def _queue(self, queue: str) -> queue_module.Queue:
+        """The queue's jobs, with its worker thread started on first use."""
+        with self.lock:
+            jobs = self.queues.get(queue)
+            if jobs is None:
+                jobs = self.queues[queue] = queue_module.Queue()
+                threading.Thread(target=self._work, args=(queue, jobs), name=f"balie-jobs-{queue}", daemon=True).start()
+            return jobs
 
-    def _work(self) -> None:
+    def submit(self, name: str, kwargs: dict, attempt: int = 1, *, queue: str | None = None) -> None:
+        self.start()
+        target = queue or get_job(name).queue
+        self._queue(target).put((name, kwargs, attempt))
+
+    def _work(self, queue: str, jobs: queue_module.Queue) -> None:
         while not self.stopping.is_set():
             try:
-                name, kwargs, attempt = self.jobs.get(timeout=0.5)
+                name, kwargs, attempt = jobs.get(timeout=0.5)
             except queue_module.Empty:
                 continue
             self.periodic_waiting.discard(name)
@@ -129,7 +146,7 @@ class InProcessRunner:
                     continue
                 delay = backoff_seconds(attempt)
                 logger.warning("job %s failed (attempt %d); retrying in %.0f s", name, attempt, delay, exc_info=True)
-                timer = threading.Timer(delay, self.submit, args=(name, kwargs, attempt + 1))
+                timer = threading.Timer(delay, self.submit, args=(name, kwargs, attempt + 1), kwargs={"queue": queue})
                 timer.daemon = True
                 timer.start()
 
@@ -141,8 +158,15 @@ class InProcessRunner:
                 if now >= due[name] and name not in self.periodic_waiting:
                     due[name] = now + every
                     self.periodic_waiting.add(name)
-                    self.jobs.put((name, {}, 1))
+                    self._queue(_queue_of(name)).put((name, {}, 1))
             self.stopping.wait(1)
+
+
+def _queue_of(name: str) -> str:
+    try:
+        return get_job(name).queue
+    except KeyError:  # a periodic job nobody registered: its run fails and says so, on "default"
+        return "default"
 
 
 _runner: InProcessRunner | None = None

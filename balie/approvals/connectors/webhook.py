@@ -9,25 +9,36 @@ Each delivery is a POST of JSON
 with the headers ``Balie-Event-Id``, ``Balie-Timestamp`` (Unix seconds) and ``Balie-Signature:
 sha256=<hex HMAC-SHA256 of "<id>.<timestamp>.<body>" with the firm's secret>``. The body and event
 id are the same on every attempt (a receiver drops an id it has seen); only the timestamp and so
-the signature change. A receiver checks it with ``verify_signature``.
+the signature change. A receiver checks it with ``verify_signature``. A retry by the firm after a
+failed filing is a new delivery with a new event id: a receiver that may have processed a failed
+attempt deduplicates on ``data.request.id``.
 
 Security: the target is resolved here and every address checked; loopback, private, link-local,
 multicast, reserved and cloud-metadata addresses are refused unless BALIE_WEBHOOK_ALLOW_PRIVATE is
 on. The connection then goes to the address that was checked (the Host header and TLS name stay
 the configured host), so a second DNS answer cannot point it elsewhere (DNS rebinding). Redirects
-are never followed: a 3xx counts as a failed attempt. One attempt may take at most
-BALIE_WEBHOOK_TIMEOUT_SECONDS.
+are never followed: a 3xx counts as a failed attempt.
+
+One attempt — name lookup, connection, TLS handshake, sending and reading the answer — has one
+deadline, BALIE_WEBHOOK_TIMEOUT_SECONDS, for all of it: every socket call gets only the time that
+is left, so a receiver that answers byte by byte cannot hold an attempt open longer, and the name
+lookup runs in a helper thread that is abandoned at the deadline. At most MAX_RESPONSE_BYTES of the
+answer are read. An answer that is not complete at the deadline counts as no answer (the outcome
+is unknown; the webhook is delivered again with the same event id).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import hmac
 import http.client
+import io
 import ipaddress
 import json
 import socket
 import ssl
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -81,24 +92,32 @@ def verify_signature(
 
     For receivers: compare against the raw body as received, and refuse timestamps older than
     ``tolerance_seconds`` (None: no age check) so a captured delivery cannot be replayed later.
+    Malformed input (non-ASCII or undecodable header values, wrong types) is simply not a valid
+    signature: False, never an exception.
     """
     if tolerance_seconds is not None:
         try:
             age = abs((time.time() if now is None else now) - int(timestamp))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return False
         if age > tolerance_seconds:
             return False
-    expected = sign(secret, event_id, timestamp, body)
-    return any(hmac.compare_digest(expected, part.strip()) for part in (header or "").split(","))
+    try:
+        expected = sign(secret, event_id, timestamp, body).encode()
+        parts = [part.strip() for part in _as_bytes(header or b"").split(b",")]
+    except (TypeError, ValueError, AttributeError):  # UnicodeError is a ValueError
+        return False
+    # Bytes on both sides: compare_digest refuses str with characters outside ASCII.
+    return any(hmac.compare_digest(expected, part) for part in parts)
 
 
 # -- The SSRF guard -----------------------------------------------------------------------------
 
 
 def address_is_forbidden(address: str) -> bool:
-    """True for loopback, private, link-local, multicast, reserved, unspecified, shared (CGNAT)
-    and cloud-metadata addresses, also when wrapped in IPv6 (mapped, 6to4, Teredo, NAT64)."""
+    """True for loopback, private, link-local, site-local (fec0::/10), multicast, reserved,
+    unspecified, shared (CGNAT) and cloud-metadata addresses, also when wrapped in IPv6 (mapped,
+    6to4, Teredo, NAT64)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone ("fe80::1%eth0")
     candidates = [ip]
     if isinstance(ip, ipaddress.IPv6Address):
@@ -119,21 +138,50 @@ def address_is_forbidden(address: str) -> bool:
         or candidate.is_multicast
         or candidate.is_reserved
         or candidate.is_unspecified
+        or (isinstance(candidate, ipaddress.IPv6Address) and candidate.is_site_local)  # fec0::/10
         for candidate in candidates
     )
 
 
-def resolve_target(host: str, port: int, *, allow_private: bool | None = None) -> str:
+def _getaddrinfo(host: str, port: int, *, timeout: float) -> list:
+    """``socket.getaddrinfo`` that gives up after ``timeout`` seconds (TimeoutError).
+
+    The system resolver cannot be interrupted, so the look-up runs in a daemon thread of its own
+    that is left behind at the deadline; it ends when the resolver gives up, and a web or worker
+    process can always exit. One thread per look-up: a hanging resolver cannot use up a pool.
+    """
+    future: concurrent.futures.Future = concurrent.futures.Future()
+
+    def look_up() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP))
+        except BaseException as error:  # handed to the caller
+            future.set_exception(error)
+
+    threading.Thread(target=look_up, name="balie-webhook-dns", daemon=True).start()
+    try:
+        return future.result(timeout=max(timeout, 0.0))
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        raise TimeoutError(f"no answer from the name server within {timeout:.3g} s") from None
+
+
+def resolve_target(host: str, port: int, *, allow_private: bool | None = None, timeout: float | None = None) -> str:
     """Resolves ``host`` and checks every address it has; returns the one to connect to.
 
     Raises TargetRefused when any address is forbidden (a name with one good and one bad address
-    is refused as a whole), TemporaryFailure when the name does not resolve now.
+    is refused as a whole), TemporaryFailure when the name does not resolve now or not within
+    ``timeout`` seconds (default BALIE_WEBHOOK_TIMEOUT_SECONDS).
     """
     if allow_private is None:
         allow_private = settings.BALIE_WEBHOOK_ALLOW_PRIVATE
+    if timeout is None:
+        timeout = float(settings.BALIE_WEBHOOK_TIMEOUT_SECONDS)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as error:
+        infos = _getaddrinfo(host, port, timeout=timeout)
+    except (OSError, UnicodeError) as error:  # socket.gaierror and TimeoutError are OSErrors
         raise TemporaryFailure(
             _("The address %(host)s cannot be found: %(error)s") % {"host": host, "error": error}
         ) from error
@@ -168,73 +216,153 @@ def check_url(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port, target
 
 
-# -- Pinned connections -------------------------------------------------------------------------
+# -- Pinned connections with one deadline ---------------------------------------------------------
+
+
+class _Deadline:
+    """The end of one attempt; ``left()`` is the time that remains (TimeoutError when none does)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def left(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"the attempt took longer than {self.seconds:.3g} s")
+        return left
+
+
+class _DeadlineSocket:
+    """A connected socket whose every send and receive gets only the time left until the deadline,
+    and which yields at most ``limit`` bytes: what http.client sees instead of the socket."""
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline, *, limit: int) -> None:
+        self.sock, self.deadline, self.limit = sock, deadline, limit
+        self.readers, self.closed = 0, False
+
+    def sendall(self, data) -> None:
+        with memoryview(data) as view, view.cast("B") as octets:
+            sent = 0
+            while sent < len(octets):
+                self.sock.settimeout(self.deadline.left())
+                sent += self.sock.send(octets[sent : sent + 16384])
+
+    def makefile(self, mode: str = "rb", *args, **kwargs) -> io.BufferedReader:
+        if mode != "rb":
+            raise ValueError("only reading")
+        self.readers += 1
+        return io.BufferedReader(_DeadlineReader(self))
+
+    def close(self) -> None:
+        # Like socket.makefile(): the socket closes when the answer being read is closed too
+        # (http.client closes the connection right after the headers of a "Connection: close" answer).
+        self.closed = True
+        if self.readers <= 0:
+            self.sock.close()
+
+    def _reader_closed(self) -> None:
+        self.readers -= 1
+        if self.closed and self.readers <= 0:
+            self.sock.close()
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Reads from a _DeadlineSocket: the socket's timeout is set to the time left before each read,
+    and after ``limit`` bytes it reports the end of the answer."""
+
+    def __init__(self, owner: _DeadlineSocket) -> None:
+        super().__init__()
+        self.owner = owner
+        self.left_to_read = owner.limit
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if not self.closed:
+            self.owner._reader_closed()
+        super().close()
+
+    def readinto(self, buffer) -> int:
+        if self.left_to_read <= 0:
+            return 0
+        with memoryview(buffer) as view, view.cast("B") as octets:
+            self.owner.sock.settimeout(self.owner.deadline.left())
+            count = self.owner.sock.recv_into(octets[: min(len(octets), self.left_to_read)])
+        self.left_to_read -= count
+        return count
+
+
+def _connect(address: str, port: int, deadline: _Deadline) -> socket.socket:
+    return socket.create_connection((address, port), deadline.left())
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address that was checked, not to whatever the name resolves to now."""
+    """Connects to the address that was checked, not to whatever the name resolves to now; every
+    step of the attempt ends at ``deadline``."""
 
-    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self.pinned_address = address
+    def __init__(self, host: str, port: int, *, address: str, deadline: _Deadline) -> None:
+        super().__init__(host, port, timeout=deadline.seconds)
+        self.pinned_address, self.deadline = address, deadline
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self.pinned_address, self.port), self.timeout)
+        sock = _connect(self.pinned_address, self.port, self.deadline)
+        self.sock = _DeadlineSocket(sock, self.deadline, limit=MAX_RESPONSE_BYTES)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """The same over TLS: the certificate is still checked against the configured host name."""
 
-    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self.pinned_address = address
+    def __init__(self, host: str, port: int, *, address: str, deadline: _Deadline) -> None:
+        super().__init__(host, port, timeout=deadline.seconds, context=ssl.create_default_context())
+        self.pinned_address, self.deadline = address, deadline
 
     def connect(self) -> None:
-        sock = socket.create_connection((self.pinned_address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        sock = _connect(self.pinned_address, self.port, self.deadline)
+        try:
+            sock.settimeout(self.deadline.left())  # the whole handshake ends by then
+            sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = _DeadlineSocket(sock, self.deadline, limit=MAX_RESPONSE_BYTES)
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float | None = None) -> int:
     """POSTs ``body`` to ``url`` once, through the SSRF guard, without following redirects.
 
-    Returns the status code. Raises TemporaryFailure when nothing can have arrived (no
-    connection), OutcomeUnknown when the request went out but no answer came in time.
+    The whole attempt — name lookup, connection, sending, the complete answer — must fit in
+    ``timeout`` seconds (default BALIE_WEBHOOK_TIMEOUT_SECONDS). Returns the status code. Raises
+    TemporaryFailure when nothing can have arrived (no connection), OutcomeUnknown when the
+    request went out but no complete answer came in time.
     """
-    timeout = float(settings.BALIE_WEBHOOK_TIMEOUT_SECONDS if timeout is None else timeout)
-    deadline = time.monotonic() + timeout
+    deadline = _Deadline(float(settings.BALIE_WEBHOOK_TIMEOUT_SECONDS if timeout is None else timeout))
     scheme, host, port, target = check_url(url)
-    address = resolve_target(host, port)
+    address = resolve_target(host, port, timeout=deadline.at - time.monotonic())
     connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-    connection = connection_class(host, port, address=address, timeout=timeout)
-
-    def remaining() -> float:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the attempt took longer than the timeout")
-        return left
-
+    connection = connection_class(host, port, address=address, deadline=deadline)
+    response = None
     try:
         try:
             connection.connect()
-            sock = connection.sock  # the response may drop connection.sock; the socket stays the same
-            sock.settimeout(remaining())
             connection.request("POST", target, body=body, headers=headers)
         except (OSError, http.client.HTTPException) as error:
             raise TemporaryFailure(
                 _("No connection to %(host)s: %(error)s") % {"host": host, "error": str(error) or type(error).__name__}
             ) from error
         try:
-            sock.settimeout(remaining())
             response = connection.getresponse()
-            sock.settimeout(remaining())
-            response.read(MAX_RESPONSE_BYTES)
+            response.read(MAX_RESPONSE_BYTES)  # the whole answer (up to the limit), before the deadline
         except (OSError, http.client.HTTPException) as error:
             raise OutcomeUnknown(
                 _("%(host)s did not answer within %(seconds)s seconds: %(error)s")
-                % {"host": host, "seconds": int(timeout), "error": str(error) or type(error).__name__}
+                % {"host": host, "seconds": f"{deadline.seconds:g}", "error": str(error) or type(error).__name__}
             ) from error
         return response.status
     finally:
+        if response is not None:
+            response.close()
         connection.close()
 
 

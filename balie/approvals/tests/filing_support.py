@@ -106,3 +106,63 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/balie/events"
+
+
+class DripReceiver:
+    """A receiver on 127.0.0.1 that reads each request and then answers ``answer`` one byte every
+    ``gap`` seconds (a slow or hostile receiver); ``hold`` keeps the connection open afterwards."""
+
+    def __init__(self, answer: bytes, *, gap: float = 0.1, hold: bool = False) -> None:
+        self.answer, self.gap, self.hold = answer, gap, hold
+        self.requests: list[bytes] = []
+        self.stopping = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/balie/events"
+
+    def _serve(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _address = self.listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(5)
+            request = b""
+            try:
+                while b"\r\n\r\n" not in request:
+                    request += conn.recv(65536)
+                head, _sep, body = request.partition(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line.split(b":", 1)[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                while len(body) < length:
+                    body += conn.recv(65536)
+                self.requests.append(request)
+                if self.gap:
+                    for octet in self.answer:
+                        if self.stopping.wait(self.gap):
+                            return
+                        conn.sendall(bytes([octet]))
+                else:
+                    conn.sendall(self.answer)
+                if self.hold:
+                    self.stopping.wait(30)
+            except OSError:  # the caller gave up
+                pass
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.listener.close()

@@ -5,13 +5,14 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
 from balie.approvals import services
 from balie.approvals.certificate import approval_certificate_pdf
-from balie.approvals.models import Decision, Request
+from balie.approvals.models import Request
 from balie.approvals.states import Status
 from balie.core.factories import MembershipFactory, UserFactory
 from balie.dossiers.services import document_add, dossier_create
@@ -48,17 +49,16 @@ def approval(personas):
 
 
 def decide(personas, approval, *, at: datetime):
-    decision = services.request_decide(
-        approval=approval,
-        user=personas.client_user,
-        outcome="approved",
-        comment="Klopt, graag indienen.",
-        confirmation=Confirmation(factor="sms", challenge_id="c-1", confirmed_at=at),
-        ip_address="192.0.2.44",
-        user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
-    )
-    Decision.objects.filter(pk=decision.pk).update(decided_at=at)  # a fixed moment to read back
-    return decision
+    with time_machine.travel(at, tick=False):  # a fixed moment to read back (a decision is never updated)
+        return services.request_decide(
+            approval=approval,
+            user=personas.client_user,
+            outcome="approved",
+            comment="Klopt, graag indienen.",
+            confirmation=Confirmation(factor="sms", challenge_id="c-1", confirmed_at=at),
+            ip_address="192.0.2.44",
+            user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+        )
 
 
 def test_the_certificate_names_the_hash_and_each_decision_with_its_evidence(personas, approval):
@@ -72,7 +72,7 @@ def test_the_certificate_names_the_hash_and_each_decision_with_its_evidence(pers
         recorded_by=personas.staff.user,
     )
     with translation.override("en"):
-        pdf = approval_certificate_pdf(approval)
+        pdf = approval_certificate_pdf(approval, evidence="full")
     assert pdf.startswith(b"%PDF")
     text = text_of(pdf)
     assert approval.version.sha256 in text
@@ -92,7 +92,7 @@ def test_the_certificate_names_the_hash_and_each_decision_with_its_evidence(pers
 
 def test_the_certificate_is_in_the_language_asked_for(personas, approval):
     decide(personas, approval, at=datetime(2025, 7, 1, 12, 0, tzinfo=UTC))
-    text = text_of(approval_certificate_pdf(approval, language="nl"))
+    text = text_of(approval_certificate_pdf(approval, evidence="full", language="nl"))
     assert "1 juli 2025 14:00:00 (CEST, Europe/Amsterdam)" in text
     assert approval.version.sha256 in text
 
@@ -109,14 +109,33 @@ def test_staff_download_the_certificate(client, personas, approval):
     assert approval.version.sha256 in text and "192.0.2.44" in text
 
 
-def test_members_of_the_environment_download_the_certificate(client, personas, approval):
+def test_members_of_the_environment_download_the_certificate_without_ip_addresses_or_browsers(
+    client, personas, approval
+):
+    """Every member may download the client's copy: who decided, when, what and how it was confirmed,
+    but not where from (IP address) or with what (user agent); the firm's copy keeps those."""
     decide(personas, approval, at=datetime(2025, 1, 15, 9, 30, tzinfo=UTC))
     url = reverse("approvals_staff:client_certificate", args=[personas.company.public_id, approval.public_id])
     for member in (personas.client_user, personas.employee):
         client.force_login(member)
         response = client.get(url)
         assert response.status_code == 200, member
-        assert approval.version.sha256 in text_of(response.content)
+        text = text_of(response.content)
+        assert approval.version.sha256 in text and "client@firm-a.test" in text
+        assert "192.0.2.44" not in text and "Firefox" not in text and "Mozilla" not in text
+
+
+def test_the_clients_copy_leaves_out_the_ip_address_and_user_agent(personas, approval):
+    decide(personas, approval, at=datetime(2025, 1, 15, 9, 30, tzinfo=UTC))
+    with translation.override("en"):
+        full = text_of(approval_certificate_pdf(approval, evidence="full"))
+        mine = text_of(approval_certificate_pdf(approval, evidence="client"))
+    assert "192.0.2.44" in full and "Firefox/128.0" in full and "IP address" in full
+    assert "192.0.2.44" not in mine and "Firefox" not in mine and "User agent" not in mine
+    assert "the firm keeps the further evidence (IP address and browser) on record" in mine.replace("\n", " ")
+    assert "SMS code" in mine and "Klopt, graag indienen." in mine and approval.version.sha256 in mine
+    with pytest.raises(ValueError):
+        approval_certificate_pdf(approval, evidence="everything")
 
 
 def test_others_cannot_download_the_certificate(client, personas, approval):
@@ -133,5 +152,5 @@ def test_others_cannot_download_the_certificate(client, personas, approval):
 
 def test_the_certificate_of_an_undecided_request_says_so(personas, approval):
     with translation.override("en"):
-        text = text_of(approval_certificate_pdf(approval))
+        text = text_of(approval_certificate_pdf(approval, evidence="full"))
     assert "Nobody has decided yet." in text and "Open" in text

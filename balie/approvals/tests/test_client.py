@@ -196,6 +196,54 @@ def test_a_confirmation_for_another_request_is_refused(as_director, personas, bv
     assert not Decision.objects.exists()
 
 
+def test_a_confirmation_started_for_approving_does_not_confirm_not_approving(as_director, personas, bv):
+    """The step-up is bound to the outcome too: a code asked for Akkoord cannot confirm Niet akkoord."""
+    approval = ask(personas, bv)
+    started = as_director.post(url("decide", approval), {"outcome": "approved"})
+    assert started.status_code == 200
+    response = as_director.post(
+        url("decide", approval),
+        {
+            "outcome": "rejected",
+            "comment": "Toch niet",
+            "stepup_challenge": started.context["stepup"].challenge.public_id,
+            "stepup_factor": "password",
+            "stepup_code": TEST_PASSWORD,
+        },
+    )
+    assert response.status_code == 400
+    assert "This confirmation was given for something else." in response.content.decode()
+    assert not Decision.objects.exists()
+    approval.refresh_from_db()
+    assert approval.status == Status.OPEN
+
+
+def test_with_everyones_approval_only_the_last_approver_is_offered_sending(client, personas, bv):
+    """The first approver's decision does not settle the request: no send choice, and a send
+    posted anyway is not tried; they are told their approval is recorded. The last one may send."""
+    a, b = (english(director) for director in bv.directors)
+    approval = ask(personas, bv, required="all")
+    client.force_login(a)
+    first = client.post(url("decide", approval), {"outcome": "approved"})
+    assert first.status_code == 200 and 'id="send-choice"' not in first.content.decode()
+    response = confirm(client, approval, send="now")
+    assert response.status_code == 302 and response.url == url("detail", approval)
+    assert texts(response) == [
+        "Your approval has been recorded. The request is settled once everyone asked has approved."
+    ]
+    approval.refresh_from_db()
+    assert approval.status == Status.OPEN and Decision.objects.count() == 1
+    assert not Submission.objects.exists()
+
+    client.force_login(b)
+    last = client.post(url("decide", approval), {"outcome": "approved"})
+    assert 'id="send-choice"' in last.content.decode()
+    response = confirm(client, approval, send="now")
+    assert texts(response) == ["The document has been processed successfully"]
+    approval.refresh_from_db()
+    assert approval.status == Status.SUBMITTED and Submission.objects.get().request == approval
+
+
 def test_double_click_on_confirm_records_one_decision(as_director, personas, bv):
     approval = ask(personas, bv, after="nothing")
     started = as_director.post(url("decide", approval), {"outcome": "approved"})
@@ -305,6 +353,29 @@ def test_an_approved_request_not_sent_yet_offers_now_or_later(as_director, perso
     assert response.status_code == 302
     approval.refresh_from_db()
     assert approval.status == Status.SUBMITTED and Submission.objects.count() == 1
+
+
+def test_an_approved_request_on_a_withdrawn_document_cannot_be_sent(as_director, personas, bv):
+    from balie.dossiers.services import document_withdraw
+
+    approval = ask(personas, bv)
+    services.request_decide(approval=approval, user=bv.directors[1], outcome="approved", confirmation=confirmation())
+    document_withdraw(document=approval.document, actor=personas.staff.user)
+    html = as_director.get(url("detail", approval)).content.decode()
+    assert 'id="send-now"' not in html and 'id="withdrawn-note"' in html
+    first = as_director.post(url("send", approval), {"send": "now"})
+    response = as_director.post(
+        url("send", approval),
+        {
+            "send": "now",
+            "stepup_challenge": first.context["stepup"].challenge.public_id,
+            "stepup_factor": "password",
+            "stepup_code": TEST_PASSWORD,
+        },
+    )
+    assert response.status_code == 302 and texts(response) == ["The firm has withdrawn it."]
+    approval.refresh_from_db()
+    assert approval.status == Status.WITHDRAWN and not Submission.objects.exists()
 
 
 # -- Klaar om te verzenden ----------------------------------------------------------------------

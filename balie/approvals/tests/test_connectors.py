@@ -20,7 +20,7 @@ from balie.approvals.connectors import (
 from balie.approvals.connectors.digipoort import SIMULATED_REFUSAL, DigipoortOff, DigipoortSimulator
 from balie.approvals.models import After, Receiver, Submission
 from balie.approvals.receivers import receiver_generate_secret, receiver_update
-from balie.approvals.tests.filing_support import SECRET, LocalReceiver, approved_request
+from balie.approvals.tests.filing_support import SECRET, DripReceiver, LocalReceiver, approved_request
 
 EVENT_ID = "6f2c1e1a-5d7b-4b43-9a55-0c1f2a3b4c5d"
 
@@ -32,6 +32,20 @@ def local_receiver(settings):
 
     def start(*statuses, delay=0.0):
         servers.append(LocalReceiver(statuses, delay=delay))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def drip_receiver(settings):
+    settings.BALIE_WEBHOOK_ALLOW_PRIVATE = True
+    servers = []
+
+    def start(answer, **options):
+        servers.append(DripReceiver(answer, **options))
         return servers[-1]
 
     yield start
@@ -94,6 +108,27 @@ def test_an_old_timestamp_is_refused_so_a_captured_delivery_cannot_be_replayed()
     assert webhook.verify_signature(SECRET, EVENT_ID, old, body, header, tolerance_seconds=None)
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["sha256=é", "sha256=\udcff", "sha256=" + "é" * 64, b"sha256=\xff\xfe", 12345, ["sha256=00"]],
+)
+def test_a_malformed_signature_header_is_refused_without_an_error(header):
+    now = str(int(time.time()))
+
+    assert webhook.verify_signature(SECRET, EVENT_ID, now, b"{}", header) is False
+
+
+def test_malformed_ids_and_timestamps_are_refused_without_an_error():
+    now = str(int(time.time()))
+    header = webhook.sign(SECRET, EVENT_ID, now, b"{}")
+
+    assert webhook.verify_signature(SECRET, "\udcff", now, b"{}", header) is False
+    assert webhook.verify_signature(SECRET, "é", now, b"{}", header) is False
+    assert webhook.verify_signature(SECRET, EVENT_ID, "1e999", b"{}", header) is False
+    assert webhook.verify_signature(SECRET, EVENT_ID, "\udcff", b"{}", header, tolerance_seconds=None) is False
+    assert webhook.verify_signature(SECRET, EVENT_ID, now, b"{}", header.encode())  # bytes, as some frameworks give
+
+
 # -- The SSRF guard -----------------------------------------------------------------------------
 
 
@@ -119,6 +154,8 @@ def test_an_old_timestamp_is_refused_so_a_captured_delivery_cannot_be_replayed()
         "2002:7f00:1::",  # 6to4 wrapping 127.0.0.1
         "64:ff9b::a00:1",  # NAT64 wrapping 10.0.0.1
         "ff02::1",
+        "fec0::1",  # site-local (deprecated, fec0::/10), still routed internally on some networks
+        "feff:1::2",
     ],
 )
 def test_internal_addresses_are_refused(settings, address):
@@ -276,6 +313,66 @@ def test_no_answer_within_the_timeout_is_an_unknown_outcome(personas, settings, 
 
 def test_the_default_timeout_is_ten_seconds(settings):
     assert settings.BALIE_WEBHOOK_TIMEOUT_SECONDS == 10
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"x" * 100,  # the body byte by byte
+        b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"x" * 100 + b"\r\n\r\n",  # the headers byte by byte
+    ],
+    ids=["body", "headers"],
+)
+def test_a_receiver_answering_byte_by_byte_cannot_hold_an_attempt_past_its_deadline(
+    personas, settings, drip_receiver, answer
+):
+    """The timeout is for the whole attempt, not for each read: 0.1 s per byte never trips a
+    per-read timeout, yet the attempt ends at the deadline as one without an answer."""
+    settings.BALIE_WEBHOOK_TIMEOUT_SECONDS = 1
+    server = drip_receiver(answer, gap=0.1)  # about 10 s for the whole answer
+    receiver_update(firm=personas.firm, actor=personas.staff.user, url=server.url, secret=SECRET)
+
+    started = time.monotonic()
+    with pytest.raises(OutcomeUnknown):
+        get_connector("firm_software").deliver(_submission(personas))
+
+    assert 0.9 < time.monotonic() - started < 1.5
+    assert len(server.requests) == 1
+
+
+def test_a_slow_name_lookup_ends_the_attempt_at_its_deadline(settings, monkeypatch):
+    settings.BALIE_WEBHOOK_ALLOW_PRIVATE = False
+    connected = []
+    real = socket.getaddrinfo
+
+    def hanging(host, port, *args, **kwargs):
+        if host == "traag.kantoor.example":
+            time.sleep(3)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    monkeypatch.setattr(socket, "create_connection", lambda *args, **kwargs: connected.append(args))
+
+    started = time.monotonic()
+    with pytest.raises(TemporaryFailure, match="traag.kantoor.example"):
+        webhook.post("https://traag.kantoor.example/hook", b"{}", {}, timeout=0.5)
+
+    assert time.monotonic() - started < 1.0
+    assert connected == []  # nothing was sent: an ordinary failed attempt
+
+
+def test_at_most_a_limited_part_of_the_answer_is_read(settings, drip_receiver):
+    """A receiver announcing a huge answer (and then sending nothing more) does not keep the
+    attempt waiting for it: the answer is read up to MAX_RESPONSE_BYTES only."""
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n" + b"x" * (2 * webhook.MAX_RESPONSE_BYTES)
+    server = drip_receiver(answer, gap=0, hold=True)
+
+    started = time.monotonic()
+    status = webhook.post(server.url, b"{}", {}, timeout=3)
+
+    assert status == 200
+    assert time.monotonic() - started < 2
 
 
 def test_without_a_configured_address_the_delivery_fails_for_good(personas):

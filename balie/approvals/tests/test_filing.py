@@ -22,7 +22,13 @@ from balie.approvals.filing import (
 from balie.approvals.models import After, Request, Submission
 from balie.approvals.receivers import receiver_update
 from balie.approvals.states import Status
-from balie.approvals.tests.filing_support import SECRET, LocalReceiver, approved_request, closed_port_url
+from balie.approvals.tests.filing_support import (
+    SECRET,
+    DripReceiver,
+    LocalReceiver,
+    approved_request,
+    closed_port_url,
+)
 from balie.core.testing import later, race, skip_unless_postgresql
 from balie.notifications.models import DevOutboxMessage, EventKind, Notification
 
@@ -228,6 +234,41 @@ def test_a_redirect_counts_as_a_failed_attempt(personas, local_receiver):
     assert len(server.received) == 1
     assert (_reload(submission).state, submission.attempts) == (State.PENDING, 1)
     assert "301" in submission.last_error
+    assert _reload(approval).status == Status.SUBMITTED
+
+
+def test_a_receiver_answering_byte_by_byte_ends_the_attempt_at_its_deadline(
+    personas, settings, webhook_to, monkeypatch
+):
+    """One deadline for the whole attempt: the slow answer counts as a failed attempt (outcome
+    unknown, so the webhook is sent again on the schedule), and the claim outlasts the attempt."""
+    settings.BALIE_WEBHOOK_TIMEOUT_SECONDS = 1
+    server = DripReceiver(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"x" * 100, gap=0.1)
+    webhook_to(server.url)
+    approval = approved_request(personas, after=After.FIRM_SOFTWARE)
+    submission = filing_submit(approval=approval, actor=personas.client_user)
+    real_deliver, attempts = filing._deliver, []
+
+    def timed(row):
+        started = timezone.now()
+        try:
+            return real_deliver(row)
+        finally:
+            attempts.append((started, timezone.now(), row.claimed_until))
+
+    monkeypatch.setattr(filing, "_deliver", timed)
+    try:
+        assert filing_deliver_due() == 0
+    finally:
+        server.close()
+
+    [(started, ended, claimed_until)] = attempts
+    assert timedelta(seconds=0.9) < ended - started < timedelta(seconds=1.5)
+    assert claimed_until > ended + timedelta(seconds=30)  # no second worker could have taken it meanwhile
+    assert len(server.requests) == 1
+    assert (_reload(submission).state, submission.attempts) == (State.PENDING, 1)
+    assert submission.claimed_until is None and submission.last_error
+    assert round((submission.next_attempt_at - timezone.now()).total_seconds()) in (4, 5)
     assert _reload(approval).status == Status.SUBMITTED
 
 
@@ -472,6 +513,74 @@ def test_the_jobs_run_periodically(db, settings):
     assert settings.BALIE_PERIODIC_JOBS["approvals.digipoort_receipts"] > 0
     assert jobs.get_job("approvals.deliver_submissions").func() == 0
     assert jobs.get_job("approvals.digipoort_receipts").func() == 0
+
+
+def test_filings_run_on_their_own_queue_which_the_worker_works_on_by_default():
+    from balie.celery import app
+    from balie.core import jobs
+    from balie.core.management.commands.worker import Command
+
+    assert jobs.get_job("approvals.deliver_submissions").queue == "filing"
+    assert jobs.get_job("approvals.digipoort_receipts").queue == "filing"
+    assert "filing" in Command().create_parser("balie", "worker").parse_args([]).queues.split(",")
+    # The scheduler's periodic runs (sent without a queue) go to the job's queue, not "default".
+    route = app.amqp.router.route({}, "balie.run_job", ("approvals.deliver_submissions",), {})
+    assert route["queue"].name == "filing"
+
+
+def test_a_delivery_run_claims_no_new_filing_after_its_time_limit(personas, monkeypatch, frozen):
+    """A slow receiver cannot keep a run (and its worker) busy for long: after RUN_SECONDS it
+    claims nothing more, and the next periodic run goes on with the rest."""
+    clock = [1000.0]
+    monkeypatch.setattr(filing, "_clock", lambda: clock[0])
+    real_deliver = DigipoortSimulator.deliver
+
+    def slow(self, row):
+        clock[0] += 8  # each attempt takes 8 s
+        return real_deliver(self, row)
+
+    monkeypatch.setattr(DigipoortSimulator, "deliver", slow)
+    submissions = [
+        filing_submit(
+            approval=approved_request(personas, after=After.DIGIPOORT, title=f"Aangifte {number}"),
+            actor=personas.client_user,
+        )
+        for number in range(4)
+    ]
+
+    assert filing.RUN_SECONDS == 20
+    assert filing_deliver_due() == 3  # claimed at 0, 8 and 16 s; at 24 s it stops
+    assert [_reload(row).state for row in submissions] == [State.DELIVERED] * 3 + [State.PENDING]
+    assert submissions[3].attempts == 0  # never claimed: nothing was sent
+    assert filing_deliver_due() == 1
+    assert _reload(submissions[3]).state == State.DELIVERED
+
+
+def test_locks_in_the_delivery_lock_only_the_rows_they_change(personas, settings, webhook_to, monkeypatch, frozen):
+    """On PostgreSQL a SELECT ... FOR UPDATE with joins would also lock the client, firm and
+    document rows; every lock in filing names its own table (``of=("self",)``)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks")
+    settings.BALIE_DIGIPOORT_DELAY_SECONDS = 0
+    with CaptureQueriesContext(connection) as queries:
+        filing_submit(approval=approved_request(personas, after=After.DIGIPOORT), actor=personas.client_user)
+        filing_submit(approval=approved_request(personas, after=After.FIRM_SOFTWARE), actor=personas.client_user)
+        filing_deliver_due()  # Digipoort delivered; the webhook without an address fails (_finish)
+        filing_process_receipts()
+        approval, _submission = _unknown_digipoort_filing(personas, monkeypatch, frozen)  # the recovery
+        filing_reconcile(approval=approval, actor=personas.staff.user, received=False)
+        filing_retry(approval=approval, actor=personas.staff.user)
+
+    locking = [  # the filing's own locks (e-mail and notifications lock their own tables)
+        query["sql"]
+        for query in queries.captured_queries
+        if "FOR UPDATE" in query["sql"] and 'FROM "approvals_' in query["sql"]
+    ]
+    assert len(locking) >= 8
+    assert [sql for sql in locking if "FOR UPDATE OF" not in sql] == []
 
 
 @pytest.mark.django_db(transaction=True)

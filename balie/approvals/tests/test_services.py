@@ -364,13 +364,37 @@ def test_a_waiting_step_opens_when_the_one_before_is_approved(personas, bv, vat)
     assert titles(bv.handler) == ["Please approve: Notulen AVA"]
 
 
-def test_a_step_waiting_for_a_rejected_one_stays_waiting(personas, bv, vat):
+def test_steps_waiting_for_a_rejected_one_are_withdrawn_and_the_firm_is_told(personas, bv, vat):
     minutes = document(bv.client, actor=personas.staff.user, title="Notulen AVA", doc_type="other")
+    letter = document(bv.client, actor=personas.staff.user, title="Brief aandeelhouders", doc_type="letter")
     first = ask(vat, personas.staff.user)
     second = services.request_create(document=minutes, actor=personas.staff.user, waits_for=first)
+    third = services.request_create(document=letter, actor=personas.staff.user, waits_for=second)
     decide(first, bv.directors[0], outcome="rejected", comment="Fout")
+    for step in (second, third):  # it would have waited forever; what waits for it too
+        step.refresh_from_db()
+        assert step.status == Status.WITHDRAWN
+    assert titles(personas.staff.user)[-1] == (
+        "Aangifte omzetbelasting Q3 was not approved (Jansen B.V.); the steps waiting for it are withdrawn: "
+        "Notulen AVA, Brief aandeelhouders"
+    )
+    with pytest.raises(ValidationError) as error:
+        services.request_decide(approval=second, user=bv.handler, outcome="approved", confirmation=confirmation())
+    assert error.value.code == "withdrawn"
+
+
+def test_steps_waiting_for_a_withdrawn_one_are_withdrawn_and_the_firm_is_told(personas, bv, vat):
+    minutes = document(bv.client, actor=personas.staff.user, title="Notulen AVA", doc_type="other")
+    first = ask(vat, personas.staff.user)
+    second = services.request_create(document=minutes, actor=personas.staff.user, audience="handlers", waits_for=first)
+    services.request_withdraw(approval=first, actor=personas.staff.user)
     second.refresh_from_db()
-    assert second.status == Status.WAITING
+    assert second.status == Status.WITHDRAWN
+    assert titles(personas.staff.user)[-1] == (
+        "Aangifte omzetbelasting Q3 was withdrawn (Jansen B.V.); the steps waiting for it are withdrawn too: "
+        "Notulen AVA"
+    )
+    assert titles(bv.handler) == []  # never asked while it waited: nothing to tell them
 
 
 # -- withdrawn and replaced ---------------------------------------------------------------------
@@ -427,6 +451,120 @@ def test_withdrawing_the_document_withdraws_its_request(personas, bv, vat):
     approval.refresh_from_db()
     assert approval.status == Status.WITHDRAWN
     assert Todo.objects.get().status == "closed"
+
+
+def approved_not_sent(vat, staff_user, director, *, later=False):
+    approval = ask(vat, staff_user)  # something follows the approval: the firm's software hears of it
+    decide(approval, director)
+    if later:
+        services.request_send(approvals=[approval], actor=director, later=True)
+    approval.refresh_from_db()
+    assert approval.status == (Status.READY_TO_SEND if later else Status.APPROVED)
+    return approval
+
+
+@pytest.mark.parametrize("later", [False, True], ids=["approved", "ready_to_send"])
+def test_the_firm_can_withdraw_a_request_approved_but_not_sent_yet(personas, bv, vat, later):
+    a = bv.directors[0]
+    approval = approved_not_sent(vat, personas.staff.user, a, later=later)
+    services.request_withdraw(approval=approval, actor=personas.staff.user)
+    approval.refresh_from_db()
+    assert approval.status == Status.WITHDRAWN
+    assert approval.decisions.count() == 1  # the approval stays on record
+    assert titles(bv.directors[1])[-1] == "The firm has withdrawn the request about Aangifte omzetbelasting Q3"
+    with pytest.raises(ValidationError) as error:
+        services.request_send(approvals=[approval], actor=a, later=False)
+    assert error.value.code == "withdrawn"
+    result = services.requests_send_batch(approvals=[approval], actor=a, confirmation=confirmation())
+    assert result.sent == [] and result.skipped == [(approval, "The firm has withdrawn it.")]
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize("later", [False, True], ids=["approved", "ready_to_send"])
+def test_withdrawing_the_document_stops_a_request_approved_but_not_sent_yet(personas, bv, vat, later):
+    from balie.dossiers.services import document_withdraw
+
+    a = bv.directors[0]
+    approval = approved_not_sent(vat, personas.staff.user, a, later=later)
+    document_withdraw(document=vat, actor=personas.staff.user)
+    approval.refresh_from_db()
+    assert approval.status == Status.WITHDRAWN
+    for later_too in (False, True):
+        with pytest.raises(ValidationError):
+            services.request_send(approvals=[approval], actor=a, later=later_too)
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize("later", [False, True], ids=["approved", "ready_to_send"])
+def test_a_new_version_replaces_a_request_approved_but_not_sent_yet(personas, bv, vat, later):
+    a, b = bv.directors
+    approval = approved_not_sent(vat, personas.staff.user, a, later=later)
+    version = new_version(vat, actor=personas.staff.user)
+    approval.refresh_from_db()
+    assert approval.status == Status.REPLACED
+    assert approval.decisions.get().outcome == "approved"  # the old decision stays on record
+    new = Request.objects.get(replaces=approval)
+    assert (new.status, new.version, new.after) == (Status.OPEN, version, "firm_software")
+    assert set(Todo.objects.get(target_id=str(new.pk)).assignees.all()) == {a, b}  # to decide on anew
+    with pytest.raises(ValidationError) as error:
+        services.request_send(approvals=[approval], actor=a, later=False)
+    assert error.value.code == "replaced"
+    assert "replaced by a request on a new version" in error.value.messages[0]
+    assert not Submission.objects.exists()
+
+
+def test_request_replace_restarts_an_approved_request_not_sent_yet(personas, bv, vat):
+    from balie.dossiers.models import Document
+
+    approval = approved_not_sent(vat, personas.staff.user, bv.directors[0])
+    with pytest.raises(ValidationError) as error:
+        services.request_replace(approval=approval, actor=personas.staff.user)
+    assert error.value.code == "same_version"
+    version = new_version(vat, actor=personas.staff.user)  # replaces it already, through the document
+    assert Request.objects.get(replaces=approval).version == version
+    assert Document.objects.get(pk=vat.pk).current_version == version
+
+
+def test_an_approved_request_with_nothing_after_it_is_over(personas, bv, vat):
+    from balie.dossiers.services import document_withdraw
+
+    approval = ask(vat, personas.staff.user, after="nothing")
+    decide(approval, bv.directors[0])
+    with pytest.raises(ValidationError) as error:
+        services.request_withdraw(approval=approval, actor=personas.staff.user)
+    assert error.value.code == "transition"
+    new_version(vat, actor=personas.staff.user)
+    document_withdraw(document=vat, actor=personas.staff.user)
+    approval.refresh_from_db()
+    assert approval.status == Status.APPROVED  # its record as it was
+    assert not Request.objects.filter(replaces=approval).exists()
+
+
+def test_sending_refuses_a_withdrawn_document_or_an_earlier_version(personas, bv, vat):
+    """A guard behind the statuses: whatever left the request approved, nothing on a withdrawn document
+    or on a version that is no longer the current one is sent."""
+    from balie.dossiers.models import Document
+
+    a = bv.directors[0]
+    approval = approved_not_sent(vat, personas.staff.user, a)
+    Document.objects.filter(pk=vat.pk).update(status=Document.Status.WITHDRAWN)  # past the services
+    for later in (False, True):
+        with pytest.raises(ValidationError) as error:
+            services.request_send(approvals=[approval], actor=a, later=later)
+        assert error.value.code == "document_withdrawn"
+        assert error.value.messages == ["The firm has withdrawn the document."]
+
+    Document.objects.filter(pk=vat.pk).update(status=Document.Status.ACTIVE)
+    new_version(vat, actor=personas.staff.user)
+    Request.objects.filter(pk=approval.pk).update(status=Status.READY_TO_SEND)  # as if it had not been replaced
+    with pytest.raises(ValidationError) as error:
+        services.request_send(approvals=[approval], actor=a, later=False)
+    assert error.value.code == "not_current"
+    result = services.requests_send_batch(approvals=[approval], actor=a, confirmation=confirmation())
+    assert result.sent == [] and result.skipped == [
+        (approval, "There is a newer version of the document; the approval was for an earlier version.")
+    ]
+    assert not Submission.objects.exists()
 
 
 # -- sending (APR-3) ----------------------------------------------------------------------------

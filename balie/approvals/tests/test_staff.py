@@ -4,6 +4,7 @@ failed filing, a decision given outside the portal, the firm's flows, and publis
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -156,6 +157,31 @@ def test_a_settled_request_cannot_be_withdrawn(staff, personas, dossier):
     assert response.status_code == 302
     assert texts(response) == ["This request is approved and can no longer be withdrawn."]
     assert Request.objects.get(pk=approval.pk).status == Status.APPROVED
+
+
+def test_the_firm_can_withdraw_a_request_approved_but_not_sent_yet(staff, personas, dossier):
+    approval = ask(personas, vat_return(personas, dossier), after="firm_software")
+    services.request_decide(
+        approval=approval, user=personas.client_user, outcome="approved", confirmation=confirmation()
+    )
+    html = staff.get(detail_url(approval)).content.decode()
+    assert 'id="withdraw-request"' in html and "To replace the request, upload a new version" in html
+    response = staff.post(detail_url(approval, "withdraw"))
+    assert texts(response) == ["The request has been withdrawn; the client's tasks about it are closed."]
+    assert Request.objects.get(pk=approval.pk).status == Status.WITHDRAWN
+    assert Decision.objects.filter(request=approval).count() == 1  # evidence stays
+    with pytest.raises(ValidationError):
+        services.request_send(approvals=[approval], actor=personas.client_user, later=False)
+    assert not Submission.objects.exists()
+
+
+def test_an_approved_request_with_nothing_after_it_offers_no_withdrawal(staff, personas, dossier):
+    approval = ask(personas, vat_return(personas, dossier))
+    services.request_decide(
+        approval=approval, user=personas.client_user, outcome="approved", confirmation=confirmation()
+    )
+    html = staff.get(detail_url(approval)).content.decode()
+    assert 'id="withdraw-request"' not in html and "To replace the request" not in html
 
 
 def test_retry_is_only_for_a_failed_filing(staff, personas):

@@ -35,9 +35,10 @@ register_action(SEND, gettext_lazy("sending approved documents"))
 PAGE_SIZE = 25
 
 
-def decision_key(approval: Request) -> str:
-    """The step-up object of a decision: this request on this exact version (its SHA-256)."""
-    return f"request:{approval.public_id}:{approval.version.sha256}"
+def decision_key(approval: Request, outcome: str) -> str:
+    """The step-up object of a decision: this outcome on this request on this exact version (its
+    SHA-256). A confirmation started for Akkoord does not confirm Niet akkoord, nor the reverse."""
+    return f"request:{approval.public_id}:{approval.version.sha256}:{outcome}"
 
 
 def send_key(client, approvals) -> str:
@@ -74,14 +75,18 @@ def _detail(request, approval: Request, *, form=None, stepup=None, send_form=Non
     decisions = list(approval.decisions.all())
     mine = selectors.user_decision(approval=approval, user=user)
     can_decide = may_act and approval.status == Status.OPEN and mine is None
-    can_send = may_act and approval.status == Status.APPROVED and approval.after != After.NOTHING
     version = approval.version
     document = approval.document
+    is_current = document.current_version_id == version.pk and not document.is_withdrawn
+    can_send = may_act and approval.status == Status.APPROVED and approval.after != After.NOTHING and is_current
+    if form is None:
+        settles = can_decide and selectors.approval_would_settle(approval=approval, user=user)
+        form = DecisionForm(approval=approval, settles=settles)
     context = {
         "approval": approval,
         "document": document,
         "version": version,
-        "is_current": document.current_version_id == version.pk and not document.is_withdrawn,
+        "is_current": is_current,
         "is_pdf": version.content_type == "application/pdf",
         "asked": selectors.asked_users(approval=approval),
         "decisions": decisions,
@@ -91,7 +96,7 @@ def _detail(request, approval: Request, *, form=None, stepup=None, send_form=Non
         "can_acknowledge": can_decide and approval.kind == Kind.REVIEW,
         "can_send": can_send,
         "settled": selectors.settling_decision(approval=approval) if approval.settled_by_id else None,
-        "form": form or DecisionForm(approval=approval),
+        "form": form,
         "send_form": send_form or SendForm(),
         "stepup": stepup,
         "confirming": confirming,
@@ -128,10 +133,12 @@ def decide(request, approval):
     if refusal:
         messages.error(request, refusal)
         return _back(approval)
-    form = DecisionForm(request.POST, approval=approval)
+    settles = selectors.approval_would_settle(approval=approval, user=request.user)
+    form = DecisionForm(request.POST, approval=approval, settles=settles)
     if not form.is_valid():
         return _detail(request, approval, form=form, status=400)
-    stepup = _stepup(request, action=DECIDE, object_key=decision_key(approval))
+    data = form.cleaned_data
+    stepup = _stepup(request, action=DECIDE, object_key=decision_key(approval, data["outcome"]))
     if "stepup_challenge" not in request.POST:
         return _detail(request, approval, form=form, stepup=stepup, confirming="decide")
     confirmation = stepup.confirm()  # outside any transaction: a used code stays used
@@ -140,7 +147,6 @@ def decide(request, approval):
             messages.info(request, _("Your decision has already been recorded."))  # a second click
             return _back(approval)
         return _detail(request, approval, form=form, stepup=stepup, confirming="decide", status=400)
-    data = form.cleaned_data
     try:
         services.request_decide(
             approval=approval,
@@ -154,7 +160,12 @@ def decide(request, approval):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _back(approval)
-    # The form offers sending after an approval only; the decision stands if sending fails.
+    if approval.status == Status.OPEN:  # everyone's approval is needed: recorded, the others still decide
+        messages.success(
+            request, _("Your approval has been recorded. The request is settled once everyone asked has approved.")
+        )
+        return _back(approval)
+    # The form offers sending after an approval that settles it only; the decision stands if sending fails.
     if data["send"] and not _send(request, approval, later=data["send"] == SEND_LATER):
         return _back(approval)
     messages.success(request, _("The document has been processed successfully"))

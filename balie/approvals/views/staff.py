@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from balie.approvals import selectors, services
-from balie.approvals.certificate import approval_certificate_pdf, factor_label
+from balie.approvals.certificate import CLIENT, FULL, approval_certificate_pdf, factor_label
 from balie.approvals.flow_settings import firm_flows_update
 from balie.approvals.flows import default_flow, flow_for
 from balie.approvals.forms_staff import (
@@ -123,7 +123,8 @@ def _detail(request, approval: Request):
         "rejection": rejection,
         "timeline": _timeline(approval, decisions, submissions),
         "replaced_by": _replaced_by(approval),
-        "may_withdraw": approval.status in (Status.WAITING, Status.OPEN, Status.READY_TO_SEND),
+        "may_withdraw": services.is_withdrawable(approval),  # approved but not sent yet included
+        "may_replace": services.is_replaceable(approval),
         "may_retry": approval.status == Status.FAILED,
         "unknown_filing": any(each.state == Submission.State.UNKNOWN for each in submissions),
         "reconcile_form": ReconcileForm(),
@@ -212,7 +213,9 @@ def withdraw(request, approval):
 @staff_required
 @require_POST
 def retry(request, approval):
-    """Files a request whose filing failed once more (the same idempotency key: never twice)."""
+    """Files a request whose filing failed again, as a new submission with a new idempotency key and
+    a new event id (the failed one stays on record). A receiver that may have processed a failed
+    attempt should deduplicate on the request id in ``data``."""
     from balie.approvals import filing
 
     approval = _get(request, approval)
@@ -293,9 +296,9 @@ def record(request, approval):
 # -- the certificate (APR-7) ----------------------------------------------------------------------
 
 
-def _certificate_response(approval: Request) -> HttpResponse:
+def _certificate_response(approval: Request, *, evidence: str) -> HttpResponse:
     name = slugify(approval.document.title)[:60] or "document"
-    response = HttpResponse(approval_certificate_pdf(approval), content_type="application/pdf")
+    response = HttpResponse(approval_certificate_pdf(approval, evidence=evidence), content_type="application/pdf")
     response.headers["Content-Disposition"] = content_disposition_header(
         True, f"accordering-{name}-v{approval.version.number}.pdf"
     )
@@ -308,16 +311,17 @@ def _certificate_response(approval: Request) -> HttpResponse:
 @staff_required
 @require_GET
 def certificate(request, approval):
-    """The approval certificate (PDF) for the firm."""
-    return _certificate_response(_get(request, approval))
+    """The approval certificate (PDF) for the firm, with all the evidence (IP addresses, user agents)."""
+    return _certificate_response(_get(request, approval), evidence=FULL)
 
 
 @client_required
 @require_GET
 def client_certificate(request, approval):
-    """The approval certificate (PDF) for a member of the environment who may see the request."""
+    """The approval certificate (PDF) for a member of the environment who may see the request: the
+    client's copy, without the deciders' IP addresses and user agents (the firm keeps those)."""
     approval = selectors.get_request_for_user(user=request.user, client=request.client, public_id=approval)
-    return _certificate_response(approval)
+    return _certificate_response(approval, evidence=CLIENT)
 
 
 # -- publishing: the request settings for a document type -----------------------------------------

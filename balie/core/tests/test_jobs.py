@@ -75,3 +75,53 @@ def test_inprocess_scheduler_runs_periodic_jobs(fresh_runner, settings):
     relay_runs.clear()
     jobs.start_inprocess_runner()
     assert relay_runs.wait(5), "the periodic job never ran"
+
+
+slow_started, slow_release, quick_done = threading.Event(), threading.Event(), threading.Event()
+
+
+@jobs.job("tests.slow_filing", queue="filing")
+def slow_filing() -> None:
+    slow_started.set()
+    slow_release.wait(10)
+
+
+@jobs.job("tests.quick_code", queue="transactional")
+def quick_code() -> None:
+    quick_done.set()
+
+
+def test_inprocess_a_slow_job_on_one_queue_does_not_hold_up_another(fresh_runner):
+    """A receiver that answers slowly keeps the filing queue busy, not sign-in codes and e-mail."""
+    for event in (slow_started, slow_release, quick_done):
+        event.clear()
+    try:
+        jobs.enqueue("tests.slow_filing")
+        assert slow_started.wait(5)
+        jobs.enqueue("tests.quick_code")
+        assert quick_done.wait(5), "the transactional job waited behind the filing"
+        assert set(jobs._runner.queues) == {"filing", "transactional"}
+    finally:
+        slow_release.set()
+
+
+def test_the_worker_works_on_every_queue_by_default():
+    from balie.core.management.commands.worker import Command
+
+    queues = Command().create_parser("balie", "worker").parse_args([]).queues.split(",")
+    assert queues == list(jobs.QUEUES)
+    assert {"transactional", "default", "bulk", "filing"} <= set(queues)
+
+
+def test_celery_sends_a_periodic_run_to_its_jobs_queue():
+    from balie.celery import app
+
+    router = app.amqp.router
+    assert router.route({}, "balie.run_job", ("notifications.relay_outbox",), {})["queue"].name == "transactional"
+    assert router.route({}, "balie.run_job", ("notifications.send_digests",), {})["queue"].name == "bulk"
+    assert router.route({}, "balie.run_job", ("approvals.deliver_submissions",), {})["queue"].name == "filing"
+    # a queue given by the sender wins; an unknown job goes to the default queue
+    assert (
+        router.route({"queue": "bulk"}, "balie.run_job", ("approvals.deliver_submissions",), {})["queue"].name == "bulk"
+    )
+    assert router.route({}, "balie.run_job", ("tests.nobody",), {})["queue"].name == "default"
