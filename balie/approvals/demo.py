@@ -1,6 +1,7 @@
 """Demo approvals (APR-1 .. APR-8), made through the same services as the pages.
 
-Pieter's BV has its VAT return waiting for his Akkoord and an earlier one he did not approve (the
+Pieter's BV has its VAT return waiting for his Akkoord (nothing follows it: the demo firm has no
+software connected) and an earlier one he did not approve (the
 firm sees why); the holding's corporate tax return is approved and waits under Klaar om te
 verzenden, so sending it shows the Digipoort simulator's receipt. Fatima's income tax return waits
 for her Akkoord.
@@ -20,17 +21,21 @@ HINTS = [
 
 
 def _ask(document, actor, *, due_days=14):
-    from balie.approvals.flows import flow_for
+    from balie.approvals.flows import after_unavailable, flow_for
+    from balie.approvals.models import After
     from balie.approvals.services import request_create
 
     spec = flow_for(firm=document.client.firm, doc_type=document.doc_type)
+    after = spec.after
+    if after == After.FIRM_SOFTWARE and after_unavailable(firm=document.client.firm, after=after):
+        after = After.NOTHING  # as the publish form proposes: the demo firm has no software connected
     return request_create(
         document=document,
         actor=actor,
         kind=spec.mode if spec.mode in ("approve", "review") else "approve",
         audience=spec.audience,
         required=spec.required,
-        after=spec.after,
+        after=after,
         due_date=timezone.localdate() + timedelta(days=due_days),
     )
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils.translation import gettext as _
+
 from balie.approvals.models import After, Audience, Flow, Required
 from balie.dossiers.models import DocumentType
 
@@ -57,3 +60,35 @@ def flow_for(*, firm, doc_type: str) -> FlowSpec:
     if row is None:
         return default_flow(doc_type)
     return FlowSpec(mode=row.mode, audience=row.audience, required=row.required, after=row.after, due_days=row.due_days)
+
+
+def after_unavailable(*, firm, after: str) -> str:
+    """Why ``after`` cannot follow an approval of ``firm`` in this installation now, as a message for
+    the forms; "" when it can. Filing through Digipoort needs BALIE_DIGIPOORT on, notifying the
+    firm's software a webhook with an address and a secret (Settings › Firm software)."""
+    from balie.approvals.receivers import receiver_for_firm
+
+    if after == After.DIGIPOORT and settings.BALIE_DIGIPOORT == "off":
+        return _("Filing through Digipoort is not available in this installation; choose another step after approval.")
+    if after == After.FIRM_SOFTWARE:
+        receiver = receiver_for_firm(firm=firm) if firm is not None else None
+        if receiver is None or not receiver.webhook_url or not receiver.has_secret:
+            return _(
+                "Your firm's software is not connected: set up its webhook under Settings › Firm software, "
+                "or choose another step after approval."
+            )
+    return ""
+
+
+def after_unavailable_note(after: str) -> str:
+    """The short note shown where a flow's step after approval cannot happen now, so that the
+    publish forms propose "nothing" instead."""
+    if after == After.DIGIPOORT:
+        return _(
+            "Filing through Digipoort is not available in this installation, so publishing proposes "
+            "“Nothing” after approval."
+        )
+    return _(
+        "Your firm's software is not connected (Settings › Firm software), so publishing proposes "
+        "“Nothing” after approval."
+    )

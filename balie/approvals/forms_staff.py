@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from balie.approvals import selectors
-from balie.approvals.flows import FlowSpec, flow_for
+from balie.approvals.flows import FlowSpec, after_unavailable, after_unavailable_note, flow_for
 from balie.approvals.models import After, Audience, Decision, Flow, Kind, Required
 from balie.approvals.states import Status
 from balie.clients.models import Membership
@@ -56,20 +56,16 @@ class RequestSettingsForm(forms.Form):
         help_text=_("The request stays on hold (“waiting for …”) until this request of the environment is done."),
     )
 
-    def __init__(self, *args, members=None, open_requests=None, bulk: bool = False, **kwargs):
+    def __init__(self, *args, members=None, open_requests=None, bulk: bool = False, firm=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.bulk = bulk
+        self.firm = firm  # whose software and Digipoort filing the step after approval needs
         if bulk:
-            # Many environments at once: nobody can be named and nothing of one environment waited
-            # for, and a bulk publication follows the firm's flow for the type (shown, not changed).
+            # Many environments at once: nobody can be named and nothing of one environment waited for.
             self.fields["audience"].choices = FIRM_AUDIENCES
             del self.fields["named"]
             del self.fields["waits_for"]
-            for name in ("audience", "required", "due_date", "after"):
-                self.fields[name].disabled = True
-            self.fields["after"].help_text = _(
-                "A bulk publication follows your firm's flow for the document type (Settings › Approval flows)."
-            )
+            self._members, self._open = {}, {}
             return
         self._members = {str(user.public_id): user for user in members or ()}
         self.fields["named"].choices = [(key, person_label(user)) for key, user in self._members.items()]
@@ -92,8 +88,11 @@ class RequestSettingsForm(forms.Form):
             return data
         if not self.bulk and data.get("audience") == Audience.NAMED and not data.get("named"):
             self.add_error("named", _("Choose at least one person who must act."))
-        if (data.get("after") or After.NOTHING) != After.NOTHING and kind != Kind.APPROVE:
+        after = data.get("after") or After.NOTHING
+        if after != After.NOTHING and kind != Kind.APPROVE:
             self.add_error("after", _("Only an approval can be followed by a filing or a notice to your software."))
+        elif after != After.NOTHING and (problem := after_unavailable(firm=self.firm, after=after)):
+            self.add_error("after", problem)
         due = data.get("due_date")
         if due is not None and due < timezone.localdate():
             self.add_error("due_date", _("The due date cannot be in the past."))
@@ -101,13 +100,18 @@ class RequestSettingsForm(forms.Form):
 
     def request_settings(self) -> dict | None:
         """The settings for ``request_create_for_published`` (the kind is the document's request
-        kind), or None when the chosen kind does not become a request (sign, information, none) and
-        for a bulk publication (the flow of the type applies). A setting the post left out (an older
-        form, a script) is left out here too, so the flow of the type decides it."""
+        kind), or None when the chosen kind does not become a request (sign, information, none). A
+        setting the post left out (an older form, a script) is left out here too, so the flow of the
+        type decides it; an empty due date is no due date. A bulk publication has no named people
+        and waits for nothing."""
         data = self.cleaned_data
-        if self.bulk or data.get("request_kind") not in REQUEST_KINDS:
+        if data.get("request_kind") not in REQUEST_KINDS:
             return None
-        settings = {name: data[name] for name in ("audience", "required", "after", "due_date") if name in self.data}
+        settings = {
+            name: data[name]
+            for name in ("audience", "required", "after", "due_date")
+            if name in self.data and (name == "due_date" or data[name])
+        }
         if "after" in settings and data["request_kind"] != Kind.APPROVE:
             settings["after"] = After.NOTHING
         if settings.get("audience") == Audience.NAMED:
@@ -155,7 +159,17 @@ def request_settings_form(*, staff, client=None, data=None, doc_type: str = "", 
         )
     doc_type = doc_type if doc_type in DocumentType.values else DocumentType.OTHER
     initial = RequestSettingsForm.initial_for(firm=staff.firm, doc_type=doc_type)
-    return RequestSettingsForm(data, initial=initial, members=members, open_requests=open_requests, bulk=bulk)
+    note = ""
+    if initial["after"] != After.NOTHING and after_unavailable(firm=staff.firm, after=initial["after"]):
+        # The flow's step cannot happen here (no Digipoort, no software connected): nothing instead.
+        note = after_unavailable_note(initial["after"])
+        initial["after"] = After.NOTHING
+    form = RequestSettingsForm(
+        data, initial=initial, members=members, open_requests=open_requests, bulk=bulk, firm=staff.firm
+    )
+    if note:
+        form.fields["after"].help_text = note
+    return form
 
 
 class FlowForm(forms.Form):
@@ -167,11 +181,29 @@ class FlowForm(forms.Form):
     after = forms.ChoiceField(label=_("After approval"), choices=After.choices)
     due_days = forms.IntegerField(label=_("Days to act"), required=False, min_value=1, max_value=365)
 
+    def __init__(self, *args, firm=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.firm = firm
+
     def clean(self):
         data = super().clean()
-        if data.get("after", After.NOTHING) != After.NOTHING and data.get("mode") != Flow.Mode.APPROVE:
+        after = data.get("after", After.NOTHING)
+        if after != After.NOTHING and data.get("mode") != Flow.Mode.APPROVE:
             self.add_error("after", _("Only an approval can be followed by a filing or a notice to your software."))
+        # A row left as it was may keep a step that cannot happen now (Balie's default, say, before
+        # the software is connected): publishing proposes "nothing" instead. A changed one may not.
+        elif after != After.NOTHING and self.has_changed():
+            problem = after_unavailable(firm=self.firm, after=after)
+            if problem:
+                self.add_error("after", problem)
         return data
+
+    def unavailable_note(self) -> str:
+        """The note for a row whose (unchanged) step after approval cannot happen now."""
+        after = self.initial.get("after", After.NOTHING)
+        if after == After.NOTHING or not after_unavailable(firm=self.firm, after=after):
+            return ""
+        return after_unavailable_note(after)
 
     def spec(self) -> FlowSpec:
         data = self.cleaned_data

@@ -21,6 +21,7 @@ import io
 import logging
 import re
 from collections import defaultdict
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -145,6 +146,41 @@ def _check_fields(fields: dict) -> dict:
     return fields
 
 
+SETTINGS = ("audience", "required", "after", "due_date")  # what a bulk publication's requests may set
+
+
+def _stored_settings(request_settings: dict | None, request_kind: str) -> dict:
+    """The request settings as stored on the publication (JSON: the due date as an ISO date)."""
+    if not request_settings or request_kind not in ("approve", "review"):
+        return {}
+    unknown = set(request_settings) - set(SETTINGS)
+    if unknown:  # named people and waiting for a request belong to one environment
+        raise ValidationError(_("These request settings cannot be used for a bulk publication."), code="settings")
+    stored = dict(request_settings)
+    if isinstance(stored.get("due_date"), date):
+        stored["due_date"] = stored["due_date"].isoformat()
+    return stored
+
+
+def request_settings_of(publication: BulkPublication) -> dict | None:
+    """The publication's request settings for ``document_ask`` (None: the flow of the type decides)."""
+    settings = dict(publication.request_settings or {})
+    if not settings:
+        return None
+    if settings.get("due_date"):
+        settings["due_date"] = date.fromisoformat(settings["due_date"])
+    return settings
+
+
+def _check_after(firm, settings: dict) -> None:
+    """The step after approval must be able to happen (Digipoort on, the firm's software connected)."""
+    from balie.approvals.flows import after_unavailable
+
+    problem = after_unavailable(firm=firm, after=settings.get("after") or "nothing")
+    if problem:
+        raise ValidationError(problem, code="after_unavailable")
+
+
 def bulk_prepare(
     *,
     staff,
@@ -156,8 +192,12 @@ def bulk_prepare(
     numbers: str = "",
     csv_file=None,
     pattern: str = "",
+    request_settings: dict | None = None,
 ) -> BulkPublication:
     """Checks and stages the files and matches them to environments: a draft to preview.
+
+    ``request_settings`` (audience, required, after, due_date; see ``RequestSettingsForm``) are
+    what every approval request of the publication asks; left out, the flow of the type decides.
 
     Problems with single files or environments become items with a problem (shown in the
     preview, never published); problems with the whole request raise ValidationError and
@@ -168,6 +208,8 @@ def bulk_prepare(
     firm = staff.firm
     uploads = list(uploads or [])
     fields = _check_fields(fields)
+    settings = _stored_settings(request_settings, fields["request_kind"])
+    _check_after(firm, settings)
     if mode not in BulkPublication.Mode.values:
         raise ValidationError(_("Choose how the files are matched to environments."), code="mode")
     if not uploads:
@@ -266,7 +308,9 @@ def bulk_prepare(
             ).values_list("document__client_id", "sha256")
         )
         with transaction.atomic():
-            publication = BulkPublication.objects.create(firm=firm, created_by=staff.user, mode=mode, **fields)
+            publication = BulkPublication.objects.create(
+                firm=firm, created_by=staff.user, mode=mode, request_settings=settings, **fields
+            )
             items = []
             seen: set[tuple[int, str]] = set()
             for position, (index, pk, number, problem) in enumerate(plan):
@@ -361,6 +405,7 @@ def bulk_confirm(*, publication: BulkPublication, actor) -> BulkPublication:
             return locked  # a second click: already on its way
         if not locked.items.filter(problem="").exists():
             raise ValidationError(_("Nothing can be published: every line has a problem."), code="nothing")
+        _check_after(locked.firm, locked.request_settings or {})  # still so since the preview?
         locked.items.exclude(problem="").update(status=BulkItem.Status.SKIPPED)
         locked.status, locked.confirmed_at = BulkPublication.Status.CONFIRMED, timezone.now()
         locked.save(update_fields=["status", "confirmed_at"])
@@ -504,7 +549,8 @@ def _publish_one(publication: BulkPublication, item: BulkItem) -> Document:
         title=_("New document: %(title)s") % {"title": document.title},
         link=document.get_absolute_url(),
     )
-    services.document_ask(document=document, actor=actor)  # an approval request with the type's flow, or a task
+    # An approval request with the publication's settings (the type's flow for what they leave out), or a task.
+    services.document_ask(document=document, actor=actor, request_settings=request_settings_of(publication))
     return document
 
 

@@ -263,6 +263,9 @@ class BulkPublication(models.Model):
     direction = models.CharField(max_length=20, choices=Document.Direction.choices)
     message = models.TextField(_("message"), blank=True)
     request_kind = models.CharField(_("request"), max_length=20, choices=Document.RequestKind.choices, blank=True)
+    # What each approval request asks (audience, required, after, due_date as ISO date), as chosen in
+    # the form; a setting left out follows the firm's flow for the type. Empty: the flow decides all.
+    request_settings = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -43,6 +44,7 @@ def bulk_new(request):
                 numbers=data["numbers"],
                 csv_file=data["csv_file"],
                 pattern=data["pattern"],
+                request_settings=request_form.request_settings(),
             )
         except ValidationError as error:
             for problem in error.messages:
@@ -63,6 +65,7 @@ def bulk_detail(request, publication):
     publication = bulk.get_publication_for_staff(staff=request.staff, publication_public_id=publication)
     context = {
         "publication": publication,
+        "request_facts": _request_facts(publication),
         "summary": bulk.publication_summary(publication=publication),
         "items": bulk.publication_items(publication=publication)[:PREVIEW_ROWS],
         "preview_rows": PREVIEW_ROWS,
@@ -71,6 +74,24 @@ def bulk_detail(request, publication):
     if request.htmx:
         return render(request, "dossiers/staff/bulk_result.html", context)
     return render(request, "dossiers/staff/bulk_detail.html", context)
+
+
+def _request_facts(publication: BulkPublication) -> list[tuple[str, str]]:
+    """(label, value) of the request settings the publication chose; the flow decides the rest."""
+    from balie.approvals.models import After, Audience, Required
+
+    settings = bulk.request_settings_of(publication) or {}
+    facts = []
+    for name, label, choices in (
+        ("audience", _("Who must act"), Audience),
+        ("required", _("Approvals needed"), Required),
+        ("after", _("After approval"), After),
+    ):
+        if settings.get(name):
+            facts.append((label, choices(settings[name]).label))
+    if "due_date" in settings:
+        facts.append((_("Due date"), date_format(settings["due_date"]) if settings["due_date"] else "—"))
+    return facts
 
 
 @staff_required

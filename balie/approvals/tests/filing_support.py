@@ -18,6 +18,16 @@ from balie.dossiers.tests.utils import PDF
 SECRET = "whsec_test-secret-0123456789abcdef"
 
 
+def connect_software(firm, *, url: str = "https://software.example.nl/balie", secret: str = SECRET):
+    """The firm's software webhook, stored directly (an address and an encrypted secret)."""
+    from balie.approvals.models import Receiver
+    from balie.twostep import crypto
+
+    return Receiver.objects.update_or_create(
+        firm=firm, defaults={"webhook_url": url, "webhook_secret": crypto.encrypt(secret) if secret else ""}
+    )[0]
+
+
 def approved_request(p, *, after: str, title: str = "Aangifte omzetbelasting Q3 2025", status=Status.APPROVED):
     """A VAT return of the company, approved by the client user (a director)."""
     from balie.dossiers.services import document_add, dossier_create

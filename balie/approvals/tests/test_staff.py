@@ -12,7 +12,7 @@ from django.utils import timezone
 from balie.approvals import services
 from balie.approvals.models import Decision, Flow, Request, Submission
 from balie.approvals.states import Status
-from balie.approvals.tests.filing_support import approved_request
+from balie.approvals.tests.filing_support import approved_request, connect_software
 from balie.clients.models import Membership
 from balie.core.factories import MembershipFactory, StaffMemberFactory, UserFactory
 from balie.dossiers.models import Document
@@ -389,6 +389,7 @@ def test_non_admin_staff_and_clients_get_404_on_the_flow_settings(client, person
 
 
 def test_the_flow_settings_show_balies_defaults_and_store_only_the_firms_choices(staff, personas):
+    connect_software(personas.firm)  # the VAT return's default notifies it
     page = staff.get(reverse("approvals_staff:flows"))
     rows = {row["doc_type"]: row for row in page.context["rows"]}
     assert rows["vat_return"]["form"].initial["audience"] == "directors"
@@ -553,10 +554,12 @@ def test_publish_for_information_or_signing_asks_no_approval(staff, dossier):
     assert list(Todo.objects.values_list("kind", flat=True)) == ["sign"]
 
 
-def test_the_bulk_form_shows_the_flow_of_the_type_and_keeps_the_kind(staff, personas):
+def test_the_bulk_form_lets_staff_change_the_settings_but_names_nobody(staff, personas):
     response = staff.get(reverse("dossiers_staff:bulk_new"))
     form = response.context["request_form"]
-    assert form.fields["audience"].disabled and "named" not in form.fields and "waits_for" not in form.fields
+    assert not form.fields["audience"].disabled and not form.fields["after"].disabled
+    assert "named" not in form.fields and "waits_for" not in form.fields
+    assert "named" not in dict(form.fields["audience"].choices)
     partial = staff.get(reverse("approvals_staff:flow_defaults"), {"doc_type": "publication", "bulk": "1"})
     assert partial.context["request_form"].initial["after"] == "digipoort"
 
@@ -570,13 +573,113 @@ def test_the_bulk_form_shows_the_flow_of_the_type_and_keeps_the_kind(staff, pers
         "doc_type": "vat_return",
         "direction": "firm",
         "request_kind": "approve",
-        "audience": "named",  # disabled: ignored
+        "audience": "named",  # not for many environments
     }
     response = staff.post(reverse("dossiers_staff:bulk_new"), data)
-    assert response.status_code == 302
+    assert response.status_code == 400 and "audience" in response.context["request_form"].errors
     from balie.dossiers.models import BulkPublication
 
-    assert BulkPublication.objects.get().request_kind == "approve"
+    assert not BulkPublication.objects.exists()
+    data["audience"] = "handlers"
+    assert staff.post(reverse("dossiers_staff:bulk_new"), {**data, "files": [pdf("brief.pdf")]}).status_code == 302
+    publication = BulkPublication.objects.get()
+    assert (publication.request_kind, publication.request_settings) == ("approve", {"audience": "handlers"})
+
+
+# -- what follows the approval must be able to happen ---------------------------------------------------
+
+DIGIPOORT_OFF = "Filing through Digipoort is not available in this installation; choose another step after approval."
+NO_SOFTWARE = (
+    "Your firm's software is not connected: set up its webhook under Settings › Firm software, "
+    "or choose another step after approval."
+)
+
+
+def test_publish_refuses_filing_through_digipoort_when_it_is_off(staff, personas, dossier, settings):
+    settings.BALIE_DIGIPOORT = "off"
+    response = publish(staff, dossier, doc_type="income_tax_return", request_kind="approve", after="digipoort")
+    assert response.status_code == 400
+    assert response.context["request_form"].errors["after"] == [DIGIPOORT_OFF]
+    assert not Document.objects.exists() and not Request.objects.exists()
+
+    settings.BALIE_DIGIPOORT = "simulator"
+    response = publish(staff, dossier, doc_type="income_tax_return", request_kind="approve", after="digipoort")
+    assert response.status_code == 302 and Request.objects.get().after == "digipoort"
+
+
+def test_publish_refuses_notifying_software_the_firm_has_not_connected(staff, personas, dossier):
+    response = publish(staff, dossier, request_kind="approve", audience="directors", after="firm_software")
+    assert response.status_code == 400
+    assert response.context["request_form"].errors["after"] == [NO_SOFTWARE]
+    assert "Settings › Firm software" in response.content.decode()
+
+    receiver = connect_software(personas.firm, secret="")  # an address without a secret is not enough
+    assert publish(staff, dossier, request_kind="approve", after="firm_software").status_code == 400
+    receiver.delete()
+    connect_software(personas.firm, url="")  # nor a secret without an address
+    assert publish(staff, dossier, request_kind="approve", after="firm_software").status_code == 400
+    assert not Document.objects.exists()
+
+    connect_software(personas.firm)
+    response = publish(staff, dossier, request_kind="approve", audience="directors", after="firm_software")
+    assert response.status_code == 302 and Request.objects.get().after == "firm_software"
+
+
+def test_the_publish_form_proposes_nothing_when_the_flows_step_cannot_happen(staff, personas, dossier, settings):
+    url = reverse("approvals_staff:flow_defaults")
+    partial = staff.get(url, {"doc_type": "vat_return", "client": personas.company.public_id})
+    form = partial.context["request_form"]
+    assert form.initial["after"] == "nothing" and form.initial["audience"] == "directors"
+    assert "Your firm's software is not connected" in str(form.fields["after"].help_text)
+    assert "so publishing proposes “Nothing” after approval." in partial.content.decode()
+
+    # Out of the box a VAT return can be published as the form proposes it.
+    initial = {key: value for key, value in form.initial.items() if key != "due_date"}
+    assert publish(staff, dossier, **initial).status_code == 302
+    approval = Request.objects.get()
+    assert (approval.kind, approval.audience, approval.after) == ("approve", "directors", "nothing")
+
+    connect_software(personas.firm)
+    form = staff.get(url, {"doc_type": "vat_return", "bulk": "1"}).context["request_form"]
+    assert form.initial["after"] == "firm_software" and not form.fields["after"].help_text
+
+    settings.BALIE_DIGIPOORT = "off"
+    form = staff.get(url, {"doc_type": "corporate_tax_return", "bulk": "1"}).context["request_form"]
+    assert form.initial["after"] == "nothing"
+    assert "Filing through Digipoort is not available" in str(form.fields["after"].help_text)
+
+
+def test_the_flow_settings_refuse_a_step_after_approval_that_cannot_happen(staff, personas, settings):
+    # Left as they are, Balie's defaults may keep such a step (with a note); the rest can be saved.
+    page = staff.get(reverse("approvals_staff:flows"))
+    notes = {row["doc_type"]: row["note"] for row in page.context["rows"]}
+    assert "Settings › Firm software" in notes["vat_return"] and not notes["income_tax_return"]
+    response = staff.post(reverse("approvals_staff:flows"), flows_data({"letter-required": "all"}))
+    assert response.status_code == 302 and Flow.objects.get().doc_type == "letter"
+
+    response = staff.post(reverse("approvals_staff:flows"), flows_data({"vat_return-required": "all"}))
+    assert response.status_code == 400
+    row = next(row for row in response.context["rows"] if row["doc_type"] == "vat_return")
+    assert row["form"].errors["after"] == [NO_SOFTWARE]
+    response = staff.post(reverse("approvals_staff:flows"), flows_data({"credit_report-after": "firm_software"}))
+    assert response.status_code == 400
+
+    settings.BALIE_DIGIPOORT = "off"
+    assert "Digipoort" in staff.get(reverse("approvals_staff:flows")).context["rows"][1]["note"]
+    response = staff.post(reverse("approvals_staff:flows"), flows_data({"credit_report-after": "digipoort"}))
+    assert response.status_code == 400
+    row = next(row for row in response.context["rows"] if row["doc_type"] == "credit_report")
+    assert row["form"].errors["after"] == [DIGIPOORT_OFF]
+    assert list(Flow.objects.values_list("doc_type", flat=True)) == ["letter"]
+
+    connect_software(personas.firm)
+    settings.BALIE_DIGIPOORT = "simulator"
+    response = staff.post(
+        reverse("approvals_staff:flows"),
+        flows_data({"vat_return-required": "all", "credit_report-after": "digipoort"}),
+    )
+    assert response.status_code == 302
+    assert set(Flow.objects.values_list("doc_type", flat=True)) == {"vat_return", "credit_report"}
 
 
 # -- the document page ------------------------------------------------------------------------------

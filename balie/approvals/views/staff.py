@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from balie.approvals import selectors, services
@@ -55,7 +56,7 @@ def _filter_labels() -> list[tuple[str, str]]:
     return [
         ("all", _("All")),
         ("open", _("Open")),
-        ("rejected", _("Rejected")),
+        ("rejected", pgettext("approval status", "Rejected")),
         ("failed", _("Submission failed")),
         ("ready", _("Ready to send")),
     ]
@@ -351,9 +352,15 @@ def flows(request):
     rows = []
     for doc_type, label in DocumentType.choices:
         current = flow_for(firm=firm, doc_type=doc_type)
-        form = FlowForm(request.POST or None, prefix=doc_type, initial=FlowForm.initial_from(current))
+        form = FlowForm(request.POST or None, prefix=doc_type, initial=FlowForm.initial_from(current), firm=firm)
         rows.append(
-            {"doc_type": doc_type, "label": label, "form": form, "is_default": current == default_flow(doc_type)}
+            {
+                "doc_type": doc_type,
+                "label": label,
+                "form": form,
+                "is_default": current == default_flow(doc_type),
+                "note": form.unavailable_note(),
+            }
         )
     valid = [row["form"].is_valid() for row in rows]  # every row, so that each shows its errors
     if request.method == "POST" and all(valid):

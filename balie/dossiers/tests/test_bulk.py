@@ -1,12 +1,15 @@
 """Bulk publish (DOS-7): match, preview, confirm, result; one file stored once for many environments."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from balie.approvals.models import Request
+from balie.approvals.tests.filing_support import connect_software
 from balie.clients.models import Client, Membership
 from balie.core.factories import UserFactory
 from balie.dossiers import bulk, services
@@ -222,6 +225,7 @@ def test_confirm_publishes_with_notifications_and_todos(staff, numbered, setting
     assert Notification.objects.filter(client=numbered.holding, kind=EventKind.REQUEST).count() == 1
     assert Todo.objects.filter(kind=Todo.Kind.APPROVE).count() == 2
     assert sorted(Request.objects.values_list("audience", "after")) == [("directors", "firm_software")] * 2
+    assert publication.request_settings == {}  # nothing chosen: the flow of the type decides
     assert publication.items.get(client_number="99999").status == BulkItem.Status.SKIPPED
 
     page = staff.get(reverse("dossiers_staff:bulk", args=[publication.public_id])).content.decode()
@@ -233,6 +237,77 @@ def test_confirm_publishes_with_notifications_and_todos(staff, numbered, setting
     assert "2 of 2 handled: 2 published, 0 failed." in page
     assert 'hx-trigger="every 2s"' not in page  # done: no more polling
     assert sanity_check().startswith("OK: 2 versions checked")
+
+
+def test_the_chosen_request_settings_apply_in_every_environment(staff, numbered, django_capture_on_commit_callbacks):
+    due = timezone.localdate() + timedelta(days=10)
+    publication, html = preview(
+        staff,
+        form_data(
+            mode="same",
+            files=[pdf("aangifte.pdf")],
+            scope="numbers",
+            numbers="10232 10233",
+            request_kind="approve",
+            audience="directors",
+            required="all",
+            due_date=due.isoformat(),
+            after="nothing",
+        ),
+    )
+    assert publication.request_settings == {
+        "audience": "directors",
+        "required": "all",
+        "after": "nothing",
+        "due_date": due.isoformat(),
+    }
+    assert "All directors with portal access" in html and "Everyone asked must approve" in html
+    assert "As your firm's flow for the document type" not in html  # all four chosen
+    publication = confirm(staff, publication, django_capture_on_commit_callbacks)
+    assert publication.status == BulkPublication.Status.DONE
+    requests = Request.objects.order_by("client__name")
+    assert [approval.client for approval in requests] == [numbered.company, numbered.holding]
+    assert {(r.kind, r.audience, r.required, r.after, r.due_date) for r in requests} == {
+        ("approve", "directors", "all", "nothing", due)
+    }
+
+
+def test_a_partly_chosen_setting_leaves_the_rest_to_the_flow(staff, numbered, django_capture_on_commit_callbacks):
+    publication, _html = preview(
+        staff,
+        form_data(mode="same", files=[pdf()], scope="numbers", numbers="10232", request_kind="approve", required="all"),
+    )
+    assert publication.request_settings == {"required": "all"}
+    confirm(staff, publication, django_capture_on_commit_callbacks)
+    approval = Request.objects.get()
+    assert (approval.audience, approval.required, approval.after) == ("directors", "all", "firm_software")
+
+
+def test_bulk_refuses_a_step_after_approval_that_cannot_happen(
+    staff, numbered, settings, django_capture_on_commit_callbacks
+):
+    url = reverse("dossiers_staff:bulk_new")
+    data = form_data(mode="same", scope="numbers", numbers="10232", request_kind="approve", audience="directors")
+    response = staff.post(url, {**data, "files": [pdf()], "after": "firm_software"})
+    assert response.status_code == 400
+    assert "set up its webhook under Settings › Firm software" in response.content.decode()
+    settings.BALIE_DIGIPOORT = "off"
+    response = staff.post(url, {**data, "files": [pdf()], "doc_type": "income_tax_return", "after": "digipoort"})
+    assert response.status_code == 400
+    assert response.context["request_form"].errors["after"] == [
+        "Filing through Digipoort is not available in this installation; choose another step after approval."
+    ]
+    assert not BulkPublication.objects.exists()
+
+    # Connected at the preview, gone before the confirmation: nothing is published.
+    receiver = connect_software(numbered.firm)
+    publication, _html = preview(staff, {**data, "files": [pdf()], "after": "firm_software"})
+    receiver.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(reverse("dossiers_staff:bulk_confirm", args=[publication.public_id]), follow=True)
+    assert "software is not connected" in response.content.decode()
+    publication.refresh_from_db()
+    assert publication.status == BulkPublication.Status.DRAFT and not Document.objects.exists()
 
 
 def test_running_result_polls_and_retry_is_idempotent(staff, numbered, django_capture_on_commit_callbacks):
