@@ -530,3 +530,16 @@ def test_a_former_member_cannot_open_the_pages(client, personas, bv):
     client.force_login(former)
     assert client.get(url("detail", approval)).status_code == 404
     assert client.get(page_url("history", bv.client)).status_code == 404
+
+
+def test_the_task_list_stays_constant_with_request_tasks(as_director, personas, bv, django_assert_max_num_queries):
+    """TASK-1: tasks about requests (directors each get their own) list without a query per task."""
+    for number in range(3):
+        ask(personas, bv, title=f"Aangifte omzetbelasting {number}")
+    with django_assert_max_num_queries(30) as few:
+        as_director.get(reverse("todos:list"))
+    for number in range(3, 30):
+        ask(personas, bv, title=f"Aangifte omzetbelasting {number}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = as_director.get(reverse("todos:list"))
+    assert response.content.decode().count("Aangifte omzetbelasting") >= 25  # one page of the 30 tasks
