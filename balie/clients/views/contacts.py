@@ -262,37 +262,48 @@ def contact_edit(request, contact):
     return render(request, "clients/contacts/form.html", context, status=form_status(form, stepup))
 
 
+def _confirm_page(request, contact, *, remove: str, service, done: str):
+    """Asks before removing (removing another Beheerder is confirmed with a step-up). Someone who
+    removes themselves leaves the environment, so they land on the start page."""
+    client = request.client
+    contact = get_contact_for_client(client=client, contact_public_id=contact)
+    own = contact.membership_id == request.membership.pk
+    stepup = removal_stepup(request, client=client, contact=contact, remove=remove, firm=client.firm)
+    error = None
+    if request.method == "POST":
+        ran, result, error = remove_confirmed(
+            request,
+            stepup,
+            lambda: service(contact=contact, actor=request.user, via=ChangeLogEntry.Via.DIRECT),
+        )
+        if ran:
+            left = result is not False  # contact_access_remove says False when there was no access
+            if left:
+                messages.success(request, done % {"name": contact.full_name})
+            return redirect("/") if own and left else redirect("contacts:list", client=client.public_id)
+    context = {
+        "contact": contact,
+        "access": describe_access(contact),
+        "error": error,
+        "remove": remove,
+        "own": own,
+        "stepup": stepup,
+    }
+    return render(request, "clients/contacts/confirm.html", context, status=removal_status(error, stepup))
+
+
 @client_required
 @role_required(Action.MANAGE_CONTACTS)
 @require_http_methods(["GET", "POST"])
 def access_remove(request, contact):
     """Ends a contact person's portal access (the contact person stays); asks first."""
-    client = request.client
-    contact = get_contact_for_client(client=client, contact_public_id=contact)
-    own = contact.membership_id == request.membership.pk
-    stepup = removal_stepup(request, client=client, contact=contact, remove="access", firm=client.firm)
-    error = None
-    if request.method == "POST":
-        done, removed, error = remove_confirmed(
-            request,
-            stepup,
-            lambda: contact_access_remove(contact=contact, actor=request.user, via=ChangeLogEntry.Via.DIRECT),
-        )
-        if done:
-            if removed:
-                messages.success(
-                    request, _("The portal access of %(name)s has been removed.") % {"name": contact.full_name}
-                )
-            return redirect("/") if own and removed else redirect("contacts:list", client=client.public_id)
-    context = {
-        "contact": contact,
-        "access": describe_access(contact),
-        "error": error,
-        "remove": "access",
-        "own": own,
-        "stepup": stepup,
-    }
-    return render(request, "clients/contacts/confirm.html", context, status=removal_status(error, stepup))
+    return _confirm_page(
+        request,
+        contact,
+        remove="access",
+        service=contact_access_remove,
+        done=_("The portal access of %(name)s has been removed."),
+    )
 
 
 @client_required
@@ -300,29 +311,9 @@ def access_remove(request, contact):
 @require_http_methods(["GET", "POST"])
 def contact_remove(request, contact):
     """Removes a contact person, with their portal access; asks first."""
-    client = request.client
-    contact = get_contact_for_client(client=client, contact_public_id=contact)
-    own = contact.membership_id == request.membership.pk
-    stepup = removal_stepup(request, client=client, contact=contact, remove="contact", firm=client.firm)
-    error = None
-    if request.method == "POST":
-        done, _result, error = remove_confirmed(
-            request,
-            stepup,
-            lambda: contact_delete(contact=contact, actor=request.user, via=ChangeLogEntry.Via.DIRECT),
-        )
-        if done:
-            messages.success(request, _("%(name)s has been removed.") % {"name": contact.full_name})
-            return redirect("/") if own else redirect("contacts:list", client=client.public_id)
-    context = {
-        "contact": contact,
-        "access": describe_access(contact),
-        "error": error,
-        "remove": "contact",
-        "own": own,
-        "stepup": stepup,
-    }
-    return render(request, "clients/contacts/confirm.html", context, status=removal_status(error, stepup))
+    return _confirm_page(
+        request, contact, remove="contact", service=contact_delete, done=_("%(name)s has been removed.")
+    )
 
 
 @client_required
