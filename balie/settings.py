@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "balie.twostep",
     "balie.dossiers",
     "balie.approvals",
+    "balie.signing",
     "balie.home",
 ]
 
@@ -199,6 +200,7 @@ BALIE_PERIODIC_JOBS = {
     "clients.end_expired_memberships": 3600,  # access with an end date ends by itself (BEY-4)
     "approvals.deliver_submissions": 5,  # filings due for an attempt (the retry schedule starts at 5 s)
     "approvals.digipoort_receipts": 5,  # receipts from Digipoort (the simulator's answers)
+    "signing.seal_stale": 60,  # signatures whose sealing job was lost
 }
 # Notifications for one person within this window arrive as one e-mail (NOT-1).
 BALIE_NOTIFY_WINDOW_MINUTES = env_int("BALIE_NOTIFY_WINDOW_MINUTES", 10)
@@ -233,6 +235,17 @@ if PRODUCTION and BALIE_DIGIPOORT == "simulator":
         "accepted that were never filed."
     )
 BALIE_DIGIPOORT_DELAY_SECONDS = env_int("BALIE_DIGIPOORT_DELAY_SECONDS", 20)  # the simulator's answer time
+
+# -- Signing (balie/signing, APR-6) ------------------------------------------------------------
+# The certificate signed PDFs and evidence are sealed with: one for the whole installation (PEM
+# files), else each firm's own (uploaded, or generated self-signed on first use).
+BALIE_SEAL_CERT_FILE = env_str("BALIE_SEAL_CERT_FILE", "")
+BALIE_SEAL_KEY_FILE = env_str("BALIE_SEAL_KEY_FILE", "")
+BALIE_SEAL_KEY_PASSWORD = env_str("BALIE_SEAL_KEY_PASSWORD", "")
+if bool(BALIE_SEAL_CERT_FILE) != bool(BALIE_SEAL_KEY_FILE):
+    raise ImproperlyConfigured("Set BALIE_SEAL_CERT_FILE and BALIE_SEAL_KEY_FILE together.")
+BALIE_SEAL_TRUST_FILE = env_str("BALIE_SEAL_TRUST_FILE", "")  # more certificates the verifier trusts (PEM)
+BALIE_TSA_URL = env_str("BALIE_TSA_URL", "")  # RFC 3161 timestamp authority: PAdES B-T; without it B-B
 
 # -- Accounts and sessions ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

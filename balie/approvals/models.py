@@ -16,6 +16,7 @@ from balie.approvals.states import Status
 class Kind(models.TextChoices):
     APPROVE = "approve", _("Approve")
     REVIEW = "review", _("Review")  # a reminder task until acknowledged
+    SIGN = "sign", _("Sign")  # signers in order, each signature sealed into the PDF (balie/signing)
 
 
 class Audience(models.TextChoices):
@@ -136,6 +137,7 @@ class Decision(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Not approved")
         ACKNOWLEDGED = "acknowledged", _("Seen")
+        SIGNED = "signed", _("Signed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="decisions")

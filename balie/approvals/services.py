@@ -39,7 +39,7 @@ Outcome = Decision.Outcome
 OUTSIDE = "outside"  # the factor of a decision given outside the portal (paper, phone)
 # The request's step is over (for what waits for it): approved, and whatever follows an approval.
 DONE = frozenset({Status.APPROVED, Status.READY_TO_SEND, Status.SUBMITTED, Status.ACCEPTED, Status.FAILED})
-DONE |= {Status.COMPLETED}
+DONE |= {Status.COMPLETED, Status.SIGNED}
 # Nothing will ever make it done.
 DEAD_END = frozenset({Status.REJECTED, Status.WITHDRAWN, Status.REPLACED})
 SENT = frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.COMPLETED, Status.FAILED})
@@ -159,7 +159,13 @@ def _check_settings(*, kind: str, audience: str, required: str, after: str) -> N
 
 def _open(approval: Request, *, actor, strict: bool) -> None:
     """Gives the people asked their task and tells them (NOT-1). ``strict``: refuse when nobody can act
-    (on creation); otherwise (a chained step opening) the firm is told instead."""
+    (on creation); otherwise (a chained step opening) the firm is told instead. A sign request asks
+    its signers turn by turn (``balie.signing``)."""
+    if approval.kind == Kind.SIGN:
+        from balie.signing.services import open_turn
+
+        open_turn(approval, actor=actor)
+        return
     client = approval.client
     asked = selectors.asked_users(approval=approval)
     todo_kind = Todo.Kind.REVIEW if approval.kind == Kind.REVIEW else Todo.Kind.APPROVE
@@ -219,6 +225,29 @@ def _nobody_error(*, client, audience: str) -> ValidationError:
     )
 
 
+def all_active_members(*, client, users) -> bool:
+    """Whether every one of ``users`` is an active member of ``client`` who can sign in."""
+    members = set(
+        Membership.objects.active()
+        .filter(client=client, user__in=users, user__is_active=True)
+        .values_list("user_id", flat=True)
+    )
+    return not ({user.pk for user in users} - members)
+
+
+def check_waits_for(waits_for: Request, *, client) -> Request:
+    """The step a new request waits for (BEY-2), fresh; refused from another environment or over."""
+    if waits_for.client_id != client.pk:
+        raise ValidationError(_("A step can only wait for a step in the same environment."), code="other_client")
+    waits_for = Request.objects.select_related("document").get(pk=waits_for.pk)
+    if waits_for.status in DEAD_END:
+        raise ValidationError(
+            _("The step to wait for is %(status)s.") % {"status": Status(waits_for.status).label.lower()},
+            code="waits_for_over",
+        )
+    return waits_for
+
+
 @transaction.atomic
 def request_create(
     *,
@@ -249,24 +278,12 @@ def request_create(
     if audience == Audience.NAMED:
         if not named:
             raise ValidationError(_("Name at least one person who must act."), code="no_named")
-        members = set(
-            Membership.objects.active()
-            .filter(client=client, user__in=named, user__is_active=True)
-            .values_list("user_id", flat=True)
-        )
-        if {user.pk for user in named} - members:
+        if not all_active_members(client=client, users=named):
             raise ValidationError(_("Only active members of the environment can be asked."), code="not_member")
     elif named:
         raise ValidationError(_("Name people only when named people must act."), code="named")
     if waits_for is not None:
-        if waits_for.client_id != client.pk:
-            raise ValidationError(_("A step can only wait for a step in the same environment."), code="other_client")
-        waits_for = Request.objects.select_related("document").get(pk=waits_for.pk)
-        if waits_for.status in DEAD_END:
-            raise ValidationError(
-                _("The step to wait for is %(status)s.") % {"status": Status(waits_for.status).label.lower()},
-                code="waits_for_over",
-            )
+        waits_for = check_waits_for(waits_for, client=client)
     if audience == Audience.DIRECTORS and not selectors.directors_with_access(client=client):
         raise _nobody_error(client=client, audience=audience)  # checked now, for a waiting step too
     waiting = waits_for is not None and not _is_done(waits_for)
@@ -297,6 +314,10 @@ def request_create_for_published(*, document: Document, actor, settings: dict | 
     required, after, due_date, named, waits_for) override those defaults, e.g. from the publish form."""
     from balie.approvals.flows import flow_for
 
+    if document.request_kind == Kind.SIGN:
+        from balie.signing.services import sign_request_create_for_published
+
+        return sign_request_create_for_published(document=document, actor=actor, settings=settings)
     if document.request_kind not in (Kind.APPROVE, Kind.REVIEW):
         return None
     spec = flow_for(firm=document.client.firm, doc_type=document.doc_type)
@@ -795,6 +816,10 @@ def _replace(locked: Request, *, actor) -> Request:
     named = list(locked.named.all())
     if named:
         new.named.set(named)
+    if new.kind == Kind.SIGN:
+        from balie.signing.services import copy_signers
+
+        copy_signers(old=locked, new=new)  # the same signers and places; nobody signed the new version
     # The steps still waiting for it now wait for the new one (those already under way stay as they are).
     Request.objects.filter(waits_for=locked, status=Status.WAITING).update(waits_for=new)
     if not waiting:

@@ -5,6 +5,7 @@
                   │          └──────────────▶ submitted     └──▶ failed ──▶ submitted (retry)
                   ├──▶ rejected                                     └──▶ completed (settled by hand)
                   ├──▶ completed (a review acknowledged)
+                  ├──▶ signed (a sign request: every signer signed, the signed PDF sealed)
                   └──▶ withdrawn / replaced (also from waiting, approved and ready_to_send)
 
 An approved request that has not been sent yet can still be stopped: the firm withdraws it (or its
@@ -34,6 +35,7 @@ class Status(models.TextChoices):
     ACCEPTED = "accepted", gettext_lazy("Accepted by Digipoort")
     FAILED = "failed", gettext_lazy("Submission failed")
     COMPLETED = "completed", gettext_lazy("Completed")
+    SIGNED = "signed", gettext_lazy("Signed")  # every signer signed and the signed PDF is in the dossier
     WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")
     REPLACED = "replaced", gettext_lazy("Replaced by a new version")
 
@@ -41,7 +43,7 @@ class Status(models.TextChoices):
 S = Status
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.WAITING: frozenset({S.OPEN, S.WITHDRAWN, S.REPLACED}),
-    S.OPEN: frozenset({S.APPROVED, S.REJECTED, S.COMPLETED, S.WITHDRAWN, S.REPLACED}),
+    S.OPEN: frozenset({S.APPROVED, S.REJECTED, S.COMPLETED, S.SIGNED, S.WITHDRAWN, S.REPLACED}),
     S.APPROVED: frozenset({S.READY_TO_SEND, S.SUBMITTED, S.WITHDRAWN, S.REPLACED}),
     S.READY_TO_SEND: frozenset({S.SUBMITTED, S.WITHDRAWN, S.REPLACED}),
     S.SUBMITTED: frozenset({S.ACCEPTED, S.COMPLETED, S.FAILED}),
@@ -49,6 +51,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.REJECTED: frozenset(),
     S.ACCEPTED: frozenset(),
     S.COMPLETED: frozenset(),
+    S.SIGNED: frozenset(),
     S.WITHDRAWN: frozenset(),
     S.REPLACED: frozenset(),
 }

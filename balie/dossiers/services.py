@@ -191,33 +191,31 @@ def dossier_update(*, dossier: Dossier, description: str, number: str, kind: str
     return dossier
 
 
-def _todo_for_request(request_kind: str):
-    """The bare to-do (kind, audience) a sign request on a published document asks for (until signing
-    has requests of its own); approve and review become approval requests (``document_ask``)."""
-    from balie.todos.models import Todo
-
-    return {Document.RequestKind.SIGN: (Todo.Kind.SIGN, Todo.Audience.HANDLERS)}.get(request_kind)
-
-
 def document_ask(*, document: Document, actor, request_settings: dict | None = None) -> None:
     """What the published document's ``request_kind`` asks of the environment: approve and review
     become an approval request with the flow of the document type (APR-1), or with
-    ``request_settings`` (see ``request_create_for_published``); sign a task; info nothing."""
+    ``request_settings`` (see ``request_create_for_published``); sign a sign request (signers in
+    turn, balie.signing); info nothing."""
     from balie.approvals.services import request_create_for_published
-    from balie.todos.services import todo_create
 
-    if request_create_for_published(document=document, actor=actor, settings=request_settings) is not None:
-        return
-    todo = _todo_for_request(document.request_kind)
-    if todo is not None:
-        todo_create(
-            client=document.client,
-            kind=todo[0],
-            title=document.title,
-            target=document,
-            audience=todo[1],
-            created_by=actor,
-        )
+    request_create_for_published(document=document, actor=actor, settings=request_settings)
+
+
+def check_signable_upload(upload) -> None:
+    """A file to be signed must be a PDF that can be signed (not encrypted, not signed already):
+    refused at publishing, with the file's name in the message."""
+    from balie.signing.pdf import check_signable
+
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    try:
+        check_signable(data)
+    except ValidationError as error:
+        raise ValidationError(
+            _("“%(name)s”: %(problem)s") % {"name": upload.name, "problem": " ".join(error.messages)},
+            code=getattr(error, "code", "signable"),
+        ) from None
 
 
 def document_publish(
@@ -265,6 +263,8 @@ def document_publish(
     for upload in uploads:
         try:
             files.check_upload(upload, firm=client.firm)
+            if request_kind == Document.RequestKind.SIGN:
+                check_signable_upload(upload)
         except ValidationError as error:
             problems.extend(error.messages)
     if problems:

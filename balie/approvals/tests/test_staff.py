@@ -547,11 +547,9 @@ def test_publish_without_settings_follows_the_flow_of_the_type(staff, personas, 
     assert (approval.audience, approval.after) == ("directors", "firm_software")  # APR-1 for a VAT return
 
 
-def test_publish_for_information_or_signing_asks_no_approval(staff, dossier):
+def test_publish_for_information_asks_nothing(staff, dossier):
     assert publish(staff, dossier, request_kind="info", audience="directors", after="nothing").status_code == 302
-    assert publish(staff, dossier, request_kind="sign", audience="directors", after="nothing").status_code == 302
-    assert not Request.objects.exists()
-    assert list(Todo.objects.values_list("kind", flat=True)) == ["sign"]
+    assert not Request.objects.exists() and not Todo.objects.exists()
 
 
 def test_the_bulk_form_lets_staff_change_the_settings_but_names_nobody(staff, personas):

@@ -236,11 +236,14 @@ def test_staff_publish_several_files_for_approval_creating_a_task_each(staff, pe
 
 @pytest.mark.parametrize(
     ("request_kind", "todo"),
-    # A review is an approval request since issue 7: its task goes to those who may handle documents.
-    [("sign", ("sign", "handlers")), ("review", ("review", "handlers")), ("info", None)],
+    # A review is an approval request: its task goes to those who may handle documents. A sign
+    # request asks its signers by name, turn by turn (the environment's director here).
+    [("sign", ("sign", "named")), ("review", ("review", "handlers")), ("info", None)],
 )
 def test_each_request_kind_gets_its_task(personas, dossier, request_kind, todo):
-    published(dossier, personas.staff.user, request_kind=request_kind)
+    from balie.signing.tests.pdfs import make_pdf
+
+    published(dossier, personas.staff.user, request_kind=request_kind, content=make_pdf(2))
     assert [(t.kind, t.audience) for t in Todo.objects.all()] == ([todo] if todo else [])
 
 

@@ -1,0 +1,511 @@
+"""The PDF side of signing (APR-6), with pyHanko: check, prepare, sign, seal and verify.
+
+    pages = check_signable(data)                     # ValidationError for a non-PDF or encrypted PDF
+    prepared = prepare(original, audit=..., places=[...])   # + audit page, text and signature fields
+    signed = sign(prepared, slot=1, appearance=..., audit_line=..., sealer=...)   # incremental
+    report = verify(signed, trust_roots=[...])
+
+The original's bytes stay the first revision of the signed PDF. ``prepare`` appends, as one
+incremental update, an audit page (the document, the SHA-256 of the original, what the signature
+is, one empty line per signer) with a read-only text field per signer, and an empty signature field
+per signer. Each ``sign`` is one more incremental update: it fills that signer's audit line (form
+filling) and signs that signer's field with the firm's certificate (PAdES), its appearance the
+drawn or typed signature with name, date and time. Form filling and signing an existing field are
+the changes a signature allows after it, so every earlier signature stays valid.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.stamp import StaticStampStyle
+from reportlab.lib.colors import HexColor
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as pdf_canvas
+
+MAX_SIGNERS = 8
+
+
+def _outside_event_loop(func):
+    """pyHanko runs its signing and validation with ``asyncio.run``, which refuses to start inside a
+    running event loop (an async server, a browser driver in tests): there, the work runs in a
+    thread of its own."""
+    import asyncio
+    import functools
+    from concurrent.futures import ThreadPoolExecutor
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return func(*args, **kwargs)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(func, *args, **kwargs).result()
+
+    return wrapper
+
+
+BOX_WIDTH, BOX_HEIGHT = 220.0, 90.0
+MARGIN = 56.0
+FONT, FONT_BOLD = "BalieVera", "BalieVeraBd"
+
+
+def _fonts() -> None:
+    """Vera (shipped with reportlab) writes every Latin name (é, ë, ł, ß …), unlike the base 14."""
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    import reportlab
+
+    folder = os.path.join(os.path.dirname(reportlab.__file__), "fonts")
+    pdfmetrics.registerFont(TTFont(FONT, os.path.join(folder, "Vera.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, os.path.join(folder, "VeraBd.ttf")))
+
+
+# -- checking --------------------------------------------------------------------------------------
+
+
+def _reader(data: bytes) -> PdfFileReader:
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader.root  # noqa: B018  (reads the catalogue: a broken file fails here)
+    except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+        raise ValidationError(_("This file is not a PDF that can be read."), code="not_pdf") from error
+    return reader
+
+
+def check_signable(data: bytes) -> int:
+    """The number of pages of a PDF that can be signed; a clear ValidationError otherwise: not a PDF,
+    protected with a password or encryption, without pages, or digitally signed already (its
+    signature would not survive the audit page Balie adds: let the firm sign in Balie instead)."""
+    if not data.startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
+        raise ValidationError(_("Only a PDF can be signed."), code="not_pdf")
+    reader = _reader(data)
+    if reader.encrypted:
+        raise ValidationError(
+            _("This PDF is protected with a password or encryption and cannot be signed. Save it without protection."),
+            code="encrypted",
+        )
+    try:
+        pages = int(reader.root["/Pages"]["/Count"])
+        signed = bool(reader.embedded_signatures)
+    except (PdfError, ValueError, KeyError, TypeError) as error:
+        raise ValidationError(_("This file is not a PDF that can be read."), code="not_pdf") from error
+    if pages < 1:
+        raise ValidationError(_("This PDF has no pages."), code="no_pages")
+    if signed:
+        raise ValidationError(
+            _(
+                "This PDF is digitally signed already. Publish the unsigned PDF and let the firm sign "
+                "first in Balie, so that every signature stays valid."
+            ),
+            code="signed_already",
+        )
+    return pages
+
+
+def page_size(data: bytes, page: int) -> tuple[float, float]:
+    """Width and height in points of ``page`` (1-based) of ``data``."""
+    reader = _reader(data)
+    page_obj = reader.find_page_for_modification(page - 1)[0].get_object()
+    box = page_obj.get("/MediaBox")
+    node = page_obj
+    while box is None and "/Parent" in node:
+        node = node["/Parent"]
+        box = node.get("/MediaBox")
+    x1, y1, x2, y2 = (float(value) for value in (box or (0, 0, 595, 842)))
+    return x2 - x1, y2 - y1
+
+
+def default_box(index: int, size: tuple[float, float]) -> tuple[float, float, float, float]:
+    """The ``index``-th default signature place on a page: two per row from the bottom left, side
+    by side (the firm's first, the client's beside it), rows upwards."""
+    width, _height = size
+    column, row = index % 2, index // 2
+    gap = max(0.0, (width - 2 * MARGIN - 2 * BOX_WIDTH))
+    x1 = MARGIN + column * (BOX_WIDTH + gap)
+    y1 = MARGIN + row * (BOX_HEIGHT + 14)
+    return (x1, y1, x1 + BOX_WIDTH, y1 + BOX_HEIGHT)
+
+
+# -- preparing -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where signer ``slot`` signs: ``page`` (1-based) and ``box`` (x1, y1, x2, y2 in points)."""
+
+    slot: int
+    page: int
+    box: tuple[float, float, float, float]
+    label: str  # the signer on the audit page ("1. Pieter Bakker")
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    heading: str
+    rows: list[tuple[str, str]]  # (label, value): the document, its SHA-256, the firm …
+    statement: str  # what the signature is, in plain words
+    signers_heading: str
+    colour: str = "#1f4e79"
+
+
+AUDIT_TOP = 842 - MARGIN
+LINE_HEIGHT = 58.0
+
+
+def _audit_page_pdf(audit: AuditPage, places: list[Place]) -> tuple[bytes, dict[int, tuple]]:
+    """The audit page (A4, reportlab) and the rectangle of each signer's line on it."""
+    _fonts()
+    buffer = io.BytesIO()
+    page = pdf_canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    width, height = A4
+    y = height - MARGIN
+    page.setFillColor(HexColor(audit.colour))
+    page.setFont(FONT_BOLD, 15)
+    page.drawString(MARGIN, y, audit.heading)
+    y -= 26
+    page.setFillColor(HexColor("#222222"))
+    for label, value in audit.rows:
+        page.setFont(FONT_BOLD, 8.5)
+        page.drawString(MARGIN, y, label)
+        page.setFont(FONT, 8.5)
+        lines = simpleSplit(value, FONT, 8.5, width - 2 * MARGIN - 130) or [""]
+        for line in lines:
+            page.drawString(MARGIN + 130, y, line)
+            y -= 12
+        y -= 2
+    y -= 6
+    page.setFont(FONT, 8.5)
+    for line in simpleSplit(audit.statement, FONT, 8.5, width - 2 * MARGIN):
+        page.drawString(MARGIN, y, line)
+        y -= 12
+    y -= 12
+    page.setFont(FONT_BOLD, 11)
+    page.setFillColor(HexColor(audit.colour))
+    page.drawString(MARGIN, y, audit.signers_heading)
+    y -= 8
+    rects = {}
+    page.setFillColor(HexColor("#222222"))
+    for place in places:
+        y -= 14
+        page.setFont(FONT_BOLD, 9)
+        page.drawString(MARGIN, y, place.label)
+        page.setStrokeColor(HexColor("#cccccc"))
+        page.line(MARGIN, y - 4, width - MARGIN, y - 4)
+        rects[place.slot] = (MARGIN, y - 4 - (LINE_HEIGHT - 18), width - MARGIN, y - 6)
+        y -= LINE_HEIGHT - 14
+    page.showPage()
+    page.save()
+    return buffer.getvalue(), rects
+
+
+def prepare(original: bytes, *, audit: AuditPage, places: list[Place]) -> bytes:
+    """Revision one: the original unchanged, plus (incrementally) the audit page with one read-only
+    text field per signer and one empty signature field per signer at their place."""
+    if not places or len(places) > MAX_SIGNERS:
+        raise ValueError("between one and eight signers")
+    writer = IncrementalPdfFileWriter(io.BytesIO(original), strict=False)
+    audit_pdf, rects = _audit_page_pdf(audit, places)
+    xobject = writer.import_page_as_xobject(PdfFileReader(io.BytesIO(audit_pdf)), 0)
+    width, height = A4
+    page = generic.DictionaryObject(
+        {
+            pdf_name("/Type"): pdf_name("/Page"),
+            pdf_name("/MediaBox"): generic.ArrayObject(
+                [generic.NumberObject(v) for v in (0, 0, int(width), int(height))]
+            ),
+            pdf_name("/Resources"): generic.DictionaryObject(
+                {pdf_name("/XObject"): generic.DictionaryObject({pdf_name("/Audit"): xobject})}
+            ),
+            pdf_name("/Contents"): writer.add_object(generic.StreamObject(stream_data=b"q /Audit Do Q")),
+        }
+    )
+    page_ref = writer.insert_page(page)
+    form = writer.root.get("/AcroForm")
+    if form is None:
+        writer.root[pdf_name("/AcroForm")] = form = generic.DictionaryObject(
+            {pdf_name("/Fields"): generic.ArrayObject()}
+        )
+        writer.update_root()
+    else:
+        form = form.get_object()
+        writer.update_container(form)
+    annots = generic.ArrayObject()
+    page[pdf_name("/Annots")] = annots
+    for place in places:
+        text_field = generic.DictionaryObject(
+            {
+                pdf_name("/FT"): pdf_name("/Tx"),
+                pdf_name("/T"): generic.TextStringObject(f"audit{place.slot}"),
+                pdf_name("/Ff"): generic.NumberObject(1 | 4096),  # read-only, multi-line
+                pdf_name("/Type"): pdf_name("/Annot"),
+                pdf_name("/Subtype"): pdf_name("/Widget"),
+                pdf_name("/Rect"): generic.ArrayObject([generic.FloatObject(v) for v in rects[place.slot]]),
+                pdf_name("/P"): page_ref,
+                pdf_name("/F"): generic.NumberObject(4),
+                pdf_name("/DA"): generic.TextStringObject("/Helv 8 Tf 0 g"),
+            }
+        )
+        reference = writer.add_object(text_field)
+        form["/Fields"].append(reference)
+        annots.append(reference)
+    for place in places:
+        fields.append_signature_field(
+            writer, fields.SigFieldSpec(f"sig{place.slot}", on_page=place.page - 1, box=tuple(place.box))
+        )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# -- appearances -----------------------------------------------------------------------------------
+
+
+def signature_appearance(
+    *, image_png: bytes, name: str, when: str, width: float, height: float, caption: str = ""
+) -> bytes:
+    """The visible signature (one PDF page the size of the box): the drawing, and under it the
+    name and the date and time."""
+    _fonts()
+    buffer = io.BytesIO()
+    page = pdf_canvas.Canvas(buffer, pagesize=(width, height))
+    text_height = 24 if not caption else 33
+    image = ImageReader(io.BytesIO(image_png))
+    page.drawImage(
+        image, 2, text_height, width=width - 4, height=height - text_height - 2, mask="auto", preserveAspectRatio=True
+    )
+    page.setStrokeColor(HexColor("#888888"))
+    page.setLineWidth(0.5)
+    page.line(2, text_height - 1, width - 2, text_height - 1)
+    page.setFillColor(HexColor("#111111"))
+    page.setFont(FONT_BOLD, 7.5)
+    page.drawString(3, text_height - 10, name[:60])
+    page.setFont(FONT, 6.5)
+    page.drawString(3, text_height - 19, when)
+    if caption:
+        page.drawString(3, text_height - 28, caption[:80])
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def _text_appearance(text: str, *, width: float, height: float) -> bytes:
+    _fonts()
+    buffer = io.BytesIO()
+    page = pdf_canvas.Canvas(buffer, pagesize=(width, height))
+    page.setFillColor(HexColor("#111111"))
+    page.setFont(FONT, 7.5)
+    y = height - 9
+    for line in simpleSplit(text, FONT, 7.5, width - 4):
+        if y < 2:
+            break
+        page.drawString(2, y, line)
+        y -= 9.5
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+# -- signing ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sealer:
+    """The firm's certificate and key, and the timestamp authority when one is configured (PAdES
+    B-T with it, B-B without)."""
+
+    signer: signers.Signer
+    timestamper: object | None = None
+    certificates: list = field(default_factory=list)  # trust roots for verifying
+
+
+def _field(writer: IncrementalPdfFileWriter, name: str):
+    for reference in writer.root["/AcroForm"]["/Fields"]:
+        candidate = reference.get_object()
+        if candidate.get("/T") == name:
+            return candidate
+    raise ValueError(f"no field {name}")
+
+
+def _signature_metadata(field_name: str, *, name: str, reason: str, location: str, sealer: Sealer):
+    return signers.PdfSignatureMetadata(
+        field_name=field_name,
+        name=name or None,
+        reason=reason or None,
+        location=location or None,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+    )
+
+
+@_outside_event_loop
+def sign(
+    pdf: bytes,
+    *,
+    slot: int,
+    appearance: bytes,
+    audit_line: str,
+    name: str,
+    reason: str,
+    location: str,
+    sealer: Sealer,
+) -> bytes:
+    """One signer's signature as one incremental update: their audit line filled in, and their
+    signature field signed by the firm's certificate with ``appearance`` (a one-page PDF) as its
+    visible stamp."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    text_field = _field(writer, f"audit{slot}")
+    x1, y1, x2, y2 = (float(value) for value in text_field["/Rect"])
+    text_pdf = _text_appearance(audit_line, width=x2 - x1, height=y2 - y1)
+    text_field[pdf_name("/V")] = generic.TextStringObject(audit_line)
+    stream = writer.import_page_as_xobject(PdfFileReader(io.BytesIO(text_pdf)), 0)
+    text_field[pdf_name("/AP")] = generic.DictionaryObject({pdf_name("/N"): stream})
+    writer.update_container(text_field)
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(appearance)
+        handle.flush()
+        style = StaticStampStyle.from_pdf_file(handle.name, border_width=0)
+        metadata = _signature_metadata(f"sig{slot}", name=name, reason=reason, location=location, sealer=sealer)
+        out = signers.PdfSigner(
+            metadata, signer=sealer.signer, stamp_style=style, timestamper=sealer.timestamper
+        ).sign_pdf(writer)
+    return out.getvalue()
+
+
+@_outside_event_loop
+def seal(pdf: bytes, *, sealer: Sealer, name: str, reason: str, location: str = "") -> bytes:
+    """An invisible PAdES signature by the firm over the whole of ``pdf`` (evidence packs, BEY-1)."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    metadata = _signature_metadata("BalieSeal", name=name, reason=reason, location=location, sealer=sealer)
+    out = signers.PdfSigner(metadata, signer=sealer.signer, timestamper=sealer.timestamper).sign_pdf(
+        writer, existing_fields_only=False
+    )
+    return out.getvalue()
+
+
+# -- verifying -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    field: str
+    name: str  # the name in the signature (the signer), else the certificate's
+    certificate: str  # the certificate's subject (the firm's seal)
+    signed_at: datetime | None
+    timestamp_at: datetime | None  # from the timestamp authority (PAdES B-T)
+    intact: bool  # the signed bytes are unchanged
+    valid: bool  # the cryptographic signature is right
+    trusted: bool  # by a certificate this installation knows
+    covers_document: bool  # nothing but allowed additions (form filling, later signatures) after it
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    readable: bool
+    signatures: list[SignatureReport]
+
+    @property
+    def intact(self) -> bool:
+        """Readable, signed, and every signature intact, valid and covering the document."""
+        return (
+            self.readable
+            and bool(self.signatures)
+            and all(each.intact and each.valid and each.covers_document for each in self.signatures)
+        )
+
+    @property
+    def trusted(self) -> bool:
+        return self.intact and all(each.trusted for each in self.signatures)
+
+
+@_outside_event_loop
+def verify(data: bytes, *, trust_roots: list) -> Report:
+    """Reads every signature of ``data`` and checks it: intact, valid, by a trusted certificate,
+    and covering the document (for the last one the whole file; for earlier ones only allowed
+    changes after it). A flipped byte anywhere makes the file unreadable or a signature not intact."""
+    import logging
+
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        embedded = list(reader.embedded_signatures)
+    except Exception:  # noqa: BLE001  (any damage that keeps the file from being read)
+        return Report(readable=False, signatures=[])
+    context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=False)
+    reports = []
+    quiet = logging.getLogger("pyhanko")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # an untrusted certificate is a result here, not a warning
+    try:
+        for signature in embedded:
+            try:
+                status = validate_pdf_signature(signature, context)
+            except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError):
+                reports.append(
+                    SignatureReport(
+                        field=signature.field_name or "",
+                        name="",
+                        certificate="",
+                        signed_at=None,
+                        timestamp_at=None,
+                        intact=False,
+                        valid=False,
+                        trusted=False,
+                        covers_document=False,
+                    )
+                )
+                continue
+            reports.append(_signature_report(signature, status))
+    finally:
+        quiet.setLevel(level)
+    return Report(readable=True, signatures=reports)
+
+
+def _signature_report(signature, status) -> SignatureReport:
+    from pyhanko.sign.diff_analysis.policy_api import ModificationLevel
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    dictionary = signature.sig_object
+    name = str(dictionary.get("/Name", "") or "")
+    certificate = status.signing_cert.subject.human_friendly if status.signing_cert is not None else ""
+    coverage = status.coverage
+    modification = status.modification_level
+    covers = coverage == SignatureCoverageLevel.ENTIRE_FILE or (
+        coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and modification is not None
+        and modification <= ModificationLevel.FORM_FILLING
+        and bool(status.docmdp_ok)
+    )
+    timestamp = getattr(status, "timestamp_validity", None)
+    return SignatureReport(
+        field=signature.field_name or "",
+        name=name or certificate,
+        certificate=certificate,
+        signed_at=status.signer_reported_dt,
+        timestamp_at=timestamp.timestamp if timestamp is not None else None,
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        covers_document=covers,
+        reason=str(dictionary.get("/Reason", "") or ""),
+    )
