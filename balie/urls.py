@@ -31,6 +31,9 @@ urlpatterns = [
     path("", include("balie.dossiers.urls_inbox")),
     path("", include("balie.approvals.urls")),
     path("", include("balie.approvals.urls_staff")),
+    path("", include("balie.signing.urls")),
+    path("", include("balie.signing.urls_staff")),
+    path("", include("balie.signing.urls_verify")),
     path("", include("balie.home.urls")),
 ]
 if settings.DEBUG:

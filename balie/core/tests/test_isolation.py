@@ -186,6 +186,9 @@ CASES = {
         lambda p, inv, todo: {"client": p.company.public_id, **_approval(p)},
         ["get"],
     ),
+    # -- signing, client side --
+    # -- signing, staff side --
+    # -- signature verification and the firm's seal --
 }
 # Routes whose object is not tenant data: tokens proven by possession, operator/dev tools.
 NOT_TENANT_SCOPED = {
@@ -393,3 +396,14 @@ def test_staff_cannot_reach_a_person_through_an_environment_they_are_not_in(clie
                 assert response.status_code == 404, f"{method.upper()} {name} {kwargs} answered {response.status_code}"
     assert not PinLetter.objects.exists()
     assert not FactorReset.objects.exists()
+
+
+def _sign_request(p, *, signer=None):
+    """An open sign request on annual accounts of firm A's company, signed by the client user (the
+    company's director), as the back office names it ({"approval": …})."""
+    from balie.signing.services import sign_request_create
+    from balie.signing.tests.support import annual_accounts
+
+    document = annual_accounts(p.company, actor=p.staff.user)
+    approval = sign_request_create(document=document, actor=p.staff.user, signers=[signer or p.client_user])
+    return {"approval": approval.public_id}
