@@ -20,6 +20,7 @@ LOADERS = [
     "balie.twostep.demo",
     "balie.dossiers.demo",
     "balie.approvals.demo",
+    "balie.signing.demo",
 ]
 
 

@@ -267,7 +267,8 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     assert Client.objects.filter(firm=other).count() == 1
     from balie.todos.selectors import todo_list_for_user
 
-    assert len(todo_list_for_user(user=pieter)) == 4  # one of them overdue, one the VAT return's Akkoord
+    # One of them overdue, one the VAT return's Akkoord, one the annual accounts to sign.
+    assert len(todo_list_for_user(user=pieter)) == 5
     from balie.twostep.selectors import has_sign_in_factor, pending_pin_letter, twostep_required
 
     assert has_sign_in_factor(user=pieter)  # signs in with an SMS code
@@ -280,8 +281,9 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     company = Client.objects.get(name__startswith="Bakker Installatie")
     dossier = company.dossiers.get()
     assert dossier.folders.count() == 5 and dossier.checklist.count() == 4
-    assert Document.objects.filter(client=company).count() == 5  # with the VAT return of Q2 (approvals demo)
-    assert tab_unread_counts(dossier=dossier, user=pieter) == {"correspondence": 0, "firm": 2, "client": 0}
+    # With the VAT return of Q2 (approvals demo), the annual accounts and the publication documents (signing).
+    assert Document.objects.filter(client=company).count() == 7
+    assert tab_unread_counts(dossier=dossier, user=pieter) == {"correspondence": 0, "firm": 4, "client": 0}
     invitation = DevOutboxMessage.objects.get(recipients="lisa.mulder@bakker-installatie.example")
     assert "/uitnodiging/" in invitation.body_text
     # Organisation: contact persons, a bookkeeper until 31 December, a change request waiting.
@@ -307,6 +309,19 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     assert statuses[f"Btw-aangifte Q2 {year}"] == "rejected"
     assert statuses[f"Aangifte vennootschapsbelasting {year - 1}"] == "ready_to_send"
     assert statuses[f"Aangifte inkomstenbelasting {year - 1}"] == "open"
+    # Signing: Sanne signed the BV's accounts for the firm, Pieter is next; the publication waits for it;
+    # the holding's letter of representation is signed, its signed PDF the newest version.
+    from balie.signing import pdf, seals, services
+    from balie.signing.models import SignedFile
+
+    assert statuses[f"Jaarrekening {year - 1}"] == "open"
+    assert statuses[f"Publicatiestukken {year - 1}"] == "waiting"
+    assert statuses[f"Bevestiging bij de jaarrekening {year - 1}"] == "signed"
+    letter = SignedFile.objects.get(request__document__title=f"Bevestiging bij de jaarrekening {year - 1}")
+    assert letter.version.document.current_version == letter.version
+    assert pdf.verify(services.read_signed(letter), trust_roots=seals.trust_roots()).trusted
+    accounts = SignedFile.objects.get(request__document__title=f"Jaarrekening {year - 1}")
+    assert accounts.sealed == 1 and accounts.version is None
     call_command("demo", "--no-serve")  # a second run keeps what is there
     assert Firm.objects.count() == 2
 
