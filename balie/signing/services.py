@@ -554,12 +554,17 @@ def seal_pending(*, request_id: int) -> int:
         raise
 
 
+class _Stale(Exception):
+    """The signed file changed while a signature was being sealed: it is sealed again."""
+
+
 def _seal_one(signature: Signature) -> None:
     approval = signature.request
     Signature.objects.filter(pk=signature.pk).update(
         state=Signature.State.SEALING, progress=5, attempts=signature.attempts + 1
     )
     signed = SignedFile.objects.get(request=approval)
+    base = signed.sealed  # the revision this signature is added to (checked again before storing)
     try:
         with translation.override(_audit_language()):
             if signed.key:
@@ -615,6 +620,9 @@ def _seal_one(signature: Signature) -> None:
         with transaction.atomic():
             locked = approvals._lock(approval)
             signed = SignedFile.objects.select_for_update().get(request=locked)
+            if signed.sealed != base:  # another worker stored a revision meanwhile: seal again on top of it
+                Signature.objects.filter(pk=signature.pk).update(state=Signature.State.QUEUED, progress=0)
+                raise _Stale
             signed.key, signed.size, signed.sha256 = key, len(result), hashlib.sha256(result).hexdigest()
             signed.sealed += 1
             signed.updated_at = timezone.now()
@@ -627,6 +635,9 @@ def _seal_one(signature: Signature) -> None:
                 error="",
             )
             _after_sealed(locked, signed, signature)
+    except _Stale:
+        default_storage.delete(key)
+        return
     except BaseException:
         default_storage.delete(key)
         raise
