@@ -156,3 +156,64 @@ def test_non_pdf_and_encrypted_pdf_are_refused(personas):
         services.sign_request_create(document=document, actor=personas.staff.user, signers=company.directors)
     assert error.value.code == "encrypted"
     assert not Request.objects.filter(document=document).exists()
+
+
+def test_sixty_pages_are_sealed_by_the_job_not_in_the_request(personas, django_capture_on_commit_callbacks):
+    import time
+
+    company = company_with_directors(personas, count=1)
+    (director,) = company.directors
+    document = annual_accounts(company.client, actor=personas.staff.user, pages=60)
+    approval = services.sign_request_create(document=document, actor=personas.staff.user, signers=[director])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        from balie.signing.tests.pdfs import make_signature_png
+        from balie.signing.tests.support import confirmation
+
+        signature = services.signature_add(
+            approval=approval,
+            user=director,
+            image_png=make_signature_png(),
+            method="drawn",
+            confirmation=confirmation(),
+        )
+    # The request only recorded the signature and queued the job: nothing was sealed yet.
+    signature.refresh_from_db()
+    assert signature.state == Signature.State.QUEUED and signature.progress == 0
+    assert not SignedFile.objects.get(request=approval).key
+    assert len(callbacks) == 1
+    started = time.monotonic()
+    callbacks[0]()  # the job
+    assert time.monotonic() - started < 30
+    signature.refresh_from_db()
+    assert signature.state == Signature.State.SEALED
+    data = services.read_signed(SignedFile.objects.get(request=approval))
+    report = pdf.verify(data, trust_roots=seals.trust_roots())
+    assert report.intact
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    assert int(PdfFileReader(io.BytesIO(data)).root["/Pages"]["/Count"]) == 61
+
+
+def test_a_failed_seal_is_retried_by_the_firm(personas, django_capture_on_commit_callbacks, monkeypatch):
+    company = company_with_directors(personas, count=1)
+    (director,) = company.directors
+    document = annual_accounts(company.client, actor=personas.staff.user)
+    approval = services.sign_request_create(document=document, actor=personas.staff.user, signers=[director])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("certificate store unavailable")
+
+    monkeypatch.setattr(services.pdf, "sign", broken)
+    sign(approval, director, django_capture_on_commit_callbacks)
+    signature = Signature.objects.get(request=approval)
+    assert signature.state == Signature.State.FAILED and "unavailable" in signature.error
+    approval.refresh_from_db()
+    assert approval.status == Status.OPEN  # not finished on a failed seal
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.seal_retry(approval=approval, actor=personas.staff.user)
+    signature.refresh_from_db()
+    approval.refresh_from_db()
+    assert signature.state == Signature.State.SEALED and approval.status == Status.SIGNED
