@@ -147,13 +147,16 @@ def _check_fields(fields: dict) -> dict:
 
 
 SETTINGS = ("audience", "required", "after", "due_date")  # what a bulk publication's requests may set
+# What its sign requests may set: firm_first (the publisher signs first) and page are applied per
+# environment (``signing.selectors.sign_settings_for``).
+SIGN_SETTINGS = ("audience", "in_order", "firm_first", "page", "due_date")
 
 
 def _stored_settings(request_settings: dict | None, request_kind: str) -> dict:
     """The request settings as stored on the publication (JSON: the due date as an ISO date)."""
-    if not request_settings or request_kind not in ("approve", "review"):
+    if not request_settings or request_kind not in ("approve", "review", "sign"):
         return {}
-    unknown = set(request_settings) - set(SETTINGS)
+    unknown = set(request_settings) - set(SIGN_SETTINGS if request_kind == "sign" else SETTINGS)
     if unknown:  # named people and waiting for a request belong to one environment
         raise ValidationError(_("These request settings cannot be used for a bulk publication."), code="settings")
     stored = dict(request_settings)
@@ -170,6 +173,23 @@ def request_settings_of(publication: BulkPublication) -> dict | None:
     if settings.get("due_date"):
         settings["due_date"] = date.fromisoformat(settings["due_date"])
     return settings
+
+
+def _check_signable(upload, *, page: int | None) -> None:
+    """A file to be signed: a PDF that can be signed, with the signature page (file name in the message)."""
+    from balie.signing.pdf import check_signable
+
+    services.check_signable_upload(upload)
+    if page:
+        upload.seek(0)
+        pages = check_signable(upload.read())
+        upload.seek(0)
+        if page > pages:
+            raise ValidationError(
+                _("“%(name)s” has %(pages)s pages: the signatures cannot go on page %(page)s.")
+                % {"name": upload.name, "pages": pages, "page": page},
+                code="page",
+            )
 
 
 def _check_after(firm, settings: dict) -> None:
@@ -198,6 +218,8 @@ def bulk_prepare(
 
     ``request_settings`` (audience, required, after, due_date; see ``RequestSettingsForm``) are
     what every approval request of the publication asks; left out, the flow of the type decides.
+    For signing (audience, in_order, firm_first, page, due_date) every file must be a PDF that can
+    be signed, with the chosen signature page.
 
     Problems with single files or environments become items with a problem (shown in the
     preview, never published); problems with the whole request raise ValidationError and
@@ -275,6 +297,8 @@ def bulk_prepare(
     for index in {index for index, *_rest in plan if index is not None}:
         try:
             checked[index] = files.check_upload(uploads[index], firm=firm)
+            if fields["request_kind"] == Document.RequestKind.SIGN:
+                _check_signable(uploads[index], page=settings.get("page"))
         except ValidationError as error:
             checked[index] = " ".join(error.messages)
     if mode == BulkPublication.Mode.SAME and any(isinstance(value, str) for value in checked.values()):
@@ -549,8 +573,13 @@ def _publish_one(publication: BulkPublication, item: BulkItem) -> Document:
         title=_("New document: %(title)s") % {"title": document.title},
         link=document.get_absolute_url(),
     )
-    # An approval request with the publication's settings (the type's flow for what they leave out), or a task.
-    services.document_ask(document=document, actor=actor, request_settings=request_settings_of(publication))
+    # An approval or sign request with the publication's settings (the type's flow for what they leave out).
+    settings = request_settings_of(publication)
+    if settings and publication.request_kind == Document.RequestKind.SIGN:
+        from balie.signing.selectors import sign_settings_for
+
+        settings = sign_settings_for(client=client, settings=settings, publisher=actor)
+    services.document_ask(document=document, actor=actor, request_settings=settings)
     return document
 
 

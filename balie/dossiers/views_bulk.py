@@ -89,6 +89,16 @@ def _request_facts(publication: BulkPublication) -> list[tuple[str, str]]:
     ):
         if settings.get(name):
             facts.append((label, choices(settings[name]).label))
+    if publication.request_kind == "sign":
+        if "in_order" in settings:
+            facts.append(
+                (_("Order of signing"), _("One after the other") if settings["in_order"] else _("At the same time"))
+            )
+        if settings.get("firm_first"):
+            name = publication.created_by.get_full_name() or publication.created_by.email
+            facts.append((_("Signs first for the firm"), name))
+        if settings.get("page"):
+            facts.append((_("Signature page"), str(settings["page"])))
     if "due_date" in settings:
         facts.append((_("Due date"), date_format(settings["due_date"]) if settings["due_date"] else "—"))
     return facts

@@ -454,8 +454,9 @@ def _places(approval: Request, original: bytes) -> list[pdf.Place]:
 def statement() -> str:
     return _(
         "Each signature in this document is the electronic signature of the person named, given in "
-        "Balie after signing in and confirmed with two-step verification, and sealed by the firm with "
-        "its certificate. It is not a qualified electronic signature."
+        "Balie after signing in, confirmed with two-step verification (or with the password by someone "
+        "who has no second factor; the signing record names how), and sealed by the firm with its "
+        "certificate. It is not a qualified electronic signature."
     )
 
 
@@ -783,3 +784,50 @@ def sign_request_create_for_published(*, document: Document, actor, settings: di
     if not signers:
         raise approvals._nobody_error(client=document.client, audience=audience)
     return sign_request_create(document=document, actor=actor, signers=signers, **values)
+
+
+# -- the firm moves a signature ----------------------------------------------------------------------
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def signer_place_update(*, approval: Request, signer: Signer, page: int | None, box, actor) -> Signer:
+    """Moves ``signer``'s signature to ``page`` (None: the last page) and ``box`` ([x1, y1, x2, y2]
+    in points; None: the default place there). Only until the first signature (the PDF's fields are
+    fixed then), on a page of the document, inside it, and not over another signature."""
+    with transaction.atomic():
+        locked = approvals._lock(approval)
+        if locked.kind != Kind.SIGN or signer.request_id != locked.pk:
+            raise ValidationError(_("This person does not sign this document."), code="not_signer")
+        if locked.status not in (Status.OPEN, Status.WAITING):
+            raise ValidationError(
+                _("This request is %(status)s: the signatures can no longer be moved.")
+                % {"status": Status(locked.status).label.lower()},
+                code="not_open",
+            )
+        if Signature.objects.filter(request=locked).exists():
+            raise ValidationError(
+                _("Someone has signed already: the places of the signatures can no longer change."), code="signed"
+            )
+        original = read_version(locked.version)
+        pages = pdf.check_signable(original)
+        box = [float(value) for value in box] if box else None
+        _check_places({signer.user_id: (page, box)}, pages=pages)
+        if box is not None:
+            width, height = pdf.page_size(original, page or pages)
+            if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
+                raise ValidationError(_("The signature must lie within the page."), code="box")
+        signer = Signer.objects.select_for_update().get(pk=signer.pk)
+        signer.page, signer.box = page, box
+        signer.save(update_fields=["page", "box"])
+        places = _places(locked, original)
+        for index, place in enumerate(places):
+            for other in places[index + 1 :]:
+                if place.page == other.page and _overlap(place.box, other.box):
+                    raise ValidationError(
+                        _("Another signature is placed there already; choose another place."), code="overlap"
+                    )
+        logger.info("sign request %s: signer %s placed by %s", locked.public_id, signer.slot, actor.pk)
+    return signer

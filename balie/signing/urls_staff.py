@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from balie.signing import views_staff as views
 
 app_name = "signing_staff"
-urlpatterns: list = []
+REQUEST = "kantoor/accorderingen/<uuid:approval>/"
+urlpatterns = [
+    path(REQUEST + "ondertekenen/", views.sign, name="sign"),
+    path(REQUEST + "ondertekenen/voorbeeld.pdf", views.preview, name="preview"),
+    path(REQUEST + "ondertekening/", views.progress, name="progress"),
+    path(REQUEST + "herinneren/", views.remind, name="remind"),
+    path(REQUEST + "opnieuw-verzegelen/", views.seal_retry, name="seal_retry"),
+    path(REQUEST + "ondertekend.pdf", views.signed_download, name="signed_download"),
+    path(REQUEST + "ondertekenaars/<int:slot>/plaats/", views.place, name="place"),
+]

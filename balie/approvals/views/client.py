@@ -115,8 +115,12 @@ def _replacement(approval: Request) -> Request | None:
 @require_GET
 def detail(request, approval):
     """A request: the document's preview and details, who was asked, what they decided, and for
-    someone asked Akkoord / Niet akkoord (then Bevestigen), or sending after the approval."""
-    return _detail(request, _get(request, approval))
+    someone asked Akkoord / Niet akkoord (then Bevestigen), or sending after the approval. A sign
+    request has its own page (balie/signing)."""
+    approval = _get(request, approval)
+    if approval.kind == Kind.SIGN:
+        return redirect("signing:detail", client=approval.client.public_id, approval=approval.public_id)
+    return _detail(request, approval)
 
 
 @client_required

@@ -32,7 +32,7 @@ from balie.approvals.forms_staff import (
     ReconcileForm,
     request_settings_form,
 )
-from balie.approvals.models import Decision, Request, Submission
+from balie.approvals.models import Decision, Kind, Request, Submission
 from balie.approvals.receivers import receiver_for_firm, receiver_generate_secret, receiver_update
 from balie.approvals.states import Status
 from balie.clients.access import client_required
@@ -40,6 +40,8 @@ from balie.clients.selectors import get_client_for_staff
 from balie.dossiers.models import DocumentType
 from balie.dossiers.views import DOWNLOAD_CSP
 from balie.firms.access import firm_admin_required, staff_required
+from balie.signing import selectors as signing_selectors
+from balie.signing.views_staff import signing_context
 
 PAGE_SIZE = 25
 # The list's filter: its value in the URL, the statuses it shows, its label.
@@ -129,8 +131,12 @@ def _detail(request, approval: Request):
         "may_retry": approval.status == Status.FAILED,
         "unknown_filing": any(each.state == Submission.State.UNKNOWN for each in submissions),
         "reconcile_form": ReconcileForm(),
-        "may_record": approval.status == Status.OPEN and any(not person["decided"] for person in asked),
+        "may_record": approval.status == Status.OPEN
+        and approval.kind != Kind.SIGN  # a signature is given in Balie only
+        and any(not person["decided"] for person in asked),
     }
+    if approval.kind == Kind.SIGN:
+        context.update(signing_context(request, approval))
     return render(request, "approvals/staff/detail.html", context)
 
 
@@ -161,7 +167,7 @@ def request_list(request):
     if chosen not in FILTERS:
         chosen = "all"
     followed_up = Request.objects.filter(replaces=OuterRef("pk"))
-    requests = selectors.request_list_for_staff(staff=request.staff)
+    requests = signing_selectors.with_sign_counts(selectors.request_list_for_staff(staff=request.staff))
     if FILTERS[chosen]:
         requests = requests.filter(status__in=FILTERS[chosen])
     requests = (
@@ -331,12 +337,17 @@ def client_certificate(request, approval):
 @staff_required
 @require_GET
 def flow_defaults(request):
-    """The request settings for the document type just chosen (htmx, from the publish forms)."""
+    """The request settings for the document type (or the kind of request) just chosen (htmx, from
+    the publish forms)."""
     client = None
     if request.GET.get("client"):
         client = get_client_for_staff(staff=request.staff, client_public_id=request.GET["client"])
     form = request_settings_form(
-        staff=request.staff, client=client, doc_type=request.GET.get("doc_type", ""), bulk="bulk" in request.GET
+        staff=request.staff,
+        client=client,
+        doc_type=request.GET.get("doc_type", ""),
+        bulk="bulk" in request.GET,
+        request_kind=request.GET.get("request_kind"),  # the kind just chosen, when it was
     )
     return render(request, "approvals/staff/_request_settings.html", {"request_form": form})
 

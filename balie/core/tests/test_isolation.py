@@ -187,7 +187,35 @@ CASES = {
         ["get"],
     ),
     # -- signing, client side --
+    "signing:detail": ("outsider", lambda p, inv, todo: {"client": p.company.public_id, **_sign_request(p)}, ["get"]),
+    "signing:sign": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, **_sign_request(p)},
+        ["get", "post"],
+    ),
+    "signing:progress": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, **_sign_request(p)},
+        ["get"],
+    ),
+    "signing:decline": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, **_sign_request(p)},
+        ["post"],
+    ),
+    "signing:download": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, **_sign_request(p)},
+        ["get"],
+    ),
     # -- signing, staff side --
+    "signing_staff:sign": ("outsider_staff", lambda p, inv, todo: _sign_request(p), ["get", "post"]),
+    "signing_staff:preview": ("outsider_staff", lambda p, inv, todo: _sign_request(p), ["get"]),
+    "signing_staff:progress": ("outsider_staff", lambda p, inv, todo: _sign_request(p), ["get"]),
+    "signing_staff:remind": ("outsider_staff", lambda p, inv, todo: _sign_request(p), ["post"]),
+    "signing_staff:seal_retry": ("outsider_staff", lambda p, inv, todo: _sign_request(p), ["post"]),
+    "signing_staff:signed_download": ("outsider_staff", lambda p, inv, todo: _sign_request(p), ["get"]),
+    "signing_staff:place": ("outsider_staff", lambda p, inv, todo: {**_sign_request(p), "slot": 1}, ["get", "post"]),
     # -- signature verification and the firm's seal --
 }
 # Routes whose object is not tenant data: tokens proven by possession, operator/dev tools.

@@ -1,0 +1,176 @@
+"""Reads of sign requests for the firm: each signer's turn and state on the request's page, the
+signature count per request in the approvals list, and where the signatures of a new request go.
+
+Every read here starts from a request the caller already reached through
+``approvals.selectors.get_request_for_staff`` (or the firm's own list): nothing here checks access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from balie.approvals.certificate import factor_label
+from balie.approvals.models import Request
+from balie.approvals.states import Status
+from balie.signing.models import Signature, SignedFile, Signer
+
+# What a signer's row says (the template words it).
+WAITING, ASKED, SIGNED, SEALING, FAILED, NOT_SIGNED = "waiting", "asked", "signed", "sealing", "failed", "not_signed"
+
+
+# -- publishing: who signs where -------------------------------------------------------------------
+
+
+def places_on_page(*, client, settings: dict, page: int) -> dict:
+    """The ``places`` setting that puts every signature of a new sign request on ``page`` of the
+    document, each in its default spot there: the people ``settings`` ask (audience, named) and
+    the firm's signer. A page the document does not have is refused when the request is made."""
+    from balie.signing.services import signers_for_audience
+
+    users = signers_for_audience(client=client, audience=settings["audience"], named=settings.get("named", ()))
+    if settings.get("firm_signer") is not None:
+        users.append(settings["firm_signer"])
+    return {user.pk: (page, None) for user in users}
+
+
+def sign_settings_for(*, client, settings: dict, publisher) -> dict:
+    """A bulk publication's stored sign settings for one environment: "firm_first" becomes the
+    publisher as the firm's signer, "page" the places of that environment's signers."""
+    settings = dict(settings)
+    if settings.pop("firm_first", False) and publisher is not None:
+        settings["firm_signer"] = publisher
+    page = settings.pop("page", None)
+    if page:
+        settings.setdefault("audience", "directors")
+        settings["places"] = places_on_page(client=client, settings=settings, page=page)
+    return settings
+
+
+# -- the approvals list ----------------------------------------------------------------------------
+
+
+def _count(queryset) -> Subquery:
+    return Coalesce(
+        Subquery(queryset.order_by().values("request").annotate(n=Count("pk")).values("n")[:1]),
+        Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def with_sign_counts(requests: QuerySet[Request]) -> QuerySet[Request]:
+    """Annotates each request with ``signers_total`` and ``signers_signed`` (0 for other kinds), in
+    the list's own query: "1 of 2 signed" costs no query per row."""
+    return requests.annotate(
+        signers_total=_count(Signer.objects.filter(request=OuterRef("pk"))),
+        signers_signed=_count(Signature.objects.filter(request=OuterRef("pk"))),
+    )
+
+
+# -- one request -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SignerRow:
+    signer: Signer
+    turn: int  # 1, 2, … in the order of signing (equal for people who sign at the same time)
+    state: str
+    is_turn: bool  # asked now and not signed yet
+    signed_at: datetime | None = None
+    factor: str = ""
+    progress: int = 0
+    error: str = ""
+    spot: str = "default"  # see forms_staff.SPOTS; "" for a place of its own
+
+    @property
+    def user(self):
+        return self.signer.user
+
+    @property
+    def spot_label(self) -> str:
+        from balie.signing.forms_staff import SPOTS
+
+        return str(SPOTS.get(self.spot, ""))
+
+
+def signer_rows(*, approval: Request) -> list[SignerRow]:
+    """The request's signers in their turn, each with where they stand: waiting for their turn,
+    asked (and reminded), signed (with the factor), being sealed, sealing failed, or not signed
+    (the request ended without them)."""
+    signers = list(
+        Signer.objects.filter(request=approval)
+        .select_related("user", "signature__decision")
+        .order_by("position", "slot")
+    )
+    positions = sorted({signer.position for signer in signers})
+    unsigned = [signer.position for signer in signers if not hasattr(signer, "signature")]
+    current = min(unsigned) if unsigned else None
+    ended = approval.status not in (Status.OPEN, Status.WAITING)
+    rows = []
+    for signer in signers:
+        row = SignerRow(signer=signer, turn=positions.index(signer.position) + 1, state=WAITING, is_turn=False)
+        signature = getattr(signer, "signature", None)
+        if signature is not None:
+            row.signed_at = signature.decision.decided_at
+            row.factor = factor_label(signature.decision.factor)
+            row.progress = signature.progress
+            row.state = {
+                Signature.State.SEALED: SIGNED,
+                Signature.State.FAILED: FAILED,
+            }.get(signature.state, SEALING)
+            row.error = signature.error if signature.state == Signature.State.FAILED else ""
+        elif ended:
+            row.state = NOT_SIGNED
+        elif signer.asked_at and approval.status == Status.OPEN:
+            row.state = ASKED
+            row.is_turn = signer.position == current
+        rows.append(row)
+    _label_spots(approval, rows)
+    return rows
+
+
+def _label_spots(approval: Request, rows: list[SignerRow]) -> None:
+    """Names the spot of signers placed somewhere of their own (reading the page sizes only then)."""
+    placed = [row for row in rows if row.signer.box]
+    if not placed:
+        return
+    from balie.signing import pdf, services
+    from balie.signing.forms_staff import spot_of
+
+    try:
+        data = services.read_version(approval.version)
+        pages = pdf.check_signable(data)
+    except (ValidationError, OSError):  # a file that cannot be read: "a place of its own"
+        for row in placed:
+            row.spot = ""
+        return
+    for row in placed:
+        row.spot = spot_of(row.signer.box, pdf.page_size(data, row.signer.page or pages))
+
+
+def signed_file(*, approval: Request) -> SignedFile | None:
+    """The PDF as it grows, once the first signature is in it."""
+    return SignedFile.objects.filter(request=approval).exclude(key="").first()
+
+
+def sealing_in_progress(rows: list[SignerRow]) -> bool:
+    return any(row.state == SEALING for row in rows)
+
+
+def may_move_places(*, approval: Request) -> bool:
+    """Places can change until the first signature: after it the PDF's fields are fixed."""
+    return approval.status in (Status.OPEN, Status.WAITING) and not Signature.objects.filter(request=approval).exists()
+
+
+def get_signer(*, approval: Request, slot: int) -> Signer:
+    """One signer of ``approval`` (a request the caller may see), by their slot; 404 for anything else."""
+    from django.http import Http404
+
+    signer = Signer.objects.filter(request=approval, slot=slot).select_related("user").first()
+    if signer is None:
+        raise Http404
+    return signer
