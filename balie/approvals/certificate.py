@@ -8,11 +8,19 @@ holding the file can check the hash against the document.
 There are two copies (``evidence``): the firm's (``FULL``) also states each decider's IP address and
 user agent; the client's (``CLIENT``), which every member of the environment may download, leaves
 those out: one director's whereabouts and browser are not the other members' business.
+
+For a sign request it is the signing certificate: the signers in their turn, each signature (how it
+was given, the SHA-256 of the PDF right after it was sealed in) and the signed PDF's SHA-256.
+
+Every copy is sealed by the firm (BEY-1): an invisible PAdES signature with the firm's seal
+certificate over the whole file, so that it can be checked offline, in any PDF reader or with
+``balie verify-pdf``, that the file is the firm's and unchanged.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -24,7 +32,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from balie.approvals.models import Decision, Request
+from balie.approvals.models import Decision, Kind, Request
 from balie.twostep.letters import GREY, _logo
 from balie.twostep.models import Factor
 
@@ -35,7 +43,8 @@ CONTENT_WIDTH = A4[0] - 40 * mm
 
 
 def approval_certificate_pdf(approval: Request, *, evidence: str, language: str | None = None) -> bytes:
-    """The certificate of ``approval`` in ``language`` (else the active language), as PDF bytes.
+    """The certificate of ``approval`` in ``language`` (else the active language), as PDF bytes,
+    sealed by the firm (PAdES; B-T with a timestamp authority, else B-B).
 
     ``evidence`` (no default: every caller chooses): ``FULL`` for the firm (with the deciders' IP
     addresses and user agents), ``CLIENT`` for the members of the environment (without them).
@@ -44,6 +53,16 @@ def approval_certificate_pdf(approval: Request, *, evidence: str, language: str 
     has to have checked access. reportlab's own creation time and random file id are left out
     (``invariant``); the time the certificate was drawn up is stated in its text.
     """
+    from balie.signing import pdf, seals
+
+    drawn = _drawn(approval, evidence=evidence, language=language)
+    firm = approval.client.firm
+    with translation.override(language or translation.get_language()):
+        reason = _("Evidence of %(firm)s: %(document)s") % {"firm": firm.name, "document": approval.document.title}
+    return pdf.seal(drawn, sealer=seals.sealer_for_firm(firm), name=firm.name, reason=reason, location=firm.name)
+
+
+def _drawn(approval: Request, *, evidence: str, language: str | None) -> bytes:
     if evidence not in (FULL, CLIENT):
         raise ValueError(f"Unknown evidence {evidence!r}: choose {FULL!r} or {CLIENT!r}.")
     approval = (
@@ -55,10 +74,11 @@ def approval_certificate_pdf(approval: Request, *, evidence: str, language: str 
     )
     decisions = list(Decision.objects.filter(request=approval).select_related("user", "recorded_by"))
     submissions = list(approval.submissions.order_by("created_at", "pk"))
+    signing = _signing(approval) if approval.kind == Kind.SIGN else None
     firm = approval.client.firm
     with translation.override(language or translation.get_language()):
-        title = _("Approval certificate")
-        story = _story(approval, decisions, submissions, firm=firm, title=title, full=evidence == FULL)
+        title = _("Signing certificate") if signing else _("Approval certificate")
+        story = _story(approval, decisions, submissions, firm=firm, title=title, full=evidence == FULL, signing=signing)
         buffer = io.BytesIO()
         document = SimpleDocTemplate(
             buffer,
@@ -73,9 +93,31 @@ def approval_certificate_pdf(approval: Request, *, evidence: str, language: str 
             lang=translation.get_language(),
             invariant=1,
         )
-        footer = _("%(firm)s · approval certificate · %(id)s · page") % {"firm": firm.name, "id": approval.public_id}
+        if signing:
+            footer = _("%(firm)s · signing certificate · %(id)s · page")
+        else:
+            footer = _("%(firm)s · approval certificate · %(id)s · page")
+        footer = footer % {"firm": firm.name, "id": approval.public_id}
         document.build(story, onFirstPage=_footer(footer), onLaterPages=_footer(footer))
     return buffer.getvalue()
+
+
+@dataclass
+class _Signing:
+    """What a sign request adds: its signers in turn, each signature by its decision, the signed PDF."""
+
+    signers: list
+    signatures: dict  # decision id -> Signature
+    signed_file: object | None
+
+
+def _signing(approval: Request) -> _Signing:
+    from balie.signing.models import Signature, SignedFile, Signer
+
+    signers = list(Signer.objects.filter(request=approval).select_related("user").order_by("position", "slot"))
+    signatures = {each.decision_id: each for each in Signature.objects.filter(request=approval)}
+    signed_file = SignedFile.objects.filter(request=approval).select_related("version").first()
+    return _Signing(signers=signers, signatures=signatures, signed_file=signed_file)
 
 
 def _footer(text: str):
@@ -159,7 +201,7 @@ def _facts(rows, styles) -> Table:
     return table
 
 
-def _story(approval: Request, decisions, submissions, *, firm, title: str, full: bool) -> list:
+def _story(approval: Request, decisions, submissions, *, firm, title: str, full: bool, signing=None) -> list:
     colour = colors.HexColor(firm.primary_colour)
     styles = _styles(colour)
     document, version, client = approval.document, approval.version, approval.client
@@ -174,7 +216,20 @@ def _story(approval: Request, decisions, submissions, *, firm, title: str, full:
         story.append(Paragraph("<br/>".join(escape(line) for line in lines), styles["address"]))
     story.append(Spacer(1, 8 * mm))
     story.append(Paragraph(escape(title), styles["title"]))
-    if full:
+    if signing and full:
+        intro = _(
+            "This certificate records who signed the document version below, when, how they confirmed "
+            "it and from where. The SHA-256 fingerprint identifies the exact file: any change to the file "
+            "gives another fingerprint. Each signature is sealed into the signed PDF itself as well."
+        )
+    elif signing:
+        intro = _(
+            "This certificate records who signed the document version below, when and how they confirmed "
+            "it; the firm keeps the further evidence (IP address and browser) on record. The SHA-256 "
+            "fingerprint identifies the exact file: any change to the file gives another fingerprint. "
+            "Each signature is sealed into the signed PDF itself as well."
+        )
+    elif full:
         intro = _(
             "This certificate records who decided on the document version below, when, how they "
             "confirmed it and from where. The SHA-256 fingerprint identifies the exact file: any "
@@ -218,18 +273,19 @@ def _story(approval: Request, decisions, submissions, *, firm, title: str, full:
     )
 
     story.append(Paragraph(escape(_("Request")), styles["heading"]))
-    rows = [
-        (_("Request"), _text(approval.get_kind_display())),
-        (_("Who must act"), _text(approval.get_audience_display())),
-    ]
-    named = [person(user) for user in approval.named.all()]
-    if named:
-        rows.append((_("Named people"), _text("\n".join(named))))
-    rows += [
-        (_("Approvals needed"), _text(approval.get_required_display())),
-        (_("After approval"), _text(approval.get_after_display())),
-        (_("Asked by"), _text(f"{person(approval.created_by)}, {moment(approval.created_at)}")),
-    ]
+    rows = [(_("Request"), _text(approval.get_kind_display()))]
+    if signing:
+        rows.append((_("Signers"), _text("\n".join(_signer_lines(signing.signers, firm=firm)))))
+    else:
+        rows.append((_("Who must act"), _text(approval.get_audience_display())))
+        named = [person(user) for user in approval.named.all()]
+        if named:
+            rows.append((_("Named people"), _text("\n".join(named))))
+        rows += [
+            (_("Approvals needed"), _text(approval.get_required_display())),
+            (_("After approval"), _text(approval.get_after_display())),
+        ]
+    rows.append((_("Asked by"), _text(f"{person(approval.created_by)}, {moment(approval.created_at)}")))
     if approval.due_date:
         rows.append((_("Due date"), _text(formats.date_format(approval.due_date, "j F Y"))))
     since = _("since %(when)s") % {"when": moment(approval.status_changed_at)}
@@ -265,6 +321,9 @@ def _story(approval: Request, decisions, submissions, *, firm, title: str, full:
                     (_("IP address"), _text(decision.ip_address or "—")),
                     (_("User agent"), Paragraph(escape(decision.user_agent or "—"), styles["small"])),
                 ]
+        signature = signing.signatures.get(decision.pk) if signing else None
+        if signature is not None:
+            rows += _signature_rows(signature, styles)
         if decision.version_sha256 != version.sha256:  # never expected: say so rather than hide it
             rows.append((_("SHA-256 decided on"), Paragraph(escape(decision.version_sha256), styles["hash"])))
         block = [
@@ -272,6 +331,9 @@ def _story(approval: Request, decisions, submissions, *, firm, title: str, full:
             _facts(rows, styles),
         ]
         story.append(KeepTogether(block + [Spacer(1, 3 * mm)]))
+
+    if signing and signing.signed_file is not None and signing.signed_file.sealed:
+        story += _signed_file(signing, styles)
 
     if submissions:
         story.append(Paragraph(escape(_("Filing")), styles["heading"]))
@@ -295,3 +357,69 @@ def _story(approval: Request, decisions, submissions, *, firm, title: str, full:
         )
     )
     return story
+
+
+def _signer_lines(signers, *, firm) -> list[str]:
+    """ "Turn 1: name <e-mail> (for the firm)", in the order of signing; people who sign at the same
+    time share a turn."""
+    turns = {position: number for number, position in enumerate(sorted({each.position for each in signers}), start=1)}
+    lines = []
+    for signer in signers:
+        line = _("Turn %(turn)s: %(person)s") % {"turn": turns[signer.position], "person": person(signer.user)}
+        if signer.is_firm:
+            line += " " + _("(for %(firm)s)") % {"firm": firm.name}
+        lines.append(line)
+    return lines or ["—"]
+
+
+def _signature_rows(signature, styles) -> list:
+    """How a signature was given and how far its sealing into the PDF came."""
+    method = signature.get_method_display()
+    if signature.typed_name:
+        method = f"{method}: {signature.typed_name}"
+    rows = [(_("Signature"), _text(method))]
+    if signature.sealed_at:
+        rows.append((_("Sealed into the PDF"), _text(moment(signature.sealed_at))))
+    else:
+        rows.append((_("Sealed into the PDF"), _text(signature.get_state_display())))
+    if signature.result_sha256:
+        rows.append((_("SHA-256 of the PDF after it"), Paragraph(escape(signature.result_sha256), styles["hash"])))
+    return rows
+
+
+def _signed_file(signing: _Signing, styles) -> list:
+    """The signed PDF: how many signatures it holds, its SHA-256 and the version it became."""
+    signed = signing.signed_file
+    rows = [
+        (
+            _("Signatures in it"),
+            _text(_("%(sealed)s of %(total)s") % {"sealed": signed.sealed, "total": len(signing.signers)}),
+        ),
+        (_("SHA-256"), Paragraph(escape(signed.sha256), styles["hash"])),
+    ]
+    if signed.version is not None:
+        version = signed.version
+        rows.append(
+            (
+                _("Version"),
+                _text(
+                    _("%(number)s, %(name)s, %(size)s bytes, added %(when)s")
+                    % {
+                        "number": version.number,
+                        "name": version.original_name,
+                        "size": version.size,
+                        "when": moment(version.created_at),
+                    }
+                ),
+            )
+        )
+    heading = _("Signed PDF") if signed.version is not None else _("Signed PDF so far")
+    note = _(
+        "The signed PDF holds each signature as a digital signature (PAdES) sealed with the firm's "
+        "certificate: any PDF reader shows whether it changed after signing."
+    )
+    return [
+        Paragraph(escape(heading), styles["heading"]),
+        _facts(rows, styles),
+        Paragraph(escape(note), styles["small"]),
+    ]

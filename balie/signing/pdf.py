@@ -439,11 +439,11 @@ class Report:
 def verify(data: bytes, *, trust_roots: list) -> Report:
     """Reads every signature of ``data`` and checks it: intact, valid, by a trusted certificate,
     and covering the document (for the last one the whole file; for earlier ones only allowed
-    changes after it). A flipped byte anywhere makes the file unreadable or a signature not intact."""
+    changes after it). A flipped byte anywhere makes the file unreadable, hides a signature or leaves
+    one not intact: never is such a file reported intact."""
     import logging
 
     from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko_certvalidator import ValidationContext
 
     try:
@@ -460,22 +460,20 @@ def verify(data: bytes, *, trust_roots: list) -> Report:
         for signature in embedded:
             try:
                 status = validate_pdf_signature(signature, context)
-            except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError):
-                reports.append(
-                    SignatureReport(
-                        field=signature.field_name or "",
-                        name="",
-                        certificate="",
-                        signed_at=None,
-                        timestamp_at=None,
-                        intact=False,
-                        valid=False,
-                        trusted=False,
-                        covers_document=False,
-                    )
+                report = _signature_report(signature, status)
+            except Exception:  # noqa: BLE001  (a damaged signature is a finding, never a crash)
+                report = SignatureReport(
+                    field=signature.field_name or "",
+                    name="",
+                    certificate="",
+                    signed_at=None,
+                    timestamp_at=None,
+                    intact=False,
+                    valid=False,
+                    trusted=False,
+                    covers_document=False,
                 )
-                continue
-            reports.append(_signature_report(signature, status))
+            reports.append(report)
     finally:
         quiet.setLevel(level)
     return Report(readable=True, signatures=reports)
@@ -497,15 +495,93 @@ def _signature_report(signature, status) -> SignatureReport:
         and bool(status.docmdp_ok)
     )
     timestamp = getattr(status, "timestamp_validity", None)
+    timestamp_intact = timestamp is None or (bool(timestamp.intact) and bool(timestamp.valid))
     return SignatureReport(
         field=signature.field_name or "",
         name=name or certificate,
         certificate=certificate,
         signed_at=status.signer_reported_dt,
         timestamp_at=timestamp.timestamp if timestamp is not None else None,
-        intact=bool(status.intact),
+        intact=bool(status.intact) and timestamp_intact and _contents_untouched(signature),
         valid=bool(status.valid),
         trusted=bool(status.trusted),
         covers_document=covers,
         reason=str(dictionary.get("/Reason", "") or ""),
     )
+
+
+def _contents_untouched(signature) -> bool:
+    """The signature value (``/Contents``) is the one part of the file its digest cannot cover. It
+    must hold the CMS structure and nothing else (zero padding after it, no filler inside), with
+    nothing unsigned but a timestamp, and be consistent in itself (see ``_consistent``): so that no
+    byte of a signed file changes unnoticed."""
+    from asn1crypto import parser
+
+    contents = bytes(signature.pkcs7_content)
+    try:
+        element = parser.parse(contents)
+    except ValueError:
+        return False
+    used = sum(len(part) for part in element[3:])
+    if element[1] != 1 or contents[used:].strip(b"\x00") or not _fills_exactly(element[4], depth=1):
+        return False
+    if not _consistent(signature.signed_data):
+        return False
+    for attribute in signature.signer_info["unsigned_attrs"] or ():
+        if attribute["type"].native != "signature_time_stamp_token":
+            return False
+        if not all(_consistent(token["content"]) for token in attribute["values"]):
+            return False
+    return True
+
+
+def _consistent(signed_data) -> bool:
+    """The unsigned framing of a CMS SignedData agrees with what it holds: nothing in it that its
+    fields do not account for, its signers' digest algorithms among those it lists, and the version
+    numbers RFC 5652 prescribes."""
+    signer_infos = list(signed_data["signer_infos"])
+    if not all(_accounted_for(each) for each in [signed_data, *signer_infos]):
+        return False
+    algorithms = {each.dump() for each in signed_data["digest_algorithms"]}
+    for signer_info in signer_infos:
+        if signer_info["digest_algorithm"].dump() not in algorithms:
+            return False
+        if signer_info["version"].native != ("v1" if signer_info["sid"].name == "issuer_and_serial_number" else "v3"):
+            return False
+    kinds = {each.name for each in signed_data["certificates"] or ()}
+    if "other" in kinds:
+        version = "v5"
+    elif "v2_attr_cert" in kinds:
+        version = "v4"
+    elif (
+        "v1_attr_cert" in kinds
+        or signed_data["encap_content_info"]["content_type"].native != "data"
+        or any(each["version"].native == "v3" for each in signer_infos)
+    ):
+        version = "v3"
+    else:
+        version = "v1"
+    return signed_data["version"].native == version
+
+
+def _accounted_for(sequence) -> bool:
+    """Whether the fields of an ASN.1 SEQUENCE make up all of its contents (no unknown extras)."""
+    return sum(len(sequence[name].dump()) for name in sequence) == len(sequence.contents)
+
+
+def _fills_exactly(data: bytes, *, depth: int) -> bool:
+    """Whether ``data`` is a run of BER elements and nothing else, down every constructed element."""
+    from asn1crypto import parser
+
+    pointer = 0
+    while pointer < len(data):
+        try:
+            class_, method, tag, header, content, trailer = parser.parse(data[pointer:])
+        except ValueError:
+            return False
+        if class_ == 0 and tag == 0:  # end-of-contents: only valid where a length is indefinite
+            return False
+        if method == 1 and depth < 16 and not _fills_exactly(content, depth=depth + 1):
+            return False
+        pointer += len(header) + len(content) + len(trailer)
+    return True

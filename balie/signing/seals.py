@@ -160,7 +160,8 @@ def _signer(certificate_pem: bytes, key_pem: bytes, *, password: bytes | None = 
     return signers.SimpleSigner(
         signing_cert=certificates[0],
         signing_key=key,
-        cert_registry=SimpleCertificateStore.from_certs(certificates),
+        # the chain only: the signing certificate goes into each signature once, as the signer's
+        cert_registry=SimpleCertificateStore.from_certs(certificates[1:]),
     )
 
 

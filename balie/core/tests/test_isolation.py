@@ -217,6 +217,8 @@ CASES = {
     "signing_staff:signed_download": ("outsider_staff", lambda p, inv, todo: _sign_request(p), ["get"]),
     "signing_staff:place": ("outsider_staff", lambda p, inv, todo: {**_sign_request(p), "slot": 1}, ["get", "post"]),
     # -- signature verification and the firm's seal --
+    "verify:firm_certificate": ("outsider", lambda p, inv, todo: {"firm": p.firm.public_id}, ["get"]),
+    "verify:firm_certificate_cer": ("outsider", lambda p, inv, todo: {"firm": p.firm.public_id}, ["get"]),
 }
 # Routes whose object is not tenant data: tokens proven by possession, operator/dev tools.
 NOT_TENANT_SCOPED = {
