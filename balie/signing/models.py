@@ -120,6 +120,8 @@ class FirmSeal(models.Model):
     firm = models.OneToOneField("firms.Firm", on_delete=models.CASCADE, related_name="seal")
     certificate_pem = models.TextField()
     chain_pem = models.TextField(blank=True)
+    # The certificates the firm sealed with before (PEM): what they sealed stays trusted.
+    retired_pem = models.TextField(blank=True, editable=False)
     key = models.TextField(editable=False)  # "fernet:…" PEM of the private key, see twostep/crypto.py
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.GENERATED)
     subject = models.CharField(max_length=300, blank=True)

@@ -139,7 +139,12 @@ def seal_upload(*, firm, data: bytes, password: str, actor) -> FirmSeal:
         "updated_by": actor,
         **_facts(certificate_pem),
     }
-    seal, _created = FirmSeal.objects.update_or_create(firm=firm, defaults=values)
+    with transaction.atomic():
+        earlier = FirmSeal.objects.select_for_update().filter(firm=firm).first()
+        if earlier is not None and earlier.fingerprint != values["fingerprint"]:
+            # PDFs sealed with the earlier certificate stay trusted by the verifier.
+            values["retired_pem"] = earlier.retired_pem + earlier.certificate_pem + earlier.chain_pem
+        seal, _created = FirmSeal.objects.update_or_create(firm=firm, defaults=values)
     return seal
 
 
@@ -192,8 +197,10 @@ def trust_roots() -> list[asn1_x509.Certificate]:
     installation = _installation_files()
     if installation is not None:
         roots += list(load_certs_from_pemder_data(installation[0]))
-    for certificate_pem, chain_pem in FirmSeal.objects.values_list("certificate_pem", "chain_pem"):
-        roots += list(load_certs_from_pemder_data((certificate_pem + chain_pem).encode()))
+    for certificate_pem, chain_pem, retired_pem in FirmSeal.objects.values_list(
+        "certificate_pem", "chain_pem", "retired_pem"
+    ):
+        roots += list(load_certs_from_pemder_data((certificate_pem + chain_pem + retired_pem).encode()))
     roots += _extra_roots(settings.BALIE_SEAL_TRUST_FILE)
     return roots
 

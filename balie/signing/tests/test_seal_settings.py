@@ -151,6 +151,17 @@ def test_uploading_the_firms_own_certificate_seals_with_it_from_then_on(client, 
     assert not FirmSeal.objects.filter(firm=personas.other_firm, source=FirmSeal.Source.UPLOADED).exists()
 
 
+def test_pdfs_sealed_before_a_new_certificate_stay_trusted(client, personas):
+    client.force_login(personas.staff.user)
+    earlier = pdf.seal(make_pdf(1), sealer=seals.sealer_for_firm(personas.firm), name="Van Dijk", reason="test")
+    _upload(client, personas.staff, _pkcs12())
+    _upload(client, personas.staff, _pkcs12(name="Van Dijk Accountants 2027"))
+    seal = FirmSeal.objects.get(firm=personas.firm)
+    assert "2027" in seal.subject and seal.retired_pem.count("BEGIN CERTIFICATE") == 2
+    report = pdf.verify(earlier, trust_roots=seals.trust_roots())
+    assert report.intact and report.trusted  # sealed with the generated certificate, replaced twice since
+
+
 def test_uploading_with_a_second_factor(client, personas):
     secret = enrol_totp(personas.staff.user)
     client.force_login(personas.staff.user)
