@@ -15,6 +15,18 @@ from balie.todos.models import Todo
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """Texts are checked in their msgid form: everyone here reads English, pages and services."""
+    from django.utils import translation
+
+    from balie.accounts.models import User
+
+    monkeypatch.setattr(User._meta.get_field("language"), "_get_default", lambda: "en")
+    with translation.override("en"):
+        yield
+
+
 def _open_sign_todos(user):
     return Todo.objects.filter(status=Todo.Status.OPEN, kind=Todo.Kind.SIGN, assignees=user)
 

@@ -20,6 +20,19 @@ from balie.signing.tests.support import annual_accounts, company_with_directors,
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """Texts are checked in their msgid form: everyone here reads English, pages and services."""
+    from django.utils import translation
+
+    from balie.accounts.models import User
+
+    monkeypatch.setattr(User._meta.get_field("language"), "_get_default", lambda: "en")
+    with translation.override("en"):
+        yield
+
+
 URL = "verify:page"
 
 
