@@ -32,6 +32,7 @@ class Signer(models.Model):
     is_firm = models.BooleanField(_("signs for the firm"), default=False)
     page = models.PositiveSmallIntegerField(_("page"), null=True, blank=True)
     box = models.JSONField(null=True, blank=True)  # [x1, y1, x2, y2] in PDF points, from the bottom left
+    spot = models.CharField(max_length=20, blank=True)  # the named spot the box was chosen as (bottom_left …)
     asked_at = models.DateTimeField(null=True, blank=True)  # when their turn came
     reminded_at = models.DateTimeField(null=True, blank=True)
 
@@ -97,6 +98,7 @@ class SignedFile(models.Model):
     sealed = models.PositiveSmallIntegerField(default=0)  # signatures in it
     updated_at = models.DateTimeField(default=timezone.now)
     sealing_until = models.DateTimeField(null=True, blank=True)  # a worker's lease: one sealer at a time
+    lease = models.CharField(max_length=32, blank=True)  # whose lease it is (a token per worker run)
     version = models.OneToOneField(  # the dossier version it became once every signer signed
         "dossiers.DocumentVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="signed_from"
     )
