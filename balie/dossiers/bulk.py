@@ -177,19 +177,13 @@ def request_settings_of(publication: BulkPublication) -> dict | None:
 
 def _check_signable(upload, *, page: int | None) -> None:
     """A file to be signed: a PDF that can be signed, with the signature page (file name in the message)."""
-    from balie.signing.pdf import check_signable
-
-    services.check_signable_upload(upload)
-    if page:
-        upload.seek(0)
-        pages = check_signable(upload.read())
-        upload.seek(0)
-        if page > pages:
-            raise ValidationError(
-                _("“%(name)s” has %(pages)s pages: the signatures cannot go on page %(page)s.")
-                % {"name": upload.name, "pages": pages, "page": page},
-                code="page",
-            )
+    pages = services.check_signable_upload(upload)
+    if page and page > pages:
+        raise ValidationError(
+            _("“%(name)s” has %(pages)s pages: the signatures cannot go on page %(page)s.")
+            % {"name": upload.name, "pages": pages, "page": page},
+            code="page",
+        )
 
 
 def _check_after(firm, settings: dict) -> None:

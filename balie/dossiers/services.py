@@ -201,21 +201,21 @@ def document_ask(*, document: Document, actor, request_settings: dict | None = N
     request_create_for_published(document=document, actor=actor, settings=request_settings)
 
 
-def check_signable_upload(upload) -> None:
-    """A file to be signed must be a PDF that can be signed (not encrypted, not signed already):
-    refused at publishing, with the file's name in the message."""
+def check_signable_upload(upload) -> int:
+    """A file to be signed must be a PDF that can be signed (not encrypted, not damaged, not signed
+    already): refused at publishing, with the file's name in the message. Read from the upload's
+    file, not copied into memory. Returns its number of pages."""
     from balie.signing.pdf import check_signable
 
-    upload.seek(0)
-    data = upload.read()
-    upload.seek(0)
     try:
-        check_signable(data)
+        return check_signable(upload.file if hasattr(upload, "file") else upload)
     except ValidationError as error:
         raise ValidationError(
             _("“%(name)s”: %(problem)s") % {"name": upload.name, "problem": " ".join(error.messages)},
             code=getattr(error, "code", "signable"),
         ) from None
+    finally:
+        upload.seek(0)
 
 
 def document_publish(

@@ -19,7 +19,7 @@ from balie.core.demo import DemoContext
 HINTS = [
     "Signing: Pieter signs the BV's annual accounts (Taken → Ondertekenen), drawing with the mouse or a finger; "
     "Sanne signed first for the firm. The holding's signed letter of representation can be downloaded and checked "
-    "under Handtekening controleren."
+    "under Ondertekende pdf controleren (the menu under your name)."
 ]
 
 

@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from balie.signing import verification
 
 MAX_PKCS12_BYTES = 1024 * 1024
+# The page's limit: a PDF signed in Balie is far smaller. ``balie verify-pdf`` on the server keeps
+# ``verification.MAX_BYTES``.
+MAX_BYTES = 20 * 1024 * 1024
 
 
 class VerifyForm(forms.Form):
@@ -25,10 +28,10 @@ class VerifyForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > verification.MAX_BYTES:
+        if upload.size > MAX_BYTES:
             raise ValidationError(
                 _("This file is larger than %(size)s. Only PDFs up to that size can be checked here.")
-                % {"size": filesizeformat(verification.MAX_BYTES)},
+                % {"size": filesizeformat(MAX_BYTES)},
                 code="too_large",
             )
         upload.seek(0)

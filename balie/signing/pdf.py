@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.stamp import StaticStampStyle
@@ -39,6 +38,16 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
 
 MAX_SIGNERS = 8
+MAX_PAGES = 2000  # a page tree beyond this is refused rather than walked
+MAX_SIGNATURES_TO_CHECK = 20  # the verifier's work grows fast with each signature: more are refused
+
+
+def signature_field(slot: int) -> str:
+    return f"BalieSignature{slot}"
+
+
+def audit_field(slot: int) -> str:
+    return f"BalieAudit{slot}"
 
 
 def _outside_event_loop(func):
@@ -80,34 +89,92 @@ def _fonts() -> None:
 # -- checking --------------------------------------------------------------------------------------
 
 
-def _reader(data: bytes) -> PdfFileReader:
+def _reader(source) -> PdfFileReader:
+    """A reader over ``source`` (bytes or a binary file), its catalogue read; a clear
+    ValidationError for anything that is not a readable PDF."""
+    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        stream.seek(0)
+        reader = PdfFileReader(stream, strict=False)
         reader.root  # noqa: B018  (reads the catalogue: a broken file fails here)
-    except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+    except Exception as error:  # noqa: BLE001  (whatever a damaged file raises, RecursionError included)
         raise ValidationError(_("This file is not a PDF that can be read."), code="not_pdf") from error
     return reader
 
 
-def check_signable(data: bytes) -> int:
-    """The number of pages of a PDF that can be signed; a clear ValidationError otherwise: not a PDF,
-    protected with a password or encryption, without pages, or digitally signed already (its
-    signature would not survive the audit page Balie adds: let the firm sign in Balie instead)."""
-    if not data.startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
+def _damaged() -> ValidationError:
+    return ValidationError(
+        _(
+            "The structure of this PDF is damaged, so it cannot be signed. Save it as a PDF again "
+            "(for example with “Print to PDF”) and publish that file."
+        ),
+        code="damaged",
+    )
+
+
+def _page_boxes(reader: PdfFileReader) -> list[tuple[float, float]]:
+    """Width and height of every page, walking the page tree itself (a loop, a wrong count or a
+    page without a size is a damaged file): what signing will rely on, checked up front."""
+    root = reader.root["/Pages"]
+    sizes: list[tuple[float, float]] = []
+    seen: set[int] = set()
+    stack = [(root, None)]
+    while stack:
+        node, inherited = stack.pop()
+        marker = id(node)
+        if marker in seen or len(seen) > MAX_PAGES * 2:
+            raise _damaged()
+        seen.add(marker)
+        box = node.get("/MediaBox", inherited)
+        kind = node.get("/Type")
+        if kind == "/Pages" or "/Kids" in node:
+            stack.extend((kid.get_object(), box) for kid in reversed(list(node["/Kids"])))
+            continue
+        if box is None:
+            raise _damaged()
+        x1, y1, x2, y2 = (float(value) for value in box)
+        if x2 - x1 <= 0 or y2 - y1 <= 0:
+            raise _damaged()
+        sizes.append((x2 - x1, y2 - y1))
+        if len(sizes) > MAX_PAGES:
+            raise ValidationError(
+                _("This PDF has more than %(count)s pages; it cannot be signed here.") % {"count": MAX_PAGES},
+                code="too_many_pages",
+            )
+    return sizes
+
+
+def check_signable(source) -> int:
+    """The number of pages of a PDF (bytes or a binary file) that can be signed; a clear
+    ValidationError otherwise: not a PDF, protected with a password or encryption, damaged (a page
+    tree that loops or miscounts, pages without a size), without pages, digitally signed already
+    (its signature would not survive the audit page Balie adds: let the firm sign in Balie
+    instead), or already holding fields with the names Balie signs in."""
+    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    stream.seek(0)
+    head = stream.read(1024)
+    stream.seek(0)
+    if b"%PDF-" not in head:
         raise ValidationError(_("Only a PDF can be signed."), code="not_pdf")
-    reader = _reader(data)
+    reader = _reader(stream)
     if reader.encrypted:
         raise ValidationError(
             _("This PDF is protected with a password or encryption and cannot be signed. Save it without protection."),
             code="encrypted",
         )
     try:
-        pages = int(reader.root["/Pages"]["/Count"])
+        sizes = _page_boxes(reader)
+        count = int(reader.root["/Pages"]["/Count"])
         signed = bool(reader.embedded_signatures)
-    except (PdfError, ValueError, KeyError, TypeError) as error:
-        raise ValidationError(_("This file is not a PDF that can be read."), code="not_pdf") from error
-    if pages < 1:
+        names = {str(field.get_object().get("/T", "")) for field in _form_fields(reader)}
+    except ValidationError:
+        raise
+    except Exception as error:  # noqa: BLE001  (whatever a damaged file raises, RecursionError included)
+        raise _damaged() from error
+    if not sizes:
         raise ValidationError(_("This PDF has no pages."), code="no_pages")
+    if count != len(sizes):
+        raise _damaged()
     if signed:
         raise ValidationError(
             _(
@@ -116,20 +183,29 @@ def check_signable(data: bytes) -> int:
             ),
             code="signed_already",
         )
-    return pages
+    if any(name.startswith(("BalieSignature", "BalieAudit")) for name in names):
+        raise ValidationError(
+            _("This PDF was prepared for signing in Balie before. Publish the original PDF."), code="prepared"
+        )
+    return len(sizes)
 
 
-def page_size(data: bytes, page: int) -> tuple[float, float]:
-    """Width and height in points of ``page`` (1-based) of ``data``."""
-    reader = _reader(data)
-    page_obj = reader.find_page_for_modification(page - 1)[0].get_object()
-    box = page_obj.get("/MediaBox")
-    node = page_obj
-    while box is None and "/Parent" in node:
-        node = node["/Parent"]
-        box = node.get("/MediaBox")
-    x1, y1, x2, y2 = (float(value) for value in (box or (0, 0, 595, 842)))
-    return x2 - x1, y2 - y1
+def _form_fields(reader: PdfFileReader) -> list:
+    form = reader.root.get("/AcroForm")
+    if form is None:
+        return []
+    return list(form.get_object().get("/Fields", []))
+
+
+def page_size(data, page: int) -> tuple[float, float]:
+    """Width and height in points of ``page`` (1-based) of ``data`` (bytes or a binary file)."""
+    sizes = _page_boxes(_reader(data))
+    if not 1 <= page <= len(sizes):
+        raise ValidationError(
+            _("The document has %(pages)s pages; choose a page from 1 to %(pages)s.") % {"pages": len(sizes)},
+            code="page",
+        )
+    return sizes[page - 1]
 
 
 def default_box(index: int, size: tuple[float, float]) -> tuple[float, float, float, float]:
@@ -252,7 +328,7 @@ def prepare(original: bytes, *, audit: AuditPage, places: list[Place]) -> bytes:
         text_field = generic.DictionaryObject(
             {
                 pdf_name("/FT"): pdf_name("/Tx"),
-                pdf_name("/T"): generic.TextStringObject(f"audit{place.slot}"),
+                pdf_name("/T"): generic.TextStringObject(audit_field(place.slot)),
                 pdf_name("/Ff"): generic.NumberObject(1 | 4096),  # read-only, multi-line
                 pdf_name("/Type"): pdf_name("/Annot"),
                 pdf_name("/Subtype"): pdf_name("/Widget"),
@@ -267,7 +343,7 @@ def prepare(original: bytes, *, audit: AuditPage, places: list[Place]) -> bytes:
         annots.append(reference)
     for place in places:
         fields.append_signature_field(
-            writer, fields.SigFieldSpec(f"sig{place.slot}", on_page=place.page - 1, box=tuple(place.box))
+            writer, fields.SigFieldSpec(signature_field(place.slot), on_page=place.page - 1, box=tuple(place.box))
         )
     out = io.BytesIO()
     writer.write(out)
@@ -370,7 +446,7 @@ def sign(
     signature field signed by the firm's certificate with ``appearance`` (a one-page PDF) as its
     visible stamp."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    text_field = _field(writer, f"audit{slot}")
+    text_field = _field(writer, audit_field(slot))
     x1, y1, x2, y2 = (float(value) for value in text_field["/Rect"])
     text_pdf = _text_appearance(audit_line, width=x2 - x1, height=y2 - y1)
     text_field[pdf_name("/V")] = generic.TextStringObject(audit_line)
@@ -381,7 +457,9 @@ def sign(
         handle.write(appearance)
         handle.flush()
         style = StaticStampStyle.from_pdf_file(handle.name, border_width=0)
-        metadata = _signature_metadata(f"sig{slot}", name=name, reason=reason, location=location, sealer=sealer)
+        metadata = _signature_metadata(
+            signature_field(slot), name=name, reason=reason, location=location, sealer=sealer
+        )
         out = signers.PdfSigner(
             metadata, signer=sealer.signer, stamp_style=style, timestamper=sealer.timestamper
         ).sign_pdf(writer)
@@ -414,12 +492,14 @@ class SignatureReport:
     trusted: bool  # by a certificate this installation knows
     covers_document: bool  # nothing but allowed additions (form filling, later signatures) after it
     reason: str = ""
+    owner: str = ""  # whose seal it is, when the certificate is one this installation knows
 
 
 @dataclass(frozen=True)
 class Report:
     readable: bool
     signatures: list[SignatureReport]
+    too_many: bool = False  # more signatures than are checked here (MAX_SIGNATURES_TO_CHECK)
 
     @property
     def intact(self) -> bool:
@@ -436,7 +516,7 @@ class Report:
 
 
 @_outside_event_loop
-def verify(data: bytes, *, trust_roots: list) -> Report:
+def verify(data: bytes, *, trust_roots: list, known: dict[str, str] | None = None) -> Report:
     """Reads every signature of ``data`` and checks it: intact, valid, by a trusted certificate,
     and covering the document (for the last one the whole file; for earlier ones only allowed
     changes after it). A flipped byte anywhere makes the file unreadable, hides a signature or leaves
@@ -451,6 +531,8 @@ def verify(data: bytes, *, trust_roots: list) -> Report:
         embedded = list(reader.embedded_signatures)
     except Exception:  # noqa: BLE001  (any damage that keeps the file from being read)
         return Report(readable=False, signatures=[])
+    if len(embedded) > MAX_SIGNATURES_TO_CHECK:
+        return Report(readable=True, signatures=[], too_many=True)
     context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=False)
     reports = []
     quiet = logging.getLogger("pyhanko")
@@ -460,7 +542,7 @@ def verify(data: bytes, *, trust_roots: list) -> Report:
         for signature in embedded:
             try:
                 status = validate_pdf_signature(signature, context)
-                report = _signature_report(signature, status)
+                report = _signature_report(signature, status, known=known)
             except Exception:  # noqa: BLE001  (a damaged signature is a finding, never a crash)
                 report = SignatureReport(
                     field=signature.field_name or "",
@@ -479,7 +561,7 @@ def verify(data: bytes, *, trust_roots: list) -> Report:
     return Report(readable=True, signatures=reports)
 
 
-def _signature_report(signature, status) -> SignatureReport:
+def _signature_report(signature, status, *, known: dict[str, str] | None = None) -> SignatureReport:
     from pyhanko.sign.diff_analysis.policy_api import ModificationLevel
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
@@ -494,6 +576,7 @@ def _signature_report(signature, status) -> SignatureReport:
         and modification <= ModificationLevel.FORM_FILLING
         and bool(status.docmdp_ok)
     )
+    fingerprint = status.signing_cert.sha256.hex() if status.signing_cert is not None else ""
     timestamp = getattr(status, "timestamp_validity", None)
     timestamp_intact = timestamp is None or (bool(timestamp.intact) and bool(timestamp.valid))
     return SignatureReport(
@@ -504,7 +587,9 @@ def _signature_report(signature, status) -> SignatureReport:
         timestamp_at=timestamp.timestamp if timestamp is not None else None,
         intact=bool(status.intact) and timestamp_intact and _contents_untouched(signature),
         valid=bool(status.valid),
-        trusted=bool(status.trusted),
+        # With ``known``: trusted only when signed with exactly one of those certificates.
+        trusted=bool(status.trusted) and (known is None or fingerprint in known),
+        owner=(known or {}).get(fingerprint, ""),
         covers_document=covers,
         reason=str(dictionary.get("/Reason", "") or ""),
     )

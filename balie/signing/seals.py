@@ -59,7 +59,8 @@ def generate_self_signed(*, common_name: str, organisation: str, years: int = 10
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=365 * years))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        # A seal, not a CA: its key can sign documents, never other certificates.
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
@@ -67,7 +68,7 @@ def generate_self_signed(*, common_name: str, organisation: str, years: int = 10
                 key_encipherment=False,
                 data_encipherment=False,
                 key_agreement=False,
-                key_cert_sign=True,
+                key_cert_sign=False,
                 crl_sign=False,
                 encipher_only=False,
                 decipher_only=False,
@@ -125,6 +126,11 @@ def seal_upload(*, firm, data: bytes, password: str, actor) -> FirmSeal:
     now = datetime.datetime.now(datetime.UTC)
     if certificate.not_valid_after_utc <= now or certificate.not_valid_before_utc > now:
         raise ValidationError(_("This certificate is not valid today."), code="expired")
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    if key.public_key().public_bytes(serialization.Encoding.DER, public) != certificate.public_key().public_bytes(
+        serialization.Encoding.DER, public
+    ):
+        raise ValidationError(_("The private key in the file does not belong to its certificate."), code="key")
     certificate_pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
     chain_pem = "".join(each.public_bytes(serialization.Encoding.PEM).decode() for each in extra or ())
     key_pem = key.private_bytes(
@@ -143,7 +149,7 @@ def seal_upload(*, firm, data: bytes, password: str, actor) -> FirmSeal:
         earlier = FirmSeal.objects.select_for_update().filter(firm=firm).first()
         if earlier is not None and earlier.fingerprint != values["fingerprint"]:
             # PDFs sealed with the earlier certificate stay trusted by the verifier.
-            values["retired_pem"] = earlier.retired_pem + earlier.certificate_pem + earlier.chain_pem
+            values["retired_pem"] = earlier.retired_pem + earlier.certificate_pem  # the seal, never its CA
         seal, _created = FirmSeal.objects.update_or_create(firm=firm, defaults=values)
     return seal
 
@@ -190,19 +196,47 @@ def sealer_for_firm(firm) -> Sealer:
     return Sealer(signer=signer, timestamper=timestamper())
 
 
-def trust_roots() -> list[asn1_x509.Certificate]:
-    """Every seal certificate of this installation (and the chain that came with it): a signature
-    made with one of them is reported as trusted by the verifier."""
-    roots = []
+def _seal_certificates() -> list[tuple[asn1_x509.Certificate, str]]:
+    """Every seal certificate of this installation with whose it is: the installation's own (its
+    first certificate; the rest of its file is its chain), each firm's current and earlier ones, and
+    those of ``BALIE_SEAL_TRUST_FILE``. Exactly these certificates: never the CAs that issued them."""
+    seals = []
     installation = _installation_files()
     if installation is not None:
-        roots += list(load_certs_from_pemder_data(installation[0]))
-    for certificate_pem, chain_pem, retired_pem in FirmSeal.objects.values_list(
-        "certificate_pem", "chain_pem", "retired_pem"
+        seals.append((next(iter(load_certs_from_pemder_data(installation[0]))), _("this installation")))
+    for certificate_pem, retired_pem, firm_name in FirmSeal.objects.values_list(
+        "certificate_pem", "retired_pem", "firm__name"
     ):
-        roots += list(load_certs_from_pemder_data((certificate_pem + chain_pem + retired_pem).encode()))
-    roots += _extra_roots(settings.BALIE_SEAL_TRUST_FILE)
-    return roots
+        for certificate in load_certs_from_pemder_data((certificate_pem + retired_pem).encode()):
+            seals.append((certificate, firm_name))
+    seals += [
+        (certificate, _("trusted by this installation")) for certificate in _extra_roots(settings.BALIE_SEAL_TRUST_FILE)
+    ]
+    return seals
+
+
+def trust_roots() -> list[asn1_x509.Certificate]:
+    """The certificates the verifier trusts: exactly the seal certificates of ``_seal_certificates``
+    (a certificate some firm uploaded with its chain never makes that chain's CA trusted)."""
+    return [certificate for certificate, _owner in _seal_certificates()]
+
+
+def known_seals() -> dict[str, str]:
+    """SHA-256 fingerprint (hex) of each seal certificate → whose it is (the firm's name)."""
+    return {certificate.sha256.hex(): owner for certificate, owner in _seal_certificates()}
+
+
+def verify(data: bytes):
+    """``pdf.verify`` against this installation's seals: trusted means signed with exactly one of
+    them, and each signature names whose seal it is."""
+    from balie.signing import pdf
+
+    seals = _seal_certificates()
+    return pdf.verify(
+        data,
+        trust_roots=[certificate for certificate, _owner in seals],
+        known={certificate.sha256.hex(): owner for certificate, owner in seals},
+    )
 
 
 @cache

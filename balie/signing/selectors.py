@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -129,27 +128,21 @@ def signer_rows(*, approval: Request) -> list[SignerRow]:
             row.state = ASKED
             row.is_turn = signer.position == current
         rows.append(row)
-    _label_spots(approval, rows)
+    _label_spots(rows)
     return rows
 
 
-def _label_spots(approval: Request, rows: list[SignerRow]) -> None:
-    """Names the spot of signers placed somewhere of their own (reading the page sizes only then)."""
-    placed = [row for row in rows if row.signer.box]
-    if not placed:
-        return
-    from balie.signing import pdf, services
-    from balie.signing.forms_staff import spot_of
+def _label_spots(rows: list[SignerRow]) -> None:
+    """Names the spot of signers placed somewhere of their own, as the firm chose it
+    (``Signer.spot``, stored with the box): a box without a known name is "a place of its own".
+    Reads nothing but the rows: this runs on every view of the request and every poll."""
+    from balie.signing.forms_staff import DEFAULT, SPOTS
 
-    try:
-        data = services.read_version(approval.version)
-        pages = pdf.check_signable(data)
-    except (ValidationError, OSError):  # a file that cannot be read: "a place of its own"
-        for row in placed:
-            row.spot = ""
-        return
-    for row in placed:
-        row.spot = spot_of(row.signer.box, pdf.page_size(data, row.signer.page or pages))
+    for row in rows:
+        if not row.signer.box:
+            row.spot = DEFAULT
+        else:
+            row.spot = row.signer.spot if row.signer.spot in SPOTS and row.signer.spot != DEFAULT else ""
 
 
 def signed_file(*, approval: Request) -> SignedFile | None:

@@ -185,6 +185,7 @@ def copy_signers(*, old: Request, new: Request) -> None:
             is_firm=signer.is_firm,
             page=signer.page,
             box=signer.box,
+            spot=signer.spot,
         )
         for signer in Signer.objects.filter(request=old).order_by("slot")
     )
@@ -287,6 +288,8 @@ def why_not_signable(*, approval: Request, user) -> str | None:
             .order_by("slot")
         )
         return _("It is not your turn yet: %(names)s signs first.") % {"names": waiting_for}
+    if signer.asked_at is None:  # the turn before is signed but not sealed into the PDF yet
+        return _("It is not your turn yet: the signature before yours is still being sealed into the document.")
     if approval.document.current_version_id != approval.version_id:
         return _("A new version of this document has been published; sign that one.")
     return None
@@ -482,7 +485,6 @@ def audit_line(signature: Signature) -> str:
     decision = signature.decision
     values = {
         "who": _name(decision.user),
-        "email": decision.user.email,
         "when": _when(decision.decided_at),
         "ip": decision.ip_address or "—",
         "factor": factor_label(decision.factor),
@@ -491,25 +493,38 @@ def audit_line(signature: Signature) -> str:
     }
     return (
         _(
-            "Signed by %(who)s (%(email)s) on %(when)s from IP address %(ip)s, confirmed with %(factor)s; "
+            "Signed by %(who)s on %(when)s from IP address %(ip)s, confirmed with %(factor)s; "
             "signature %(method)s. Document signed: SHA-256 %(sha)s."
         )
         % values
     )
 
 
-def _claim(request_id: int) -> bool:
-    """Takes the request's sealing lease; False when another worker holds it (it seals this one too)."""
+def _claim(request_id: int) -> str:
+    """Takes the request's sealing lease and returns its token; "" when another worker holds it
+    (that worker seals this signature too, before it lets go)."""
     with transaction.atomic():
         signed = SignedFile.objects.select_for_update().filter(request_id=request_id).first()
         if signed is None:
-            return False
+            return ""
         now = timezone.now()
         if signed.sealing_until and signed.sealing_until > now:
-            return False
-        signed.sealing_until = now + LEASE
-        signed.save(update_fields=["sealing_until"])
-    return True
+            return ""
+        token = uuid.uuid4().hex
+        signed.sealing_until, signed.lease = now + LEASE, token
+        signed.save(update_fields=["sealing_until", "lease"])
+    return token
+
+
+def _renew(request_id: int, token: str) -> bool:
+    """Extends the lease before each signature; False when it was lost (expired and taken)."""
+    return bool(
+        SignedFile.objects.filter(request_id=request_id, lease=token).update(sealing_until=timezone.now() + LEASE)
+    )
+
+
+def _release(request_id: int, token: str) -> None:
+    SignedFile.objects.filter(request_id=request_id, lease=token).update(sealing_until=None, lease="")
 
 
 def _progress(signature: Signature, value: int, *, state: str | None = None) -> None:
@@ -533,25 +548,28 @@ def _next_queued(request_id: int) -> Signature | None:
 def seal_pending(*, request_id: int) -> int:
     """Seals the request's queued signatures into its PDF, one incremental revision each, in turn
     order; then asks the next turn, or finishes the request. One worker per request at a time (a
-    lease on its SignedFile); returns how many were sealed."""
-    if not _claim(request_id):
+    lease with a token on its SignedFile, renewed before each signature); returns how many were
+    sealed."""
+    token = _claim(request_id)
+    if not token:
         return 0
     sealed = 0
     try:
         while True:
+            if not _renew(request_id, token):
+                return sealed  # the lease expired and another worker took it: it goes on
             signature = _next_queued(request_id)
             if signature is None:
                 with transaction.atomic():  # release only when nothing new arrived meanwhile
-                    signed = SignedFile.objects.select_for_update().get(request_id=request_id)
+                    SignedFile.objects.select_for_update().get(request_id=request_id)
                     if _next_queued(request_id) is not None:
                         continue
-                    signed.sealing_until = None
-                    signed.save(update_fields=["sealing_until"])
+                    _release(request_id, token)
                 return sealed
-            _seal_one(signature)
-            sealed += 1
+            if _seal_one(signature):
+                sealed += 1
     except BaseException:
-        SignedFile.objects.filter(request_id=request_id).update(sealing_until=None)
+        _release(request_id, token)
         raise
 
 
@@ -559,11 +577,15 @@ class _Stale(Exception):
     """The signed file changed while a signature was being sealed: it is sealed again."""
 
 
-def _seal_one(signature: Signature) -> None:
+def _seal_one(signature: Signature) -> bool:
+    """Seals one signature into the PDF; False when there was nothing to do (sealed meanwhile) or it
+    failed (then it is FAILED and the firm is told)."""
     approval = signature.request
-    Signature.objects.filter(pk=signature.pk).update(
-        state=Signature.State.SEALING, progress=5, attempts=signature.attempts + 1
-    )
+    started = Signature.objects.filter(
+        pk=signature.pk, state__in=(Signature.State.QUEUED, Signature.State.SEALING)
+    ).update(state=Signature.State.SEALING, progress=5, attempts=signature.attempts + 1)
+    if not started:
+        return False  # sealed (or failed) by another worker meanwhile
     signed = SignedFile.objects.get(request=approval)
     base = signed.sealed  # the revision this signature is added to (checked again before storing)
     try:
@@ -603,7 +625,11 @@ def _seal_one(signature: Signature) -> None:
             )
     except Exception as error:
         logger.exception("sealing signature %s failed", signature.pk)
-        Signature.objects.filter(pk=signature.pk).update(state=Signature.State.FAILED, error=str(error)[:2000])
+        failed = Signature.objects.filter(pk=signature.pk, state=Signature.State.SEALING).update(
+            state=Signature.State.FAILED, error=str(error)[:2000]
+        )
+        if not failed:
+            return False  # sealed by another worker meanwhile: this attempt lost, nothing failed
         with transaction.atomic():
             notify(
                 users=approvals._firm_people(approval.client),
@@ -613,7 +639,7 @@ def _seal_one(signature: Signature) -> None:
                 % {"title": approval.document.title, "client": approval.client.name},
                 link=approvals._staff_link(approval),
             )
-        return
+        return False
     _progress(signature, 85)
     key = default_storage.save(f"signed/{approval.public_id.hex[:2]}/{uuid.uuid4().hex}.pdf", ContentFile(result))
     old_key = signed.key
@@ -621,9 +647,9 @@ def _seal_one(signature: Signature) -> None:
         with transaction.atomic():
             locked = approvals._lock(approval)
             signed = SignedFile.objects.select_for_update().get(request=locked)
-            if signed.sealed != base:  # another worker stored a revision meanwhile: seal again on top of it
-                Signature.objects.filter(pk=signature.pk).update(state=Signature.State.QUEUED, progress=0)
-                raise _Stale
+            current = Signature.objects.get(pk=signature.pk).state
+            if signed.sealed != base or current != Signature.State.SEALING:
+                raise _Stale  # another worker stored a revision (or this very signature) meanwhile
             signed.key, signed.size, signed.sha256 = key, len(result), hashlib.sha256(result).hexdigest()
             signed.sealed += 1
             signed.updated_at = timezone.now()
@@ -637,13 +663,14 @@ def _seal_one(signature: Signature) -> None:
             )
             _after_sealed(locked, signed, signature)
     except _Stale:
-        default_storage.delete(key)
-        return
+        default_storage.delete(key)  # still SEALING unless it was sealed: the loop seals it on top of the new one
+        return False
     except BaseException:
         default_storage.delete(key)
         raise
     if old_key:
         transaction.on_commit(lambda: default_storage.delete(old_key))
+    return True
 
 
 def _field_box(data: bytes, slot: int) -> tuple[float, float]:
@@ -652,7 +679,7 @@ def _field_box(data: bytes, slot: int) -> tuple[float, float]:
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     for reference in reader.root["/AcroForm"]["/Fields"]:
         field = reference.get_object()
-        if field.get("/T") == f"sig{slot}":
+        if field.get("/T") == pdf.signature_field(slot):
             x1, y1, x2, y2 = (float(value) for value in field["/Rect"])
             return abs(x2 - x1), abs(y2 - y1)
     raise ValueError(f"no signature field for slot {slot}")
@@ -793,10 +820,14 @@ def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def signer_place_update(*, approval: Request, signer: Signer, page: int | None, box, actor) -> Signer:
+def signer_place_update(*, approval: Request, signer: Signer, page: int | None, box, actor, spot: str = "") -> Signer:
     """Moves ``signer``'s signature to ``page`` (None: the last page) and ``box`` ([x1, y1, x2, y2]
     in points; None: the default place there). Only until the first signature (the PDF's fields are
-    fixed then), on a page of the document, inside it, and not over another signature."""
+    fixed then), on a page of the document, inside it, and not over another signature. ``spot`` is
+    the name the box was chosen as (``forms_staff.SPOTS``), kept with it so that the pages name the
+    place without reading the PDF; a name that is not this box on this page is not kept."""
+    from balie.signing.forms_staff import spot_of
+
     with transaction.atomic():
         locked = approvals._lock(approval)
         if locked.kind != Kind.SIGN or signer.request_id != locked.pk:
@@ -819,9 +850,12 @@ def signer_place_update(*, approval: Request, signer: Signer, page: int | None, 
             width, height = pdf.page_size(original, page or pages)
             if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
                 raise ValidationError(_("The signature must lie within the page."), code="box")
+            spot = spot if spot and spot_of(box, (width, height)) == spot else ""
+        else:
+            spot = ""
         signer = Signer.objects.select_for_update().get(pk=signer.pk)
-        signer.page, signer.box = page, box
-        signer.save(update_fields=["page", "box"])
+        signer.page, signer.box, signer.spot = page, box, spot
+        signer.save(update_fields=["page", "box", "spot"])
         places = _places(locked, original)
         for index, place in enumerate(places):
             for other in places[index + 1 :]:

@@ -18,11 +18,13 @@ from balie.signing import pdf, seals
 
 MAX_BYTES = 50 * 1024 * 1024
 INTACT, ALTERED, UNSIGNED, UNREADABLE = "intact", "altered", "unsigned", "unreadable"
+TOO_MANY = "too_many"
 HEADLINES = {
     INTACT: _("Unchanged since it was signed"),
     ALTERED: _("Changed or damaged after signing — do not rely on it"),
     UNSIGNED: _("No digital signatures found"),
     UNREADABLE: _("Not a readable PDF"),
+    TOO_MANY: _("Too many signatures to check here"),
 }
 EXPLANATIONS = {
     INTACT: _("Every digital signature in this PDF is valid and covers the whole document."),
@@ -32,6 +34,10 @@ EXPLANATIONS = {
     ),
     UNSIGNED: _("This PDF has no digital signature, so nothing can be said about changes to it."),
     UNREADABLE: _("This file could not be read as a PDF."),
+    TOO_MANY: _(
+        "This PDF holds more digital signatures than can be checked here. Open it in a PDF reader that "
+        "shows digital signatures to check it."
+    ),
 }
 # What every signed PDF holds (the signed byte range, the signature formats PDF knows): a file with
 # these but without a readable signature had one.
@@ -64,9 +70,11 @@ def looks_like_pdf(data: bytes) -> bool:
 def check(data: bytes) -> Verification:
     """Checks ``data``: every signature intact, valid and covering the document (INTACT); a
     signature broken or traces of one (ALTERED); none at all (UNSIGNED); not a PDF (UNREADABLE)."""
-    report = pdf.verify(data, trust_roots=seals.trust_roots())
+    report = seals.verify(data)
     traces = any(trace in data for trace in _TRACES)
-    if report.intact:
+    if report.too_many:
+        verdict = TOO_MANY
+    elif report.intact:
         verdict = INTACT
     elif report.signatures or traces:
         verdict = ALTERED
@@ -98,6 +106,7 @@ def as_dict(verification: Verification) -> dict:
                 "intact": each.intact,
                 "valid": each.valid,
                 "trusted": each.trusted,
+                "seal_of": each.owner,
                 "covers_document": each.covers_document,
                 "reason": each.reason,
             }

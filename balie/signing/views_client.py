@@ -27,7 +27,9 @@ from balie.approvals import selectors
 from balie.approvals.models import Decision, Kind, Request
 from balie.approvals.states import Status
 from balie.clients.access import client_required
-from balie.dossiers.views import DOWNLOAD_CSP, _client_ip
+from balie.dossiers.models import DocumentAccess
+from balie.dossiers.services import document_record_access
+from balie.dossiers.views import DOWNLOAD_CSP, _client_ip, _withdrawn
 from balie.signing import selectors as signing_selectors
 from balie.signing import services
 from balie.signing.forms import DeclineForm, SignatureForm
@@ -246,8 +248,12 @@ def decline(request, approval):
 @client_required
 @require_GET
 def download(request, approval):
-    """The signed PDF as far as it has come (the final one once everyone has signed), for members."""
+    """The signed PDF as far as it has come (the final one once everyone has signed), for members.
+    As in the dossier: a withdrawn document answers 410 Gone and gives no file, and each download
+    is logged (who, when, IP) on the document."""
     approval = _get(request, approval)
+    if approval.document.is_withdrawn:
+        return _withdrawn(request, approval.document)
     signed = signing_selectors.signed_file(approval=approval)
     if signed is None:
         raise Http404
@@ -269,4 +275,10 @@ def download(request, approval):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "private, no-store"
+    document_record_access(
+        document=approval.document,
+        user=request.user,
+        action=DocumentAccess.Action.DOWNLOAD,
+        ip_address=_client_ip(request),
+    )
     return response

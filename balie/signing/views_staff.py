@@ -189,7 +189,12 @@ def place(request, approval, slot):
     if request.method == "POST" and form.is_valid():
         try:
             services.signer_place_update(
-                approval=approval, signer=signer, page=form.cleaned_data["page"], box=form.box, actor=request.user
+                approval=approval,
+                signer=signer,
+                page=form.cleaned_data["page"],
+                box=form.box,
+                spot=form.cleaned_data["spot"],
+                actor=request.user,
             )
         except ValidationError as error:
             for problem in error.messages:

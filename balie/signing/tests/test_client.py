@@ -13,6 +13,8 @@ from django.urls import reverse
 from balie.approvals.models import Decision
 from balie.approvals.states import Status
 from balie.core.factories import TEST_PASSWORD
+from balie.dossiers.models import DocumentAccess, DocumentRead
+from balie.dossiers.services import document_withdraw
 from balie.signing import services
 from balie.signing.models import Signature
 from balie.signing.tests.pdfs import make_signature_png
@@ -436,6 +438,49 @@ def test_the_final_signed_pdf_is_named_signed(client, personas, bv, django_captu
     client.force_login(bv.directors[1])
     response = client.get(url("download", approval))
     assert "Jaarrekening 2025 (signed).pdf" in response["Content-Disposition"]
+
+
+def test_a_download_of_the_signed_pdf_is_logged_on_the_document(
+    client, personas, bv, django_capture_on_commit_callbacks
+):
+    approval = ask(personas, bv)
+    sign(approval, bv.directors[0], django_capture_on_commit_callbacks)
+    client.force_login(bv.employee)
+    response = client.get(url("download", approval), REMOTE_ADDR="192.0.2.7")
+    assert response.status_code == 200
+    access = DocumentAccess.objects.get(document=approval.document, user=bv.employee)
+    assert (access.action, access.ip_address) == (DocumentAccess.Action.DOWNLOAD, "192.0.2.7")
+    assert access.version_id == approval.document.current_version_id
+    assert DocumentRead.objects.get(document=approval.document, user=bv.employee).last_downloaded_at is not None
+
+
+def test_a_withdrawn_document_is_gone_from_its_sign_request_too(
+    client, personas, bv, django_capture_on_commit_callbacks
+):
+    approval = ask(personas, bv)
+    for director in bv.directors:
+        sign(approval, director, django_capture_on_commit_callbacks)
+    document_withdraw(document=approval.document, actor=personas.staff.user)
+    client.force_login(bv.directors[1])
+    dossier = client.get(reverse("dossiers:download", args=[bv.client.public_id, approval.document.public_id]))
+    response = client.get(url("download", approval))
+    assert response.status_code == dossier.status_code == 410
+    assert "It can no longer be opened or downloaded." in response.content.decode()
+    assert not hasattr(response, "streaming_content")
+    assert not DocumentAccess.objects.filter(document=approval.document).exists()  # nothing was handed out
+
+    for page in (client.get(url("detail", approval)), client.get(url("progress", approval))):
+        html = page.content.decode()
+        assert page.status_code == 200 and page.context["signed_file"] is not None
+        assert url("download", approval) not in html and 'id="download-signed"' not in html
+        assert "The firm has withdrawn this document: the signed PDF can no longer be downloaded." in html
+    progress = client.get(url("progress", approval)).content.decode()
+    assert reverse("dossiers:document", args=[bv.client.public_id, approval.document.public_id]) not in progress
+
+    staff = personas.staff.user  # the firm keeps its copy
+    client.force_login(staff)
+    response = client.get(reverse("signing_staff:signed_download", args=[approval.public_id]))
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
 
 
 # -- lists ----------------------------------------------------------------------------------------

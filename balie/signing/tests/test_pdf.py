@@ -71,7 +71,7 @@ def test_two_signers_in_turn_both_valid_and_covering_the_document():
     statuses = pdf._outside_event_loop(
         lambda: [validate_pdf_signature(each, context) for each in reader.embedded_signatures]
     )()
-    assert [each.field_name for each in reader.embedded_signatures] == ["sig1", "sig2"]
+    assert [each.field_name for each in reader.embedded_signatures] == ["BalieSignature1", "BalieSignature2"]
     assert all(status.bottom_line for status in statuses)
     assert statuses[1].coverage.name == "ENTIRE_FILE"
     assert statuses[0].modification_level.name == "FORM_FILLING"  # only the second signer's fill + signature
@@ -84,7 +84,7 @@ def test_two_signers_in_turn_both_valid_and_covering_the_document():
         assert b"/Image" in _flatten_resources(appearance)
     # The audit lines are filled in.
     values = {str(f.get_object()["/T"]): str(f.get_object().get("/V", "")) for f in reader.root["/AcroForm"]["/Fields"]}
-    assert "Pieter Bakker" in values["audit1"] and "Anna Visser" in values["audit2"]
+    assert "Pieter Bakker" in values["BalieAudit1"] and "Anna Visser" in values["BalieAudit2"]
 
 
 def _flatten_resources(xobject, depth=0) -> bytes:
@@ -172,3 +172,50 @@ def test_refuses_a_pdf_signed_already():
 def test_signer_classes_are_pyhanko_signers():
     sealer, _ = _sealer()
     assert isinstance(sealer.signer, signers.Signer)
+
+
+def _pdf_with(mutate) -> bytes:
+    """A PDF whose objects ``mutate`` changes (pypdf writes it again, uncompressed)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(2))))
+    mutate(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_page_count_that_lies_is_refused_as_damaged():
+    from pypdf.generic import NameObject, NumberObject
+
+    def lie(writer):
+        writer._root_object["/Pages"].get_object()[NameObject("/Count")] = NumberObject(5)
+
+    with pytest.raises(ValidationError) as error:
+        pdf.check_signable(_pdf_with(lie))
+    assert error.value.code == "damaged"
+
+
+def test_a_page_tree_that_loops_is_refused_as_damaged():
+    from pypdf.generic import ArrayObject, NameObject
+
+    def loop(writer):
+        reference = writer._root_object.raw_get("/Pages")  # the indirect reference to the tree
+        pages = reference.get_object()
+        pages[NameObject("/Kids")] = ArrayObject([*pages["/Kids"], reference])
+
+    with pytest.raises(ValidationError) as error:
+        pdf.check_signable(_pdf_with(loop))
+    assert error.value.code in ("damaged", "not_pdf")
+
+
+def test_a_pdf_prepared_for_balie_before_is_refused():
+    last = pdf.check_signable(make_pdf(1))
+    place = pdf.Place(slot=1, page=last, box=pdf.default_box(0, pdf.page_size(make_pdf(1), last)), label="1. A")
+    with pytest.raises(ValidationError) as error:
+        pdf.check_signable(pdf.prepare(make_pdf(1), audit=_audit(), places=[place]))
+    assert error.value.code == "prepared"
+
+
+def test_a_file_object_is_checked_without_reading_it_into_memory_first():
+    assert pdf.check_signable(io.BytesIO(make_pdf(3))) == 3

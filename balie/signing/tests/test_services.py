@@ -229,3 +229,75 @@ def test_a_failed_seal_is_retried_by_the_firm(personas, django_capture_on_commit
     signature.refresh_from_db()
     approval.refresh_from_db()
     assert signature.state == Signature.State.SEALED and approval.status == Status.SIGNED
+
+
+def test_a_second_worker_with_a_stale_view_leaves_a_sealed_signature_alone(
+    personas, django_capture_on_commit_callbacks
+):
+    company = company_with_directors(personas)
+    first, second = company.directors
+    document = annual_accounts(company.client, actor=personas.staff.user)
+    approval = services.sign_request_create(document=document, actor=personas.staff.user, signers=[first, second])
+    with django_capture_on_commit_callbacks(execute=False):
+        from balie.signing.tests.pdfs import make_signature_png
+        from balie.signing.tests.support import confirmation
+
+        services.signature_add(
+            approval=approval, user=first, image_png=make_signature_png(), method="drawn", confirmation=confirmation()
+        )
+    stale = services._next_queued(approval.pk)  # what a second worker read before the first one sealed it
+    services.seal_pending(request_id=approval.pk)  # the first worker seals it
+    assert services._seal_one(stale) is False
+    signature = Signature.objects.get(request=approval)
+    assert signature.state == Signature.State.SEALED
+    assert SignedFile.objects.get(request=approval).sealed == 1
+    assert _open_sign_todos(second).count() == 1  # the request goes on
+
+
+def test_a_lost_lease_is_not_released_by_its_former_holder(personas):
+    company = company_with_directors(personas, count=1)
+    document = annual_accounts(company.client, actor=personas.staff.user)
+    approval = services.sign_request_create(document=document, actor=personas.staff.user, signers=company.directors)
+    SignedFile.objects.create(request=approval)
+    first = services._claim(approval.pk)
+    assert first and not services._claim(approval.pk)  # held
+    SignedFile.objects.filter(request=approval).update(sealing_until=None)  # as if it expired
+    second = services._claim(approval.pk)
+    assert second and second != first
+    assert not services._renew(approval.pk, first)  # the first worker notices it lost the lease
+    services._release(approval.pk, first)
+    signed = SignedFile.objects.get(request=approval)
+    assert signed.lease == second and signed.sealing_until is not None  # the new holder keeps it
+
+
+def test_the_next_turn_waits_until_the_signature_before_it_is_sealed(
+    personas, django_capture_on_commit_callbacks, monkeypatch
+):
+    company = company_with_directors(personas, count=1)
+    (director,) = company.directors
+    accountant = personas.staff.user
+    document = annual_accounts(company.client, actor=accountant)
+    approval = services.sign_request_create(
+        document=document, actor=accountant, signers=[director], firm_signer=accountant
+    )
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("timestamp authority down")
+
+    monkeypatch.setattr(services.pdf, "sign", broken)
+    sign(approval, accountant, django_capture_on_commit_callbacks)  # recorded, not sealed
+    assert "still being sealed" in services.why_not_signable(approval=approval, user=director)
+    with pytest.raises(ValidationError):
+        sign(approval, director, django_capture_on_commit_callbacks)
+    assert _open_sign_todos(director).count() == 0
+
+
+def test_the_signing_record_in_the_pdf_names_no_e_mail_address(personas, django_capture_on_commit_callbacks):
+    company = company_with_directors(personas, count=1)
+    (director,) = company.directors
+    document = annual_accounts(company.client, actor=personas.staff.user)
+    approval = services.sign_request_create(document=document, actor=personas.staff.user, signers=[director])
+    sign(approval, director, django_capture_on_commit_callbacks, ip="192.0.2.44")
+    line = services.audit_line(Signature.objects.get(request=approval))
+    assert director.get_full_name() in line and "192.0.2.44" in line  # who and from where (APR-6)
+    assert director.email not in line

@@ -21,7 +21,7 @@ from balie.dossiers.models import BulkPublication, Document
 from balie.dossiers.services import dossier_create
 from balie.dossiers.tests.utils import stored_files
 from balie.notifications.models import EventKind, Notification
-from balie.signing import pdf, services
+from balie.signing import pdf, selectors, services
 from balie.signing.forms_staff import spot_box
 from balie.signing.models import Signature, Signer
 from balie.signing.tests.pdfs import make_encrypted_pdf, make_pdf, make_signature_png
@@ -486,9 +486,62 @@ def test_a_moved_signature_lands_where_it_was_put(personas, bv, django_capture_o
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     reader = PdfFileReader(io.BytesIO(services.read_signed(approval.signed_file)))
-    field = next(ref.get_object() for ref in reader.root["/AcroForm"]["/Fields"] if ref.get_object()["/T"] == "sig1")
+    field = next(
+        ref.get_object() for ref in reader.root["/AcroForm"]["/Fields"] if ref.get_object()["/T"] == "BalieSignature1"
+    )
     assert [round(float(value), 1) for value in field["/Rect"]] == box
     assert field["/P"] == reader.root["/Pages"]["/Kids"][0]  # on page 1
+
+
+def _no_reading(*args, **kwargs):
+    raise AssertionError("the page read the PDF")
+
+
+def test_the_pages_name_a_moved_signatures_spot_without_reading_the_pdf(client, staff, personas, bv, monkeypatch):
+    approval = ask(personas, bv)
+    assert staff.post(url("place", approval, slot=2), {"page": "2", "spot": "middle_right"}).status_code == 302
+    assert Signer.objects.get(request=approval, slot=2).spot == "middle_right"
+
+    monkeypatch.setattr(services, "read_version", _no_reading)
+    monkeypatch.setattr(services.pdf, "check_signable", _no_reading)
+    monkeypatch.setattr(services.pdf, "page_size", _no_reading)
+    for page in (detail(staff, approval), staff.get(url("progress", approval))):  # the page and its poll
+        assert page.status_code == 200
+        assert [row.spot for row in page.context["sign_rows"]] == ["default", "middle_right"]
+        html = page.content.decode()
+        assert "middle right" in html and "a place of its own" not in html
+
+    director = bv.directors[1]
+    director.language = "en"
+    director.save(update_fields=["language"])
+    client.force_login(director)
+    response = client.get(reverse("signing:detail", args=[bv.client.public_id, approval.public_id]))
+    assert response.status_code == 200
+    assert [row.spot_label for row in response.context["rows"]] == [
+        "The default place (at the bottom, beside the signature before it)",
+        "Middle right",
+    ]
+
+
+def test_only_the_name_of_the_spot_the_box_is_is_kept(personas, bv):
+    approval = ask(personas, bv)
+    signer = Signer.objects.get(request=approval, slot=2)
+    place = {"approval": approval, "signer": signer, "page": 1, "actor": personas.staff.user}
+    services.signer_place_update(**place, box=spot_box("middle_left", A4), spot="bottom_right")  # not this box
+    signer.refresh_from_db()
+    assert (signer.box, signer.spot) == (spot_box("middle_left", A4), "")
+    services.signer_place_update(**place, box=spot_box("middle_left", A4), spot="middle_left")
+    signer.refresh_from_db()
+    assert signer.spot == "middle_left"
+    services.signer_place_update(**place, box=None, spot="middle_left")  # the default place has no box
+    signer.refresh_from_db()
+    assert (signer.box, signer.spot) == (None, "")
+
+    # A box of its own (or one placed before spots were kept): named so, still without reading the PDF.
+    Signer.objects.filter(pk=signer.pk).update(box=[100, 100, 250, 160], spot="")
+    Signer.objects.filter(request=approval, slot=1).update(box=spot_box("bottom_right", A4), spot="no_such_spot")
+    rows = selectors.signer_rows(approval=approval)
+    assert [(row.spot, row.spot_label) for row in rows] == [("", ""), ("", "")]
 
 
 def test_an_unknown_signer_answers_404(staff, personas, bv):

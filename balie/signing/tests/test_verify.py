@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
-from balie.signing import pdf, seals, services, verification
+from balie.signing import forms_verify, pdf, seals, services, verification, views_verify
 from balie.signing.models import FirmSeal
 from balie.signing.tests.pdfs import make_pdf
 from balie.signing.tests.support import annual_accounts, company_with_directors, sign
@@ -78,7 +78,7 @@ def test_a_signed_pdf_is_reported_unchanged_with_its_signers(client, personas, s
     assert 'data-verdict="intact"' in page and "Unchanged since it was signed" in page
     assert first.get_full_name() in page and second.get_full_name() in page
     assert page.count('class="signature"') == 2
-    assert "known: a seal of this Balie" in page and "unknown certificate" not in page
+    assert "known: the seal of Van Dijk" in page and "unknown certificate" not in page
     assert "jaarrekening-getekend.pdf" in page
     assert _stored_files(settings.MEDIA_ROOT) == before  # checked, never kept
 
@@ -105,7 +105,7 @@ def test_a_signature_by_a_certificate_this_balie_does_not_know_is_intact_but_unk
     client.force_login(personas.client_user)
     page = _check(client, data).content.decode()
     assert 'data-verdict="intact"' in page and "Elders B.V." in page
-    assert "unknown certificate" in page and "known: a seal of this Balie" not in page
+    assert "unknown certificate" in page and "known: the seal of" not in page
     assert "An unknown certificate does not mean the document changed" in page
 
 
@@ -131,12 +131,86 @@ def test_a_file_that_is_not_a_pdf_is_refused_with_a_message(client, personas):
 
 
 def test_a_file_over_the_limit_is_refused_with_a_message(client, personas, monkeypatch):
-    monkeypatch.setattr(verification, "MAX_BYTES", 1000)
+    monkeypatch.setattr(forms_verify, "MAX_BYTES", 1000)
     client.force_login(personas.client_user)
     response = _check(client, make_pdf(3))
     assert response.status_code == 400
     assert "This file is larger than" in response.content.decode()
     assert "data-verdict" not in response.content.decode()
+
+
+def test_the_page_takes_pdfs_up_to_20_mb_and_says_so(client, personas, monkeypatch):
+    client.force_login(personas.client_user)
+    with translation.override("en"):
+        page = client.get(reverse(URL)).content.decode()
+    assert "PDF files up to 20.0\xa0MB." in page
+    monkeypatch.setattr(verification, "check", _not_checked)
+    response = _check(client, b"%PDF-1.7\n" + bytes(20 * 1024 * 1024))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "This file is larger than 20.0\xa0MB. Only PDFs up to that size can be checked here." in page
+    assert "data-verdict" not in page
+
+
+def _not_checked(data):
+    raise AssertionError("this file should not have been checked")
+
+
+def _counting(monkeypatch) -> list:
+    """Counts the files ``verification.check`` is given, and checks them as ever."""
+    checked, check = [], verification.check
+    monkeypatch.setattr(verification, "check", lambda data: checked.append(data) or check(data))
+    return checked
+
+
+LIMITED = "Too many PDFs have been checked in a short time. Wait a few minutes and try again."
+
+
+def test_the_eleventh_check_in_ten_minutes_is_refused_and_someone_else_goes_on(client, personas, monkeypatch):
+    checked = _counting(monkeypatch)
+    data = make_pdf(1)
+    client.force_login(personas.client_user)
+    for _number in range(10):
+        response = _check(client, data)
+        assert response.status_code == 200 and 'data-verdict="unsigned"' in response.content.decode()
+    response = _check(client, data)
+    assert response.status_code == 429 and response["Retry-After"] == "600"
+    page = response.content.decode()
+    assert LIMITED in page and 'id="verify-refused"' in page
+    assert 'id="verify-form"' in page and 'name="file"' in page  # the form stays, to try again later
+    assert "data-verdict" not in page and len(checked) == 10  # the eleventh file was not checked
+
+    client.force_login(personas.staff.user)  # someone else, from the same address
+    response = _check(client, data)
+    assert response.status_code == 200 and 'data-verdict="unsigned"' in response.content.decode()
+    assert LIMITED not in response.content.decode() and len(checked) == 11
+
+
+def test_one_address_may_check_30_pdfs_in_ten_minutes_whoever_checks(client, personas, monkeypatch):
+    from balie.core.factories import UserFactory
+
+    checked = _counting(monkeypatch)
+    data = make_pdf(1)
+    people = [UserFactory(language="en") for _number in range(4)]
+    for person in people[:3]:
+        client.force_login(person)
+        for _number in range(10):
+            assert _check(client, data).status_code == 200
+    assert len(checked) == 30
+    client.force_login(people[3])  # a fresh person, but the address has had its 30
+    response = _check(client, data)
+    assert response.status_code == 429 and LIMITED in response.content.decode() and len(checked) == 30
+    upload = SimpleUploadedFile("jaarrekening.pdf", data, content_type="application/pdf")
+    with translation.override("en"):
+        response = client.post(reverse(URL), {"file": upload}, REMOTE_ADDR="192.0.2.7")  # another address
+    assert response.status_code == 200 and len(checked) == 31
+
+
+def test_an_ipv6_address_counts_for_its_network(rf, personas):
+    request = rf.post(reverse(URL), REMOTE_ADDR="2001:db8:1:2:aaaa::1")
+    other = rf.post(reverse(URL), REMOTE_ADDR="2001:db8:1:2:bbbb::2")
+    assert views_verify._ip_source(request) == views_verify._ip_source(other) == "2001:db8:1:2::"
+    assert views_verify._ip_source(rf.post(reverse(URL), REMOTE_ADDR="192.0.2.7")) == "192.0.2.7"
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
@@ -229,7 +303,7 @@ def test_the_command_reports_an_intact_pdf_and_exits_0(signed, tmp_path):
     assert status == 0
     assert f"{path}: Unchanged since it was signed" in output
     assert f"Signature 1: {first.get_full_name()}" in output and f"Signature 2: {second.get_full_name()}" in output
-    assert "known: a seal of this Balie" in output and "Covers: the whole document as it is now" in output
+    assert "known: the seal of " in output and "Covers: the whole document as it is now" in output
 
 
 def test_the_command_exits_1_for_an_altered_unsigned_or_unreadable_file(signed, tmp_path):
@@ -278,3 +352,20 @@ def test_the_command_may_be_written_with_a_hyphen(monkeypatch):
     monkeypatch.setattr("sys.argv", ["balie", "verify-pdf", "some-file.pdf", "--json"])
     main()
     assert seen == [["balie", "verify_pdf", "some-file.pdf", "--json"]]
+
+
+def test_a_pdf_with_more_signatures_than_are_checked_here_is_not_validated(
+    monkeypatch, personas, django_capture_on_commit_callbacks
+):
+    company = company_with_directors(personas)
+    document = annual_accounts(company.client, actor=personas.staff.user)
+    approval = services.sign_request_create(document=document, actor=personas.staff.user, signers=company.directors)
+    for director in company.directors:
+        sign(approval, director, django_capture_on_commit_callbacks)
+    data = services.read_signed(approval.signed_file)
+    monkeypatch.setattr(pdf, "MAX_SIGNATURES_TO_CHECK", 1)
+    called = []
+    monkeypatch.setattr(pdf, "_signature_report", lambda *args, **kwargs: called.append(1))
+    result = verification.check(data)
+    assert result.verdict == verification.TOO_MANY and not called
+    assert "more digital signatures than can be checked here" in result.explanation

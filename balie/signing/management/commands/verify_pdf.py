@@ -61,7 +61,9 @@ class Command(BaseCommand):
                 write("  " + _("Certificate: %(subject)s") % {"subject": each.certificate or "—"})
                 write("  " + _("Signature: %(state)s") % {"state": _("broken: the signed contents have changed")})
                 continue
-            known = _("known: a seal of this Balie") if each.trusted else _("unknown certificate")
+            known = (
+                _("known: the seal of %(owner)s") % {"owner": each.owner} if each.trusted else _("unknown certificate")
+            )
             write(
                 "  " + _("Certificate: %(subject)s (%(known)s)") % {"subject": each.certificate or "—", "known": known}
             )
