@@ -119,7 +119,13 @@ def _detail(request, approval: Request):
         "client": approval.client,
         "document": document,
         "version": approval.version,
-        "newer_version": document.current_version_id not in (None, approval.version_id),
+        # A sign request's own signed PDF, now the current version, is no newer version to decide on.
+        "newer_version": document.current_version_id not in (None, approval.version_id)
+        and not (
+            approval.kind == Kind.SIGN
+            and hasattr(approval, "signed_file")
+            and approval.signed_file.version_id == document.current_version_id
+        ),
         "decisions": decisions,
         "submissions": submissions,
         "asked": asked,

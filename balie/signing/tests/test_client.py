@@ -495,3 +495,22 @@ def test_the_history_links_a_sign_request_to_its_page_with_its_status(
     html = as_first.get(reverse("approvals:history", args=[bv.client.public_id])).content.decode()
     assert url("detail", approval) in html
     assert "status-signed" in html and ">Signed<" in html
+
+
+def test_once_everyone_signed_the_signing_certificate_can_be_downloaded(
+    as_first, personas, bv, django_capture_on_commit_callbacks
+):
+    from balie.signing import seals
+    from balie.signing.tests.support import sign
+
+    approval = ask(personas, bv)
+    assert 'id="certificate"' not in as_first.get(url("detail", approval)).content.decode()
+    for director in bv.directors:
+        sign(approval, director, django_capture_on_commit_callbacks)
+    page = as_first.get(url("detail", approval)).content.decode()
+    assert 'id="certificate"' in page
+    response = as_first.get(
+        reverse("approvals_staff:client_certificate", args=[bv.client.public_id, approval.public_id])
+    )
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    assert seals.verify(data).trusted

@@ -695,3 +695,14 @@ def test_the_publish_form_switches_to_the_sign_fields_and_the_firm_signs_first(p
     page.goto(f"{base}{reverse('approvals_staff:detail', args=[approval.public_id])}")
     expect(page.locator("#sign-for-firm")).to_be_visible()
     expect(page.locator("#signer-1")).to_have_attribute("data-state", "asked")
+
+
+def test_a_signed_request_shows_its_signed_version_as_its_own_not_as_a_newer_one(
+    staff, personas, bv, django_capture_on_commit_callbacks
+):
+    approval = ask(personas, bv)
+    for director in bv.directors:
+        sign(approval, director, django_capture_on_commit_callbacks)
+    page = staff.get(reverse("approvals_staff:detail", args=[approval.public_id])).content.decode()
+    assert "a newer version exists" not in page
+    assert "Signing certificate (PDF)" in page
