@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "balie.dossiers",
     "balie.approvals",
     "balie.signing",
+    "balie.messaging",
     "balie.home",
 ]
 

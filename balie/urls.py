@@ -34,6 +34,8 @@ urlpatterns = [
     path("", include("balie.signing.urls")),
     path("", include("balie.signing.urls_staff")),
     path("", include("balie.signing.urls_verify")),
+    path("", include("balie.messaging.urls")),
+    path("", include("balie.messaging.urls_staff")),
     path("", include("balie.home.urls")),
 ]
 if settings.DEBUG:

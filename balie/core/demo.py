@@ -21,6 +21,7 @@ LOADERS = [
     "balie.dossiers.demo",
     "balie.approvals.demo",
     "balie.signing.demo",
+    "balie.messaging.demo",
 ]
 
 

@@ -18,12 +18,15 @@ from balie.clients.access import client_required
 from balie.dossiers import selectors, services
 from balie.dossiers.delivery import file_response, safe_content_type
 from balie.dossiers.models import Document, DocumentAccess, DocumentType, Dossier
+from balie.messaging.selectors import threads_for_member
+from balie.messaging.unread import unread_thread_count
 
 PAGE_SIZE = 25
 STATUS_ALL = "all"
 # The dossier page's tabs (DOS-2), one per direction, in the URL as ?tab=<direction>.
 TABS = Document.Direction.values  # correspondence, firm (Documenten), client (Door mij aangeleverd)
 DEFAULT_TAB = Document.Direction.FIRM  # what clients come for
+MESSAGES_TAB = "berichten"  # the dossier's threads (MSG-2), after the document tabs
 SORTS = {
     "-created_at": _("Newest first"),
     "created_at": _("Oldest first"),
@@ -113,6 +116,8 @@ def dossier_detail(request, dossier):
     """A dossier (DOS-2..4): progress, the three tabs with unread counts, the tab's document list."""
     dossier = selectors.get_dossier(client=request.client, dossier_public_id=dossier)
     direction = request.GET.get("tab", DEFAULT_TAB)
+    if direction == MESSAGES_TAB:
+        return _dossier_messages(request, dossier)
     if direction not in TABS:
         direction = DEFAULT_TAB
     folders = selectors.folder_list(dossier=dossier)
@@ -152,10 +157,7 @@ def dossier_detail(request, dossier):
         "dossiers/detail.html",
         {
             "dossier": dossier,
-            "tabs": [
-                {"slug": value, "label": Document.Direction(value).label, "unread": _capped(unread[value])}
-                for value in TABS
-            ],
+            "tabs": _tabs(request, dossier, unread),
             "tab": direction,
             "page": page,
             "steps": steps,
@@ -170,6 +172,33 @@ def dossier_detail(request, dossier):
             "sorts": SORTS.items(),
             "sort": sort,
             "filtered": bool(folder or doc_type or year or query),
+        },
+    )
+
+
+def _tabs(request, dossier, unread: dict[str, int]) -> list[dict]:
+    tabs = [
+        {"slug": value, "label": Document.Direction(value).label, "unread": _capped(unread[value])} for value in TABS
+    ]
+    threads = unread_thread_count(user=request.user, client=request.client, dossier=dossier)
+    return [*tabs, {"slug": MESSAGES_TAB, "label": _("Messages"), "unread": threads}]
+
+
+def _dossier_messages(request, dossier):
+    """The Berichten tab (MSG-2): the dossier's threads, incoming and outgoing, unread in bold."""
+    threads = threads_for_member(user=request.user, client=request.client, dossier=dossier)
+    unread = selectors.tab_unread_counts(dossier=dossier, user=request.user)
+    steps = selectors.checklist(dossier=dossier)
+    return render(
+        request,
+        "dossiers/detail.html",
+        {
+            "dossier": dossier,
+            "tabs": _tabs(request, dossier, unread),
+            "tab": MESSAGES_TAB,
+            "page": _page(request, threads),
+            "steps": steps,
+            "steps_done": sum(1 for step in steps if step.done_at),
         },
     )
 

@@ -112,6 +112,8 @@ class StaffMember(models.Model):
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     photo = models.ImageField(_("photo"), upload_to="staff-photos/", blank=True)
+    # Clients may write to this person (Contact, MSG-1) besides their own relationship managers.
+    contactable = models.BooleanField(_("clients can write to this person"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

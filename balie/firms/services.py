@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from balie.firms.models import Firm
+from balie.firms.models import Firm, StaffMember
 
 
 def firm_twostep_policy_update(
@@ -37,3 +37,17 @@ def firm_twostep_policy_update(
         firm.stepup_factors = [factor.value for factor in STEPUP_FACTORS if factor in chosen]
         firm.save(update_fields=["twostep_required_for_clients", "twostep_required_for_staff", "stepup_factors"])
     return firm
+
+
+def staff_contactable_update(*, firm: Firm, actor, contactable: set[int]) -> int:
+    """Which of the firm's staff clients may write to (MSG-1), besides their relationship managers:
+    the staff members whose ids are in ``contactable``; everyone else of the firm is unticked.
+    Only the firm's administrators may change this. Returns how many are contactable now."""
+    staff = getattr(actor, "staff_member", None)
+    if staff is None or staff.firm_id != firm.pk or not staff.is_admin:
+        raise ValidationError(_("Only the firm's administrators can change this."), code="forbidden")
+    with transaction.atomic():
+        members = StaffMember.objects.filter(firm=firm)
+        members.filter(pk__in=contactable, contactable=False).update(contactable=True)
+        members.exclude(pk__in=contactable).filter(contactable=True).update(contactable=False)
+        return members.filter(contactable=True).count()

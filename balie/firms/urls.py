@@ -5,4 +5,5 @@ from balie.firms import views
 app_name = "firms"
 urlpatterns = [
     path("huisstijl/<uuid:firm>.css", views.branding_css, name="branding_css"),
+    path("kantoor/instellingen/medewerkers/", views.staff_settings, name="staff_settings"),
 ]

@@ -1,8 +1,16 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from balie.firms.access import firm_admin_required
+from balie.firms.forms import ContactableForm
 from balie.firms.models import Firm
+from balie.firms.selectors import staff_list_for_firm
+from balie.firms.services import staff_contactable_update
 
 
 @require_GET
@@ -15,3 +23,30 @@ def branding_css(request, firm):
     css = f":root {{ --brand: {colour}; }}\n"
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
     return response
+
+
+@firm_admin_required
+@require_http_methods(["GET", "POST"])
+def staff_settings(request):
+    """The firm's staff, and whom of them clients can choose when they send a message (MSG-1);
+    relationship managers can always be written to by their own environments."""
+    firm = request.staff.firm
+    members = list(staff_list_for_firm(firm=firm))
+    initial = {"contactable": [str(member.user.public_id) for member in members if member.contactable]}
+    data = request.POST if request.method == "POST" else None  # nobody ticked posts no field at all
+    form = ContactableForm(data, members=members, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_contactable_update(firm=firm, actor=request.user, contactable=form.chosen_ids())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Who clients can send a message to has been saved."))
+            return redirect("firms:staff_settings")
+    chosen = set(form["contactable"].value() or [])
+    rows = [
+        {"member": member, "key": str(member.user.public_id), "checked": str(member.user.public_id) in chosen}
+        for member in members
+    ]
+    context = {"firm": firm, "form": form, "rows": rows}
+    return render(request, "firms/staff_settings.html", context, status=400 if form.errors else 200)

@@ -8,6 +8,8 @@ from balie.clients.organisation import pending_change_request_count
 from balie.clients.roles import allowed_actions
 from balie.clients.selectors import client_list_for_user
 from balie.firms.access import staff_member_for
+from balie.messaging.selectors import waiting_count_for_staff
+from balie.messaging.unread import unread_thread_count
 from balie.notifications.services import unread_count
 from balie.todos.selectors import todo_list_for_user
 
@@ -56,8 +58,17 @@ def layout(request) -> dict:
         member = staff()
         return 0 if member is None else pending_change_request_count(firm=member.firm)
 
+    def waiting_messages():
+        # Threads waiting for the firm, given to this person or to nobody: one count query.
+        member = staff()
+        return 0 if member is None else waiting_count_for_staff(staff=member)
+
     def unread():
         return unread_count(user=user)
+
+    def unread_messages():
+        client = getattr(request, "client", None)
+        return 0 if client is None else unread_thread_count(user=user, client=client)
 
     layout_switcher = SimpleLazyObject(switcher)
     return {
@@ -70,5 +81,7 @@ def layout(request) -> dict:
         "brand": SimpleLazyObject(brand),
         "open_todo_count": SimpleLazyObject(open_todo_count),
         "unread_notifications": SimpleLazyObject(unread),
+        "unread_messages": SimpleLazyObject(unread_messages),  # threads of this environment, one query
         "pending_change_requests": SimpleLazyObject(pending_change_requests),
+        "waiting_messages": SimpleLazyObject(waiting_messages),
     }

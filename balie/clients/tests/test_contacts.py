@@ -149,12 +149,12 @@ def test_the_list_is_paginated_with_the_same_number_of_queries_for_3_or_30(
             client.get(url("list", environment))
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    # Session, user, membership, remembering the environment, layout (switcher, bell, tasks),
-    # then the contacts: count, page with membership and user, pending invitations.
-    with django_assert_max_num_queries(12):
+    # Session, user, membership, remembering the environment, layout (switcher, bell, tasks,
+    # unread messages), then the contacts: count, page with membership and user, pending invitations.
+    with django_assert_max_num_queries(13):
         response = client.get(url("list", small))
     assert len(response.context["rows"]) == 4
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(url("list", large))
     assert len(response.context["rows"]) == 25
     assert response.context["page"].paginator.count == 31

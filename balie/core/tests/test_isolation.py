@@ -219,6 +219,27 @@ CASES = {
     # -- signature verification and the firm's seal --
     "verify:firm_certificate": ("outsider", lambda p, inv, todo: {"firm": p.firm.public_id}, ["get"]),
     "verify:firm_certificate_cer": ("outsider", lambda p, inv, todo: {"firm": p.firm.public_id}, ["get"]),
+    # -- messages, client side --
+    "messaging:list": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "messaging:question": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
+    "messaging:contact": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
+    "messaging:dossier_new": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "dossier": _document(p).dossier.public_id},
+        ["get", "post"],
+    ),
+    "messaging:thread": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, **_thread(p)},
+        ["get", "post"],
+    ),
+    "messaging:handle": ("outsider", lambda p, inv, todo: {"client": p.company.public_id, **_thread(p)}, ["post"]),
+    # -- messages, staff side --
+    "messaging_staff:thread": ("outsider_staff", lambda p, inv, todo: _thread(p), ["get"]),
+    "messaging_staff:reply": ("outsider_staff", lambda p, inv, todo: _thread(p), ["post"]),
+    "messaging_staff:note": ("outsider_staff", lambda p, inv, todo: _thread(p), ["post"]),
+    "messaging_staff:assign": ("outsider_staff", lambda p, inv, todo: _thread(p), ["post"]),
+    "messaging_staff:handle": ("outsider_staff", lambda p, inv, todo: _thread(p), ["post"]),
 }
 # Routes whose object is not tenant data: tokens proven by possession, operator/dev tools.
 NOT_TENANT_SCOPED = {
@@ -437,3 +458,11 @@ def _sign_request(p, *, signer=None):
     document = annual_accounts(p.company, actor=p.staff.user)
     approval = sign_request_create(document=document, actor=p.staff.user, signers=[signer or p.client_user])
     return {"approval": approval.public_id}
+
+
+def _thread(p):
+    """A question of firm A's company (asked by its director), as both sides name it."""
+    from balie.messaging.services import thread_start
+
+    thread = thread_start(client=p.company, user=p.client_user, kind="question", subject="Geheim", body="<p>Vraag</p>")
+    return {"thread": thread.public_id}

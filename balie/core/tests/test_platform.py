@@ -267,8 +267,8 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     assert Client.objects.filter(firm=other).count() == 1
     from balie.todos.selectors import todo_list_for_user
 
-    # One of them overdue, one the VAT return's Akkoord, one the annual accounts to sign.
-    assert len(todo_list_for_user(user=pieter)) == 5
+    # One of them overdue, one the VAT return's Akkoord, one the annual accounts to sign, one a reply.
+    assert len(todo_list_for_user(user=pieter)) == 6
     from balie.twostep.selectors import has_sign_in_factor, pending_pin_letter, twostep_required
 
     assert has_sign_in_factor(user=pieter)  # signs in with an SMS code
@@ -322,6 +322,15 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     assert pdf.verify(services.read_signed(letter), trust_roots=seals.trust_roots()).trusted
     accounts = SignedFile.objects.get(request__document__title=f"Jaarrekening {year - 1}")
     assert accounts.sealed == 1 and accounts.version is None
+    # Messages: Sanne's answer waits for Pieter, Fatima's question (with her statement) for the firm.
+    from balie.messaging.models import Thread
+
+    threads = dict(Thread.objects.values_list("subject", "waiting_on"))
+    assert threads["Bijtelling auto van de zaak"] == "client"
+    assert threads["Jaaropgave 2025 en hypotheekrente"] == "firm"
+    fatima_thread = Thread.objects.get(subject="Jaaropgave 2025 en hypotheekrente")
+    assert fatima_thread.messages.filter(internal=True).count() == 1
+    assert fatima_thread.messages.get(internal=False).attachments.count() == 1
     call_command("demo", "--no-serve")  # a second run keeps what is there
     assert Firm.objects.count() == 2
 

@@ -158,7 +158,7 @@ def test_tabs_show_unread_counts_that_drop_when_a_document_is_opened(member, per
     add(dossier, personas.staff.user, "brief.pdf", direction="correspondence")
     add(dossier, personas.client_user, "bankafschrift.pdf", direction="client")  # the author has seen it
     response = member.get(detail_url(dossier))
-    assert [tab["slug"] for tab in response.context["tabs"]] == ["correspondence", "firm", "client"]
+    assert [tab["slug"] for tab in response.context["tabs"]] == ["correspondence", "firm", "client", "berichten"]
     assert (tab_count(response, "correspondence"), tab_count(response, "firm")) == (1, 2)
     assert tab_count(response, "client") == 0
     assert 'id="tab-firm" href="?tab=firm" aria-current="page"' in response.content.decode()
@@ -170,9 +170,9 @@ def test_tabs_show_unread_counts_that_drop_when_a_document_is_opened(member, per
     assert unread == {"aangifte": False, "jaarrekening": True}
 
 
-def test_there_is_no_messages_tab_yet(member, dossier):
+def test_the_fourth_tab_holds_the_dossiers_messages(member, dossier):
     content = member.get(detail_url(dossier)).content.decode()
-    assert content.count('id="tab-') == 3
+    assert content.count('id="tab-') == 4 and 'id="tab-berichten" href="?tab=berichten"' in content
 
 
 def test_each_tab_lists_its_own_documents(member, personas, dossier):

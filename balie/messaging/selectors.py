@@ -1,0 +1,124 @@
+"""Reads of threads: what a member of an environment sees, the firm's inbox, unread state and
+search, each in a constant number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from balie.messaging.models import Message, Thread, ThreadRead
+
+
+def _with_state(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
+    """Each thread with ``unread`` (messages by others after the person last read it, notes left
+    out for clients) and ``message_count``, in the same query."""
+    read_at = ThreadRead.objects.filter(thread=OuterRef("pk"), user=user).values("read_at")[:1]
+    return threads.select_related("client", "dossier", "assignee", "created_by").annotate(
+        message_count=Count("messages", filter=Q(messages__internal=False), distinct=True),
+        unread=Count(
+            "messages",
+            filter=Q(messages__internal=False)
+            & ~Q(messages__author=user)
+            & (
+                Q(messages__created_at__gt=Subquery(read_at))
+                | ~Exists(ThreadRead.objects.filter(thread=OuterRef("pk"), user=user))
+            ),
+            distinct=True,
+        ),
+    )
+
+
+def _search(threads: QuerySet[Thread], q: str, *, internal: bool) -> QuerySet[Thread]:
+    q = (q or "").strip()
+    if not q:
+        return threads
+    bodies = Message.objects.filter(thread=OuterRef("pk"), body_text__icontains=q)
+    if not internal:
+        bodies = bodies.filter(internal=False)
+    return threads.filter(Q(subject__icontains=q) | Exists(bodies))
+
+
+def threads_for_member(*, user, client, dossier=None, q: str = "") -> QuerySet[Thread]:
+    """The threads of ``client`` (all of them, or those of ``dossier``), newest activity first."""
+    threads = Thread.objects.filter(client=client)
+    if dossier is not None:
+        threads = threads.filter(dossier=dossier)
+    return _with_state(_search(threads, q, internal=False), user).order_by("-last_message_at", "-pk")
+
+
+def get_thread_for_member(*, client, public_id) -> Thread:
+    thread = Thread.objects.select_related("client__firm", "dossier").filter(client=client, public_id=public_id).first()
+    if thread is None:
+        raise Http404
+    return thread
+
+
+def messages_for_member(*, thread: Thread) -> QuerySet[Message]:
+    return (
+        thread.messages.filter(internal=False)
+        .select_related("author")
+        .prefetch_related("attachments__document__current_version")
+        .order_by("created_at", "pk")
+    )
+
+
+def unread_count_for_member(*, user, client) -> int:
+    return sum(1 for thread in threads_for_member(user=user, client=client) if thread.unread)
+
+
+def inbox_for_staff(
+    *,
+    staff,
+    assignee=None,
+    unassigned: bool = False,
+    client=None,
+    unread: bool = False,
+    waiting: bool = False,
+    status: str = Thread.Status.OPEN,
+    q: str = "",
+) -> QuerySet[Thread]:
+    """The firm's inbox (FIRM-1): its clients' threads, open ones by default; filters on the
+    assignee (or nobody), the environment, unread for this person, waiting for the firm."""
+    threads = Thread.objects.filter(client__firm_id=staff.firm_id)
+    if status:
+        threads = threads.filter(status=status)
+    if assignee is not None:
+        threads = threads.filter(assignee=assignee)
+    elif unassigned:
+        threads = threads.filter(assignee__isnull=True)
+    if client is not None:
+        threads = threads.filter(client=client)
+    if waiting:
+        threads = threads.filter(waiting_on=Thread.Side.FIRM)
+    threads = _with_state(_search(threads, q, internal=True), staff.user)
+    if unread:
+        threads = threads.filter(unread__gt=0)
+    return threads.order_by("-last_message_at", "-pk")
+
+
+def get_thread_for_staff(*, staff, public_id) -> Thread:
+    thread = (
+        Thread.objects.select_related("client__firm", "dossier", "assignee")
+        .filter(client__firm_id=staff.firm_id, public_id=public_id)
+        .first()
+    )
+    if thread is None:
+        raise Http404
+    return thread
+
+
+def messages_for_staff(*, thread: Thread) -> QuerySet[Message]:
+    return (
+        thread.messages.select_related("author")
+        .prefetch_related("attachments__document__current_version")
+        .order_by("created_at", "pk")
+    )
+
+
+def waiting_count_for_staff(*, staff) -> int:
+    """Open threads waiting for the firm, given to this person or to nobody (the menu count)."""
+    return (
+        Thread.objects.filter(client__firm_id=staff.firm_id, status=Thread.Status.OPEN, waiting_on=Thread.Side.FIRM)
+        .filter(Q(assignee=staff.user) | Q(assignee__isnull=True))
+        .count()
+    )

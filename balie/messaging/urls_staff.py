@@ -1,0 +1,14 @@
+from django.urls import path
+
+from balie.messaging import views_staff
+
+app_name = "messaging_staff"
+THREAD = "kantoor/berichten/<uuid:thread>/"
+urlpatterns = [
+    path("kantoor/berichten/", views_staff.inbox, name="inbox"),
+    path(THREAD, views_staff.thread, name="thread"),
+    path(THREAD + "beantwoorden/", views_staff.reply, name="reply"),
+    path(THREAD + "notitie/", views_staff.note, name="note"),
+    path(THREAD + "toewijzen/", views_staff.assign, name="assign"),
+    path(THREAD + "afhandelen/", views_staff.handle, name="handle"),
+]
