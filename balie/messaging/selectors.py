@@ -6,7 +6,18 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
+from balie.clients.models import Membership
+from balie.firms.models import StaffMember
 from balie.messaging.models import Message, Thread, ThreadRead
+
+
+def visible_to(user, client) -> Q:
+    """The threads of ``client`` that ``user`` may see: all of them for a Beheerder and a
+    Medewerker+; for a plain Medewerker only those they started and those the firm started (the
+    questions of colleagues are theirs, roles.py). One condition, no extra query."""
+    plain_employee = Membership.objects.active().filter(client=client, user=user, role=Membership.Role.EMPLOYEE)
+    firm_started = StaffMember.objects.filter(user=OuterRef("created_by"), firm_id=client.firm_id)
+    return Q(client=client) & (~Exists(plain_employee) | Q(created_by=user) | Exists(firm_started))
 
 
 def _with_state(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
@@ -40,24 +51,37 @@ def _search(threads: QuerySet[Thread], q: str, *, internal: bool) -> QuerySet[Th
 
 def threads_for_member(*, user, client, dossier=None, q: str = "") -> QuerySet[Thread]:
     """The threads of ``client`` (all of them, or those of ``dossier``), newest activity first."""
-    threads = Thread.objects.filter(client=client)
+    threads = Thread.objects.filter(visible_to(user, client))
     if dossier is not None:
         threads = threads.filter(dossier=dossier)
     return _with_state(_search(threads, q, internal=False), user).order_by("-last_message_at", "-pk")
 
 
-def get_thread_for_member(*, client, public_id) -> Thread:
-    thread = Thread.objects.select_related("client__firm", "dossier").filter(client=client, public_id=public_id).first()
+def get_thread_for_member(*, client, public_id, user) -> Thread:
+    thread = (
+        Thread.objects.select_related("client__firm", "dossier")
+        .filter(visible_to(user, client), public_id=public_id)
+        .first()
+    )
     if thread is None:
         raise Http404
     return thread
 
 
 def messages_for_member(*, thread: Thread) -> QuerySet[Message]:
+    """The thread's messages for the client: no notes, and no attachment the firm withdrew."""
+    from django.db.models import Prefetch
+
+    from balie.dossiers.models import Document
+    from balie.messaging.models import Attachment
+
+    attachments = Attachment.objects.filter(document__status=Document.Status.ACTIVE).select_related(
+        "document__current_version"
+    )
     return (
         thread.messages.filter(internal=False)
         .select_related("author")
-        .prefetch_related("attachments__document__current_version")
+        .prefetch_related(Prefetch("attachments", queryset=attachments))
         .order_by("created_at", "pk")
     )
 

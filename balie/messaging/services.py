@@ -13,6 +13,7 @@ files already stored removed when it fails).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -32,6 +33,8 @@ from balie.todos.models import Todo
 from balie.todos.services import todo_create, todos_close_for_target, todos_handle_for_target
 
 MAX_ATTACHMENTS = 20
+MAX_BODY = 20_000  # characters of a message as sent (HTML included)
+MAX_TAGS = 2_000  # a message is prose: more tags than this is refused before sanitising
 MESSAGES_DOSSIER = "Berichten"  # where attachments go when the thread has no dossier
 
 
@@ -50,6 +53,17 @@ def _members(client) -> list:
         .filter(client=client, user__is_active=True)
         .select_related("user")
         .order_by("pk")
+    ]
+
+
+def _members_who_see(thread: Thread) -> list:
+    """The members who may see ``thread`` (a plain Medewerker only their own and the firm's)."""
+    from balie.messaging.selectors import visible_to
+
+    return [
+        user
+        for user in _members(thread.client)
+        if Thread.objects.filter(visible_to(user, thread.client), pk=thread.pk).exists()
     ]
 
 
@@ -72,7 +86,17 @@ def _firm_people(client) -> list:
     return managers or [staff.user for staff in client.firm.staff.filter(role="admin").select_related("user")]
 
 
+def check_body_size(body: str) -> None:
+    """Refuses a body too long or with too many tags before the sanitiser spends time on it."""
+    if len(body or "") > MAX_BODY or (body or "").count("<") > MAX_TAGS:
+        raise ValidationError(
+            {"body": _("Your message is too long: keep it under %(count)s characters.") % {"count": MAX_BODY}},
+            code="body_size",
+        )
+
+
 def _body(body: str) -> tuple[str, str]:
+    check_body_size(body)
     cleaned = richtext.clean(body)
     text = richtext.plain(cleaned)
     if not text:
@@ -80,7 +104,7 @@ def _body(body: str) -> tuple[str, str]:
     return cleaned, text
 
 
-def _check_uploads(uploads: list, *, client) -> None:
+def _check_uploads(uploads: list, *, client, from_firm: bool = False) -> None:
     if len(uploads) > MAX_ATTACHMENTS:
         raise ValidationError(
             {"attachments": _("At most %(count)s files can go with one message.") % {"count": MAX_ATTACHMENTS}},
@@ -94,6 +118,13 @@ def _check_uploads(uploads: list, *, client) -> None:
             problems.extend(error.messages)
     if problems:
         raise ValidationError({"attachments": problems}, code="attachments")
+    if uploads and not from_firm:  # the client's files count against the environment's storage
+        from balie.dossiers.uploads import _check_quota
+
+        try:
+            _check_quota(client=client, adding=sum(upload.size for upload in uploads))
+        except ValidationError as error:
+            raise ValidationError({"attachments": error.messages}, code="quota") from None
 
 
 def _dossier_for(thread: Thread) -> Dossier:
@@ -124,23 +155,27 @@ def _attach(message: Message, uploads: list, *, actor, stored: list[str]) -> Non
         Attachment.objects.create(message=message, document=document)
 
 
-def _write(thread_or_none, *, create_thread, body_html, body_text, user, from_firm, internal, uploads):
-    """Writes the thread (when new), the message and its attachments in one transaction; removes
-    the files already stored when anything fails."""
-    stored: list[str] = []
+@contextmanager
+def _removing_on_failure(stored: list[str]):
+    """Removes the files stored for a message when anything after them fails (the rows roll back)."""
     try:
-        with transaction.atomic():
-            thread = create_thread() if thread_or_none is None else thread_or_none
-            message = Message.objects.create(
-                thread=thread, author=user, from_firm=from_firm, internal=internal, body=body_html, body_text=body_text
-            )
-            _attach(message, uploads, actor=user, stored=stored)
-            ThreadRead.objects.update_or_create(user=user, thread=thread, defaults={"read_at": message.created_at})
-            return thread, message
+        yield
     except BaseException:
         for key in stored:
             default_storage.delete(key)
         raise
+
+
+def _write(thread_or_none, *, create_thread, body_html, body_text, user, from_firm, internal, uploads, stored):
+    """Writes the thread (when new), the message and its attachments, in the caller's transaction;
+    the keys of the files stored go into ``stored`` (see ``_removing_on_failure``)."""
+    thread = create_thread() if thread_or_none is None else thread_or_none
+    message = Message.objects.create(
+        thread=thread, author=user, from_firm=from_firm, internal=internal, body=body_html, body_text=body_text
+    )
+    _attach(message, uploads, actor=user, stored=stored)
+    ThreadRead.objects.update_or_create(user=user, thread=thread, defaults={"read_at": message.created_at})
+    return thread, message
 
 
 def thread_start(
@@ -182,7 +217,7 @@ def thread_start(
             errors["recipient"] = _("You cannot write to this person; choose someone from the list.")
     if errors:
         raise ValidationError(errors)
-    _check_uploads(uploads, client=client)
+    _check_uploads(uploads, client=client, from_firm=from_firm)
     now = timezone.now()
 
     def create():
@@ -199,7 +234,8 @@ def thread_start(
             last_message_at=now,
         )
 
-    with transaction.atomic():
+    stored: list[str] = []
+    with _removing_on_failure(stored), transaction.atomic():
         thread, message = _write(
             None,
             create_thread=create,
@@ -209,6 +245,7 @@ def thread_start(
             from_firm=from_firm,
             internal=False,
             uploads=uploads,
+            stored=stored,
         )
         _after_message(thread, message)
     return thread
@@ -222,10 +259,9 @@ def _default_assignee(client):
 def _after_message(thread: Thread, message: Message) -> None:
     """Who hears of a new message, and whose task it becomes (TASK-1)."""
     client = thread.client
-    preview = richtext.plain(message.body)[:120]
     if message.from_firm:
         todos_close_for_target(target=thread)  # one open reply task at a time
-        members = [user for user in _members(client) if user.pk != (message.author_id or 0)]
+        members = [user for user in _members_who_see(thread) if user.pk != (message.author_id or 0)]
         notify(
             users=members,
             client=client,
@@ -246,13 +282,14 @@ def _after_message(thread: Thread, message: Message) -> None:
         )
     else:
         todos_handle_for_target(target=thread, user=message.author)  # the client replied: task done
-        recipients = [thread.assignee] if thread.assignee_id else _firm_people(client)
+        # The assignee while they still work for the firm; the text itself stays in the portal.
+        assignee = thread.assignee if thread.assignee_id and is_staff_of(thread.assignee, client) else None
         notify(
-            users=recipients,
+            users=[assignee] if assignee else _firm_people(client),
             client=client,
             kind=EventKind.MESSAGE,
-            title=_("%(who)s (%(client)s): %(subject)s — %(preview)s")
-            % {"who": _name(message.author), "client": client.name, "subject": thread.subject, "preview": preview},
+            title=_("New message from %(who)s (%(client)s): %(subject)s")
+            % {"who": _name(message.author), "client": client.name, "subject": thread.subject},
             link=staff_link(thread),
         )
 
@@ -274,8 +311,9 @@ def reply(*, thread: Thread, user, body: str, uploads: Iterable = ()) -> Message
     from_firm = is_staff_of(user, thread.client)
     if not from_firm and not Membership.objects.active().filter(client=thread.client, user=user).exists():
         raise ValidationError(_("You cannot write in this environment."), code="not_member")
-    _check_uploads(uploads, client=thread.client)
-    with transaction.atomic():
+    _check_uploads(uploads, client=thread.client, from_firm=from_firm)
+    stored: list[str] = []
+    with _removing_on_failure(stored), transaction.atomic():
         locked = Thread.objects.select_for_update().select_related("client__firm").get(pk=thread.pk)
         _thread, message = _write(
             locked,
@@ -286,6 +324,7 @@ def reply(*, thread: Thread, user, body: str, uploads: Iterable = ()) -> Message
             from_firm=from_firm,
             internal=False,
             uploads=uploads,
+            stored=stored,
         )
         locked.last_message_at = message.created_at
         locked.waiting_on = Thread.Side.CLIENT if from_firm else Thread.Side.FIRM

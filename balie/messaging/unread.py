@@ -18,7 +18,9 @@ def unread_thread_count(*, user, client, dossier=None) -> int:
         .exclude(author=user)
         .filter(Q(created_at__gt=Subquery(reads.values("read_at")[:1])) | ~Exists(reads))
     )
-    threads = Thread.objects.filter(client=client)
+    from balie.messaging.selectors import visible_to
+
+    threads = Thread.objects.filter(visible_to(user, client))
     if dossier is not None:
         threads = threads.filter(dossier=dossier)
     return threads.filter(Exists(unread)).count()

@@ -192,7 +192,7 @@ def dossier_message_new(request, dossier):
 def thread(request, thread):
     """A thread (MSG-2): its messages, newest last, incoming and outgoing marked; Beantwoorden
     and Afgehandeld. Opening it marks it read."""
-    thread = selectors.get_thread_for_member(client=request.client, public_id=thread)
+    thread = selectors.get_thread_for_member(client=request.client, public_id=thread, user=request.user)
     form = ReplyForm(_data(request))
     attachment_errors: list[str] = []
     if request.method == "POST":
@@ -219,7 +219,7 @@ def thread(request, thread):
 @require_POST
 def thread_handle(request, thread):
     """Afgehandeld: the thread is done; the reply task closes. A new message opens it again."""
-    thread = selectors.get_thread_for_member(client=request.client, public_id=thread)
+    thread = selectors.get_thread_for_member(client=request.client, public_id=thread, user=request.user)
     services.thread_handle(thread=thread, user=request.user)
     messages.success(request, _("The message is marked as handled."))
     return redirect(thread.get_absolute_url())

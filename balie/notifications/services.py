@@ -43,7 +43,11 @@ def preferences_save(*, user, choices: dict[str, str]) -> None:
 
 @transaction.atomic
 def notify(*, users: Iterable, client, kind: str, title: str, link: str, urgent: bool = False) -> list[Notification]:
-    """Records the event for each person, in the caller's transaction."""
+    """Records the event for each person, in the caller's transaction. A title longer than the
+    column is cut with an ellipsis (names and subjects come from people)."""
+    from django.utils.text import Truncator
+
+    title = Truncator(title).chars(Notification._meta.get_field("title").max_length)
     users = [user for user in users if user.is_active]
     if not users:
         return []

@@ -301,7 +301,7 @@ def test_an_outsider_gets_404_everywhere(client, personas, dossier):
 
 
 def test_a_medewerker_reads_threads_of_their_environment_only(client, personas):
-    company_thread = ask(personas)
+    company_thread = ask(personas, user=personas.employee)
     holding_thread = ask(personas, client=personas.holding, subject="Holding")
     client.force_login(personas.employee)
     assert client.get(thread_url(company_thread)).status_code == 200
@@ -309,6 +309,26 @@ def test_a_medewerker_reads_threads_of_their_environment_only(client, personas):
     assert client.get(thread_url(holding_thread, personas.company)).status_code == 404
     assert client.post(thread_url(holding_thread, personas.company), {"body": "Hoi"}).status_code == 404
     assert holding_thread.messages.count() == 1
+
+
+def test_a_plain_medewerker_sees_their_own_and_the_firms_threads_not_their_colleagues(
+    client, personas, django_capture_on_commit_callbacks
+):
+    directors = ask(personas, kind="contact", recipient=personas.staff.user, subject="Salaris directie 2025")
+    firms = ask(personas, subject="Vraag van kantoor", user=personas.staff.user)
+    own = ask(personas, subject="Mijn eigen vraag", user=personas.employee)
+    client.force_login(personas.employee)
+    listed = [thread.subject for thread in client.get(url("list", personas.company)).context["page"]]
+    assert sorted(listed) == ["Mijn eigen vraag", "Vraag van kantoor"]
+    assert client.get(thread_url(directors)).status_code == 404
+    assert client.post(thread_url(directors), {"body": "Hoi"}).status_code == 404
+    assert client.get(thread_url(firms)).status_code == 200 and client.get(thread_url(own)).status_code == 200
+    # The firm's answer to the director is not told to the Medewerker.
+    from balie.notifications.models import Notification
+
+    firm_reply(personas, directors)
+    assert not Notification.objects.filter(user=personas.employee, link=directors.get_absolute_url()).exists()
+    assert Notification.objects.filter(user=personas.client_user, link=directors.get_absolute_url()).exists()
 
 
 def test_search_looks_in_subjects_and_bodies_of_this_environment_only(member, personas):

@@ -139,3 +139,66 @@ def test_lists_keep_a_constant_number_of_queries(personas, django_assert_max_num
         list(selectors.threads_for_member(user=personas.client_user, client=personas.company))
     with django_assert_max_num_queries(2):
         list(selectors.inbox_for_staff(staff=personas.staff))
+
+
+def test_a_body_too_long_or_too_deeply_nested_is_refused_before_sanitising(personas, monkeypatch):
+    calls = []
+    monkeypatch.setattr(services.richtext, "clean", lambda body: calls.append(1) or body)
+    for body in ("x" * (services.MAX_BODY + 1), "<ul><li>" * 1500):
+        with pytest.raises(ValidationError) as error:
+            ask(personas, body=body)
+        assert "too long" in error.value.message_dict["body"][0]
+    assert calls == [] and not Thread.objects.exists()
+
+
+def test_a_long_subject_fits_the_notification_and_a_late_failure_leaves_no_files(personas, settings, monkeypatch):
+    thread = ask(personas, subject="S" * 200, body="<p>" + "tekst " * 40 + "</p>")
+    from balie.notifications.models import Notification
+
+    assert Notification.objects.filter(link__contains=str(thread.public_id)).exists()
+
+    def broken(thread, message):
+        raise RuntimeError("notification store down")
+
+    before = stored_files(settings)
+    monkeypatch.setattr(services, "_after_message", broken)
+    with pytest.raises(RuntimeError):
+        ask(personas, subject="Met bijlagen", uploads=[pdf("a.pdf"), pdf("b.pdf")])
+    assert stored_files(settings) == before  # the files stored before the failure are gone again
+    assert not Thread.objects.filter(subject="Met bijlagen").exists()
+
+
+def test_client_attachments_count_against_the_environments_storage(personas):
+    personas.firm.client_quota_bytes = len(PDF) * 2
+    personas.firm.save(update_fields=["client_quota_bytes"])
+    with pytest.raises(ValidationError) as error:
+        ask(personas, uploads=[pdf("a.pdf"), pdf("b.pdf"), pdf("c.pdf")])
+    assert "attachments" in error.value.message_dict
+    assert not Thread.objects.exists() and not Document.objects.exists()
+    ask(personas, uploads=[pdf("a.pdf")])  # within the quota
+    assert Document.objects.count() == 1
+
+
+def test_the_firm_hears_of_a_message_without_its_text_and_never_through_former_staff(personas):
+    from balie.notifications.models import Notification
+
+    thread = ask(personas, body="<p>Mijn BSN is 123456782.</p>")
+    assert Notification.objects.filter(user=personas.staff.user).exists()
+    assert not Notification.objects.filter(title__contains="123456782").exists()
+    former = personas.staff.user
+    personas.staff.delete()  # the assignee left the firm; the login still exists
+    Notification.objects.all().delete()
+    services.reply(thread=thread, user=personas.client_user, body="Nog een vraag")
+    assert not Notification.objects.filter(user=former).exists()
+
+
+def test_a_withdrawn_attachment_is_no_longer_listed_for_the_client(personas):
+    from balie.dossiers.services import document_withdraw
+
+    thread = ask(personas, uploads=[pdf("geheim.pdf")])
+    document = Attachment.objects.get().document
+    document_withdraw(document=document, actor=personas.staff.user)
+    (message,) = selectors.messages_for_member(thread=thread)
+    assert list(message.attachments.all()) == []
+    (staff_message,) = selectors.messages_for_staff(thread=thread)
+    assert len(staff_message.attachments.all()) == 1  # the firm still sees what was sent
