@@ -14,23 +14,11 @@
   const extensions = form.dataset.extensions.split(',')
   const items = []
 
-  function format (text, values) {
-    return text.replace(/\{(\w+)\}/g, function (_, key) { return values[key] })
-  }
-
-  function humanSize (bytes) {
-    if (bytes < 1024) return bytes + ' B'
-    if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(0) + ' KB'
-    if (bytes < 1024 * 1024 * 1024) return (bytes / 1024 / 1024).toFixed(1) + ' MB'
-    return (bytes / 1024 / 1024 / 1024).toFixed(1) + ' GB'
-  }
+  const format = window.BalieFiles.format
+  const humanSize = window.BalieFiles.humanSize
 
   function problemOf (file) {
-    const extension = file.name.includes('.') ? file.name.split('.').pop().toLowerCase() : ''
-    if (extensions.indexOf(extension) === -1) return format(texts.type, { name: file.name })
-    if (file.size === 0) return format(texts.empty, { name: file.name })
-    if (file.size > maxBytes) return format(texts.tooLarge, { name: file.name, size: humanSize(maxBytes) })
-    return ''
+    return window.BalieFiles.problemOf(file, { extensions: extensions, maxBytes: maxBytes }, texts)
   }
 
   function showErrors (messages) {
