@@ -98,6 +98,7 @@ def test_client_drops_two_files_into_administratie_and_the_firm_finds_them(page:
     sign_in(page, base, personas.client_user.email)
     page.goto(f"{base}/o/{personas.company.public_id}/dossiers/{dossier.public_id}/")
     page.click("#supply")
+    page.wait_for_load_state()  # the upload script (deferred) listens for drops once the page has loaded
     page.select_option("#id_map", label="Administratie")
     # Drop two files (and one that is refused before it is sent).
     files = {"bank september.pdf": one_page_pdf("Bank"), "loonstrook.pdf": one_page_pdf("Loon"), "leeg.pdf": ""}

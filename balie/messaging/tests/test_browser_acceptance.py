@@ -73,6 +73,7 @@ def test_question_with_dropped_files_answered_replied_and_handled(
     expect(page.locator(".user-menu")).to_be_visible()
     page.goto(f"{base}/o/{company.public_id}/")
     page.click("#ask-question")
+    page.wait_for_load_state()  # the deferred scripts (editor, attachments) run before "load"
     page.fill("#id_subject", SUBJECT)
     write(page, "Is the VAT return for Q3 right? The bank statements are attached.")
     drag_and_drop(page, {"bank-juli.pdf": one_page_pdf("Bank juli"), "bank-augustus.pdf": one_page_pdf("Bank aug")})

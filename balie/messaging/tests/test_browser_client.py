@@ -35,6 +35,7 @@ def test_client_asks_a_question_with_formatting_and_attachments(page: Page, live
     sign_in(page, base, personas.client_user.email)
     page.goto(f"{base}/o/{personas.company.public_id}/")
     page.click("#ask-question")
+    page.wait_for_load_state()  # the deferred scripts (editor, attachments) run before "load"
     editor = page.locator(".richtext-editor")
     expect(editor).to_be_visible()
     expect(page.locator("#id_body")).to_be_hidden()  # the textarea is filled by the editor
