@@ -108,3 +108,33 @@ class AssignForm(forms.Form):
     def chosen(self):
         """The colleague chosen, or None for nobody (after ``is_valid``)."""
         return self._colleagues.get(self.cleaned_data.get("assignee") or "")
+
+
+class NewThreadForm(forms.Form):
+    """Nieuw bericht by the firm to an environment: a subject, the text and, if wanted, one of that
+    environment's dossiers (its attachments then go there). Attachments come from request.FILES."""
+
+    subject = forms.CharField(
+        label=_("Subject"), max_length=200, error_messages={"required": _("Give your message a subject.")}
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 8, "data-richtext": ""}),
+        error_messages={"required": _("Write your message.")},
+    )
+    dossier = forms.ChoiceField(
+        label=_("Dossier"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a dossier of this environment.")},
+    )
+
+    def __init__(self, *args, dossiers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._dossiers = {str(dossier.public_id): dossier for dossier in dossiers}
+        self.fields["dossier"].choices = [("", _("No dossier"))] + [
+            (key, f"{dossier.number} · {dossier.description}" if dossier.number else dossier.description)
+            for key, dossier in self._dossiers.items()
+        ]
+
+    def clean_dossier(self):
+        return self._dossiers.get(self.cleaned_data.get("dossier") or "")

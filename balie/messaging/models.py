@@ -22,6 +22,7 @@ class Thread(models.Model):
         CONTACT = "contact", _("Contact")  # a message to a chosen employee (MSG-1)
         QUESTION = "question", _("Question")  # Stel een vraag (MSG-3)
         DOSSIER = "dossier", _("Dossier message")  # Berichten in a dossier (MSG-2)
+        FIRM = "firm", _("Message from the firm")  # Nieuw bericht by the firm, without a dossier
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")

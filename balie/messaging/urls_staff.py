@@ -6,6 +6,7 @@ app_name = "messaging_staff"
 THREAD = "kantoor/berichten/<uuid:thread>/"
 urlpatterns = [
     path("kantoor/berichten/", views_staff.inbox, name="inbox"),
+    path("kantoor/omgevingen/<uuid:client>/bericht/", views_staff.new, name="new"),
     path(THREAD, views_staff.thread, name="thread"),
     path(THREAD + "beantwoorden/", views_staff.reply, name="reply"),
     path(THREAD + "notitie/", views_staff.note, name="note"),

@@ -1,5 +1,6 @@
 """The firm's side of messages (FIRM-1): the inbox of its clients' threads, one thread with its
-internal notes, answering, notes, assigning a colleague and marking a thread handled.
+internal notes, answering, notes, assigning a colleague and marking a thread handled, and a new
+message from the firm to one of its environments.
 
 Every thread is reached through ``selectors.get_thread_for_staff`` (a thread of one of the staff
 member's own firm's environments, else 404).
@@ -17,12 +18,24 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from balie.clients.selectors import get_client_for_staff
+from balie.dossiers.selectors import dossier_list
 from balie.dossiers.uploads import upload_limits
 from balie.firms.access import staff_required
 from balie.messaging import richtext, selectors, selectors_staff, services
-from balie.messaging.forms_staff import ME, MINE, NOBODY, AssignForm, InboxFilterForm, NoteForm, ReplyForm, person_name
+from balie.messaging.forms_staff import (
+    ME,
+    MINE,
+    NOBODY,
+    AssignForm,
+    InboxFilterForm,
+    NewThreadForm,
+    NoteForm,
+    ReplyForm,
+    person_name,
+)
 from balie.messaging.models import Thread
 
 PAGE_SIZE = 25
@@ -133,8 +146,7 @@ def reply(request, thread):
         try:
             message = services.reply(thread=thread, user=request.user, body=form.cleaned_data["body"], uploads=uploads)
         except ValidationError as error:
-            problems = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-            for field, texts in problems.items():
+            for field, texts in _errors_of(error).items():
                 if field == "attachments":
                     attachment_errors.extend(texts)
                 else:
@@ -208,3 +220,56 @@ def handle(request, thread):
     services.thread_handle(thread=thread, user=request.user)
     messages.success(request, _("“%(subject)s” has been marked as handled.") % {"subject": thread.subject})
     return redirect("messaging_staff:inbox")
+
+
+def _errors_of(error: ValidationError) -> dict:
+    return error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def new(request, client):
+    """Nieuw bericht: the firm starts a thread to an environment, about one of its dossiers or
+    none. It waits on the client, who gets a "reply" task; the sender is its assignee. The form's
+    script sends it in one request and wants JSON back; without JavaScript it is a plain form."""
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    form = NewThreadForm(request.POST or None, dossiers=list(dossier_list(client=client)))
+    uploads = request.FILES.getlist("attachments") if request.method == "POST" else []
+    attachment_errors: list[str] = []
+    if request.method == "POST":
+        if form.is_valid():
+            dossier = form.cleaned_data["dossier"]
+            try:
+                thread = services.thread_start(
+                    client=client,
+                    user=request.user,
+                    kind=Thread.Kind.DOSSIER if dossier else Thread.Kind.FIRM,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    uploads=uploads,
+                    dossier=dossier,
+                )
+            except ValidationError as error:
+                for field, texts in _errors_of(error).items():
+                    if field == "attachments":
+                        attachment_errors.extend(texts)
+                    else:
+                        form.add_error(field if field in form.fields else None, texts)
+            else:
+                messages.success(request, _("Your message has been sent to %(client)s.") % {"client": client.name})
+                target = reverse("messaging_staff:thread", args=[thread.public_id])
+                return JsonResponse({"ok": True, "url": target}) if _wants_json(request) else redirect(target)
+        if _wants_json(request):
+            errors = {field: list(texts) for field, texts in form.errors.items()}
+            if attachment_errors:
+                errors["attachments"] = attachment_errors
+            return JsonResponse({"ok": False, "errors": errors}, status=400)
+    context = {
+        "client": client,
+        "form": form,
+        "body_value": _kept_body(request.POST.get("body", "")) if request.method == "POST" else "",
+        "attachment_errors": attachment_errors,
+        "files_not_sent": bool(uploads),  # a browser cannot be given files back: choose them again
+        "limits": _limits(client),
+    }
+    return render(request, "messaging/staff/new.html", context, status=400 if form.is_bound else 200)

@@ -240,6 +240,7 @@ CASES = {
     "messaging_staff:note": ("outsider_staff", lambda p, inv, todo: _thread(p), ["post"]),
     "messaging_staff:assign": ("outsider_staff", lambda p, inv, todo: _thread(p), ["post"]),
     "messaging_staff:handle": ("outsider_staff", lambda p, inv, todo: _thread(p), ["post"]),
+    "messaging_staff:new": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
 }
 # Routes whose object is not tenant data: tokens proven by possession, operator/dev tools.
 NOT_TENANT_SCOPED = {
