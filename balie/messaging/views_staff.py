@@ -122,6 +122,18 @@ def thread(request, thread):
     return _page(request, thread)
 
 
+def _file_errors_apart(form, error: ValidationError) -> list[str]:
+    """Puts a service's errors on the form's fields and returns those about the attachments (shown
+    by the attachment picker, not as a field of the form)."""
+    files = []
+    for field, texts in _errors_of(error).items():
+        if field == "attachments":
+            files.extend(texts)
+        else:
+            form.add_error(field if field in form.fields else None, texts)
+    return files
+
+
 def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
@@ -146,11 +158,7 @@ def reply(request, thread):
         try:
             message = services.reply(thread=thread, user=request.user, body=form.cleaned_data["body"], uploads=uploads)
         except ValidationError as error:
-            for field, texts in _errors_of(error).items():
-                if field == "attachments":
-                    attachment_errors.extend(texts)
-                else:
-                    form.add_error(field if field in form.fields else None, texts)
+            attachment_errors.extend(_file_errors_apart(form, error))
         else:
             messages.success(request, _("Your answer has been sent to %(client)s.") % {"client": thread.client.name})
             target = reverse("messaging_staff:thread", args=[thread.public_id]) + f"#message-{message.public_id}"
@@ -250,11 +258,7 @@ def new(request, client):
                     dossier=dossier,
                 )
             except ValidationError as error:
-                for field, texts in _errors_of(error).items():
-                    if field == "attachments":
-                        attachment_errors.extend(texts)
-                    else:
-                        form.add_error(field if field in form.fields else None, texts)
+                attachment_errors.extend(_file_errors_apart(form, error))
             else:
                 messages.success(request, _("Your message has been sent to %(client)s.") % {"client": client.name})
                 target = reverse("messaging_staff:thread", args=[thread.public_id])
