@@ -34,7 +34,8 @@ from balie.signing import selectors as signing_selectors
 from balie.signing import services
 from balie.signing.forms import DeclineForm, SignatureForm
 from balie.signing.models import Signature, SignedFile, Signer
-from balie.twostep.stepup import StepUp, register_action
+from balie.signing.pad import signature_from_pad
+from balie.twostep.stepup import register_action
 
 SIGN = "document_sign"
 register_action(SIGN, gettext_lazy("signing a document"))
@@ -65,10 +66,6 @@ def _signature(approval: Request, user) -> Signature | None:
 
 def _url(name: str, approval: Request) -> str:
     return reverse(f"signing:{name}", kwargs={"client": approval.client.public_id, "approval": approval.public_id})
-
-
-def _user_agent(request) -> str:
-    return request.headers.get("User-Agent", "")[:300]
 
 
 def _next_signers(approval: Request) -> list[str]:
@@ -169,35 +166,18 @@ def sign(request, approval):
     name = request.user.get_full_name()
     if request.method == "GET":
         return _sign_page(request, approval, SignatureForm(name=name))
-    form = SignatureForm(request.POST, name=name)
-    if not form.is_valid():
-        return _sign_page(request, approval, form, status=400)
-    stepup = StepUp(
+    result = signature_from_pad(
         request,
+        approval,
         action=SIGN,
-        object_key=sign_key(approval, form.image_png),
+        key=lambda image: sign_key(approval, image),
         firm=request.client.firm,
-        allow_password=True,  # the password counts only for people without any second factor
+        show=lambda form, **options: _sign_page(request, approval, form, **options),
     )
-    if "stepup_challenge" not in request.POST:
-        return _sign_page(request, approval, form, stepup=stepup)
-    confirmation = stepup.confirm()  # outside any transaction: a used code stays used
-    if confirmation is None:
-        return _sign_page(request, approval, form, stepup=stepup, status=400)
-    data = form.cleaned_data
-    try:
-        services.signature_add(
-            approval=approval,
-            user=request.user,
-            image_png=form.image_png,
-            method=data["method"],
-            typed_name=data["typed_name"],
-            confirmation=confirmation,
-            ip_address=_client_ip(request),
-            user_agent=_user_agent(request),
-        )
-    except ValidationError as error:
-        return _refused(request, approval, " ".join(error.messages))
+    if result.page is not None:
+        return result.page
+    if result.refusal:
+        return _refused(request, approval, result.refusal)
     return redirect(_url("progress", approval))
 
 

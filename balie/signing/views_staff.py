@@ -25,13 +25,14 @@ from balie.approvals import selectors as approval_selectors
 from balie.approvals.models import Kind, Request
 from balie.approvals.states import Status
 from balie.dossiers.delivery import file_response
-from balie.dossiers.views import DOWNLOAD_CSP, INLINE_PDF_CSP, _client_ip
+from balie.dossiers.views import DOWNLOAD_CSP, INLINE_PDF_CSP
 from balie.firms.access import staff_required
 from balie.signing import pdf, selectors, services
 from balie.signing.forms import SignatureForm
 from balie.signing.forms_staff import SPOTS, PlaceForm, spot_of
 from balie.signing.models import Signer
-from balie.twostep.stepup import StepUp, register_action
+from balie.signing.pad import signature_from_pad
+from balie.twostep.stepup import register_action
 
 SIGN_FOR_FIRM = "document_sign_firm"
 register_action(SIGN_FOR_FIRM, gettext_lazy("signing a document for the firm"))
@@ -53,10 +54,6 @@ def _get(request, approval) -> Request:
 
 def _back(approval: Request):
     return redirect("approvals_staff:detail", approval=approval.public_id)
-
-
-def _user_agent(request) -> str:
-    return request.headers.get("User-Agent", "")[:300]
 
 
 def signing_context(request, approval: Request) -> dict:
@@ -243,35 +240,18 @@ def sign(request, approval):
     name = request.user.get_full_name()
     if request.method == "GET":
         return _sign_page(request, approval, SignatureForm(name=name))
-    form = SignatureForm(request.POST, name=name)
-    if not form.is_valid():
-        return _sign_page(request, approval, form, status=400)
-    stepup = StepUp(
+    result = signature_from_pad(
         request,
+        approval,
         action=SIGN_FOR_FIRM,
-        object_key=sign_key(approval, form.image_png),
+        key=lambda image: sign_key(approval, image),
         firm=request.staff.firm,
-        allow_password=True,
+        show=lambda form, **options: _sign_page(request, approval, form, **options),
     )
-    if "stepup_challenge" not in request.POST:
-        return _sign_page(request, approval, form, stepup=stepup)
-    confirmation = stepup.confirm()  # outside any transaction: a used code stays used
-    if confirmation is None:
-        return _sign_page(request, approval, form, stepup=stepup, status=400)
-    data = form.cleaned_data
-    try:
-        services.signature_add(
-            approval=approval,
-            user=request.user,
-            image_png=form.image_png,
-            method=data["method"],
-            typed_name=data["typed_name"],
-            confirmation=confirmation,
-            ip_address=_client_ip(request),
-            user_agent=_user_agent(request),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    if result.page is not None:
+        return result.page
+    if result.refusal:
+        messages.error(request, result.refusal)
     else:
         messages.success(request, _("You have signed for the firm. The signature is being sealed into the PDF."))
     return _back(approval)
