@@ -301,13 +301,11 @@ def test_an_error_answer_is_a_temporary_failure(personas, local_receiver):
 
 def test_no_answer_within_the_timeout_is_an_unknown_outcome(personas, settings, local_receiver):
     settings.BALIE_WEBHOOK_TIMEOUT_SECONDS = 1
-    server = local_receiver(delay=2)
+    server = local_receiver(delay=60)  # answers long after the deadline: a 200 here means no deadline
     receiver_update(firm=personas.firm, actor=personas.staff.user, url=server.url, secret=SECRET)
 
-    started = time.monotonic()
     with pytest.raises(OutcomeUnknown):
         get_connector("firm_software").deliver(_submission(personas))
-    assert time.monotonic() - started < 1.9
     assert len(server.received) == 1
 
 
@@ -333,10 +331,10 @@ def test_a_receiver_answering_byte_by_byte_cannot_hold_an_attempt_past_its_deadl
     receiver_update(firm=personas.firm, actor=personas.staff.user, url=server.url, secret=SECRET)
 
     started = time.monotonic()
-    with pytest.raises(OutcomeUnknown):
+    with pytest.raises(OutcomeUnknown):  # a complete answer (a per-read timeout) would have returned 200
         get_connector("firm_software").deliver(_submission(personas))
 
-    assert 0.9 < time.monotonic() - started < 1.5
+    assert time.monotonic() - started >= 0.9  # not before the deadline either
     assert len(server.requests) == 1
 
 
@@ -347,18 +345,16 @@ def test_a_slow_name_lookup_ends_the_attempt_at_its_deadline(settings, monkeypat
 
     def hanging(host, port, *args, **kwargs):
         if host == "traag.kantoor.example":
-            time.sleep(3)
+            time.sleep(30)  # abandoned at the deadline, so only this helper thread waits
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port))]
         return real(host, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", hanging)
     monkeypatch.setattr(socket, "create_connection", lambda *args, **kwargs: connected.append(args))
 
-    started = time.monotonic()
     with pytest.raises(TemporaryFailure, match="traag.kantoor.example"):
         webhook.post("https://traag.kantoor.example/hook", b"{}", {}, timeout=0.5)
 
-    assert time.monotonic() - started < 1.0
     assert connected == []  # nothing was sent: an ordinary failed attempt
 
 
@@ -368,11 +364,10 @@ def test_at_most_a_limited_part_of_the_answer_is_read(settings, drip_receiver):
     answer = b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n" + b"x" * (2 * webhook.MAX_RESPONSE_BYTES)
     server = drip_receiver(answer, gap=0, hold=True)
 
-    started = time.monotonic()
-    status = webhook.post(server.url, b"{}", {}, timeout=3)
+    # Waiting for the announced rest would end at the deadline without an answer (OutcomeUnknown).
+    status = webhook.post(server.url, b"{}", {}, timeout=10)
 
     assert status == 200
-    assert time.monotonic() - started < 2
 
 
 def test_without_a_configured_address_the_delivery_fails_for_good(personas):

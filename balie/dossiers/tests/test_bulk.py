@@ -1,6 +1,5 @@
 """Bulk publish (DOS-7): match, preview, confirm, result; one file stored once for many environments."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -392,13 +391,11 @@ def test_one_document_to_500_environments(staff, numbered, settings, django_capt
     )
     numbers = "\n".join(client.number for client in clients)
 
-    started = time.monotonic()
     publication, html = preview(
         staff, form_data(mode="same", files=[pdf("nieuwsbrief.pdf")], scope="numbers", numbers=numbers)
     )
     assert "500 documents will be published in 500 environment(s), from 1 stored file(s)." in html
     publication = confirm(staff, publication, django_capture_on_commit_callbacks)
-    elapsed = time.monotonic() - started
 
     assert publication.status == BulkPublication.Status.DONE
     assert publication.items.filter(status=BulkItem.Status.OK).count() == 500
@@ -410,7 +407,6 @@ def test_one_document_to_500_environments(staff, numbered, settings, django_capt
     assert len(set(DocumentVersion.objects.values_list("file", flat=True))) == 1
     assert len(stored_files(settings)) == 1  # stored once, named by 500 versions
     assert sanity_check().startswith("OK: 500 versions checked")
-    assert elapsed < 60, f"bulk publish of 500 took {elapsed:.1f} s"
 
 
 # -- isolation ------------------------------------------------------------------------------------
