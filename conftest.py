@@ -4,9 +4,11 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM in Playwright's sync tests
 
@@ -22,6 +24,26 @@ from balie.core.factories import (  # noqa: E402
 from balie.firms.models import StaffMember  # noqa: E402
 
 settings.DATA_DIR.mkdir(parents=True, exist_ok=True)  # home of the SQLite test database
+
+
+def _redis_per_worker() -> None:
+    """Parallel test processes (pytest-xdist) each get their own Redis database, as they get their
+    own test database from pytest-django: one process clearing its cache must not wipe another's
+    throttle counters, and a Celery test must not consume another process's jobs."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not settings.REDIS_URL or not worker.startswith("gw"):
+        return
+    parts = urlsplit(settings.REDIS_URL)
+    base = int(parts.path.strip("/") or 0)
+    number = base - int(worker[2:])  # gw0 keeps the configured database, gw1 the one below it, ...
+    if number < 0:
+        raise pytest.UsageError(f"too many test processes for Redis database {base}: use fewer (-n)")
+    url = urlunsplit(parts._replace(path=f"/{number}"))
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = url
+    settings.CACHES["default"]["LOCATION"] = url
+
+
+_redis_per_worker()
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -141,3 +163,16 @@ def browser_type_launch_args(browser_type_launch_args, playwright):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "nl-NL"}
+
+
+# A busy machine may take seconds to answer a click: waits end when the page is ready, and these
+# bounds only stop a test that would otherwise hang. No assertion depends on how long a step took.
+BROWSER_WAIT_MS = 60_000
+expect.set_options(timeout=BROWSER_WAIT_MS)
+
+
+@pytest.fixture
+def context(context):
+    context.set_default_timeout(BROWSER_WAIT_MS)
+    context.set_default_navigation_timeout(BROWSER_WAIT_MS)
+    return context

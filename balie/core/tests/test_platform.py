@@ -46,6 +46,7 @@ PRODUCTION = {
 }
 
 
+@pytest.mark.once
 @pytest.mark.parametrize(
     ("missing", "message"),
     [
@@ -65,6 +66,7 @@ def test_production_refuses_an_insecure_configuration(missing, message, tmp_path
     assert message in result.stderr
 
 
+@pytest.mark.once
 def test_production_check_deploy_is_clean(tmp_path):
     result = run_balie(
         "check", "--deploy", "--fail-level", "WARNING", env_overrides={**PRODUCTION, "BALIE_DATA_DIR": str(tmp_path)}
@@ -73,6 +75,7 @@ def test_production_check_deploy_is_clean(tmp_path):
     assert "no issues" in result.stdout
 
 
+@pytest.mark.once
 def test_sqlite_runs_in_wal_mode_and_concurrent_writers_never_see_locked(tmp_path):
     script = textwrap.dedent(
         """
@@ -164,6 +167,7 @@ def test_authenticated_pages_are_not_stored(client, personas):
     assert "no-store" in response["Cache-Control"]
 
 
+@pytest.mark.once
 def test_production_responses_carry_hsts_csp_and_host_cookies(tmp_path):
     """A request served with the real production settings (sign-in page and a signed-in page)."""
     script = textwrap.dedent(

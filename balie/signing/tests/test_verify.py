@@ -253,6 +253,7 @@ def _sealed(personas, *, timestamper=None) -> bytes:
     return pdf.seal(make_pdf(1), sealer=sealer, name="Van Dijk", reason="test")
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("timestamped", [False, True], ids=["pades-b-b", "pades-b-t"])
 def test_no_flipped_byte_anywhere_leaves_the_file_reported_unchanged(personas, timestamped):
     """Every byte of a sealed PDF is covered by its digest except the signature value itself;
