@@ -71,6 +71,9 @@ def _deliver_mail_at_once(request, monkeypatch, settings):
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     from django.core.cache import cache
+    from django.utils import translation
+
+    translation.deactivate()  # a language a test (or a request it made) left active stays there
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Django's test runner swaps in its in-memory mail backend; Balie's tests read the dev outbox.
