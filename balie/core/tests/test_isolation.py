@@ -1,4 +1,5 @@
-"""Every URL that names an object, called by another tenant with real ids, answers 404 (SEC-1)."""
+"""Every URL that names an object, called by another tenant with real ids, answers 404 (SEC-1); every
+URL of allauth answers as listed for visitors and signed-in people, or 404 (finding 2.5)."""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -544,11 +545,18 @@ def _allauth_visitors(personas):
 
 
 def _answer(response):
-    return response["Location"] if response.status_code == 302 else response.status_code
+    """The status, the redirect's target for a 302, and for a page whether it is in Balie's layout."""
+    if response.status_code == 302:
+        return response["Location"]
+    if response.status_code == 200 and "base.html" not in {template.name for template in response.templates}:
+        return "200 outside Balie's layout"
+    return response.status_code
 
 
 def test_every_allauth_route_balie_mounts_has_an_expected_answer():
     from django.urls import Resolver404, resolve
+
+    from balie.accounts import allauth_urls
 
     mounted = set()
     for name, path in _allauth_paths().items():
@@ -558,6 +566,7 @@ def test_every_allauth_route_balie_mounts_has_an_expected_answer():
         except Resolver404:
             pass
     assert mounted == set(ALLAUTH_ROUTES) - {"admin:login"}
+    assert {entry.name for entry in allauth_urls.urlpatterns} == mounted  # nothing mounted under another name
 
 
 def test_allauth_routes_answer_as_expected_for_everyone(personas):
