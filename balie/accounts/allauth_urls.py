@@ -1,7 +1,9 @@
 """The parts of allauth's account URLs Balie uses.
 
 Self sign-up and e-mail address management are left out on purpose: accounts come from
-invitations, and changing the sign-in address is a guarded change of its own.
+invitations, and changing the sign-in address is a guarded change of its own. So are allauth's
+reauthentication pages and its two-step pages: Balie confirms with its own step-up (twostep).
+Every route here is crawled by balie/core/tests/test_isolation.py; the rest of allauth's are 404.
 """
 
 from allauth.account import views
@@ -13,7 +15,6 @@ urlpatterns = [
     path("login/", views.login, name="account_login"),
     path("logout/", views.logout, name="account_logout"),
     path("inactive/", views.account_inactive, name="account_inactive"),
-    path("reauthenticate/", views.reauthenticate, name="account_reauthenticate"),
     # Changing the password needs a second factor too: Balie's own page (twostep:password_change).
     path(
         "password/change/",

@@ -6,8 +6,6 @@ import secrets
 from datetime import timedelta
 
 from allauth.mfa.models import Authenticator
-from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.webauthn.internal import auth as webauthn
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -17,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from balie.accounts import allauth_bridge
 from balie.twostep import crypto, services
 from balie.twostep.models import Factor, FactorLock, FactorReset, OneTimeCode, PinLetter, SmsFactor
 from balie.twostep.selectors import SIGN_IN_FACTORS, enrolled_factors, may_remove_factor
@@ -73,24 +72,23 @@ def _set_verified_number(*, user, phone_number: str, verified_with: str) -> SmsF
 
 def passkey_begin(*, user) -> dict:
     """Options for navigator.credentials.create(): a passkey that can also sign in by itself."""
-    return webauthn.begin_registration(user, passwordless=True)
+    return allauth_bridge.passkey_registration_begin(user)
 
 
 def passkey_add(*, user, name: str, credential) -> Authenticator:
     try:
-        webauthn.parse_registration_response(credential)
-        webauthn.complete_registration(credential)
+        allauth_bridge.passkey_registration_complete(credential)
     except ValidationError as error:
         raise ValidationError(_("The passkey could not be registered. Please try again."), code="wrong") from error
     with transaction.atomic():
         _lock_person(user)
-        authenticator = webauthn.WebAuthn.add(user, name, credential).instance
+        authenticator = allauth_bridge.passkey_store(user=user, name=name, credential=credential)
         _added(user=user, factor=Factor.WEBAUTHN)
     return authenticator
 
 
 def recovery_codes_ensure(*, user) -> Authenticator:
-    return RecoveryCodes.activate(user).instance
+    return allauth_bridge.recovery_codes_activate(user)
 
 
 @transaction.atomic
@@ -98,7 +96,7 @@ def recovery_codes_regenerate(*, user) -> Authenticator:
     """A new set; the old codes stop working at once."""
     _lock_person(user)
     Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).delete()
-    authenticator = RecoveryCodes.activate(user).instance
+    authenticator = allauth_bridge.recovery_codes_activate(user)
     services.send_notice(
         user=user,
         subject=gettext_lazy("New recovery codes"),
@@ -112,17 +110,16 @@ def recovery_codes_unviewed(*, user) -> list[str] | None:
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).first()
     if authenticator is None:
         return None
-    wrapped = RecoveryCodes(authenticator)
-    if wrapped.did_view:
+    if allauth_bridge.recovery_codes_viewed(authenticator):
         return None
-    codes = wrapped.get_unused_codes()
-    wrapped.mark_as_viewed()
+    codes = allauth_bridge.recovery_codes_unused(authenticator)
+    allauth_bridge.recovery_codes_mark_viewed(authenticator)
     return codes
 
 
 def recovery_codes_left(*, user) -> int:
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).first()
-    return len(RecoveryCodes(authenticator).get_unused_codes()) if authenticator else 0
+    return len(allauth_bridge.recovery_codes_unused(authenticator)) if authenticator else 0
 
 
 def _added(*, user, factor: Factor) -> None:

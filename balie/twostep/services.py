@@ -16,9 +16,6 @@ import secrets
 from datetime import timedelta
 
 from allauth.mfa.models import Authenticator
-from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
-from allauth.mfa.webauthn.internal import auth as webauthn
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
@@ -29,6 +26,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from balie.accounts import allauth_bridge
 from balie.twostep import crypto
 from balie.twostep.models import Factor, FactorLock, OneTimeCode, SmsFactor, StepUpChallenge
 from balie.twostep.selectors import active_pin_letter, firms_of_user
@@ -134,8 +132,8 @@ def guarded_check(*, user, factor: str, check, wrong_message: str | None = None)
 
 
 def _totp_counter(secret: str, code: str) -> int | None:
-    for counter in yield_hotp_counters_from_time():
-        if hmac.compare_digest(format_hotp_value(hotp_value(secret, counter)), code):
+    for counter in allauth_bridge.totp_windows_now():
+        if hmac.compare_digest(allauth_bridge.totp_code(secret, counter), code):
             return counter
     return None
 
@@ -177,7 +175,7 @@ def verify_recovery_code(*, user, code: str) -> Authenticator:
         raise ValidationError(_("You have no recovery codes."), code="not_enrolled")
 
     def check():
-        if not RecoveryCodes(authenticator).validate_code(code):  # locks the row itself
+        if not allauth_bridge.recovery_code_use(authenticator, code):  # locks the row itself
             return False, None
         authenticator.record_usage()
         return True, authenticator
@@ -334,14 +332,9 @@ def _webauthn_state_key(scope: str) -> str:
 def webauthn_begin(*, request, user, scope: str) -> dict:
     """Options for navigator.credentials.get(), with the challenge kept in the session under this
     scope (one sign-in, or one step-up challenge)."""
-    from fido2.webauthn import UserVerificationRequirement
-
-    server = webauthn.get_server()
-    options, state = server.authenticate_begin(
-        credentials=webauthn.get_credentials(user), user_verification=UserVerificationRequirement.PREFERRED
-    )
+    options, state = allauth_bridge.passkey_authentication_begin(user)
     request.session[_webauthn_state_key(scope)] = state
-    return dict(options)
+    return options
 
 
 def verify_webauthn(*, request, user, scope: str, credential: str) -> Authenticator:
@@ -350,10 +343,9 @@ def verify_webauthn(*, request, user, scope: str, credential: str) -> Authentica
         response = json.loads(credential) if isinstance(credential, str) else credential
         if not state or not isinstance(response, dict):
             raise ValueError("no state")
-        binding = webauthn.get_server().authenticate_complete(state, webauthn.get_credentials(user), response)
+        authenticator = allauth_bridge.passkey_authentication_complete(user=user, state=state, response=response)
     except (ValueError, TypeError, KeyError) as error:
         raise ValidationError(_("The passkey could not be verified. Please try again."), code="wrong") from error
-    authenticator = webauthn.get_authenticator_by_credential_id(user, binding.credential_id)
     if authenticator is None:
         raise ValidationError(_("The passkey could not be verified. Please try again."), code="wrong")
     authenticator.record_usage()

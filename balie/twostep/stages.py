@@ -1,7 +1,8 @@
 from allauth.account.stages import LoginStage
-from allauth.core.internal.httpkit import headed_redirect_response
-from allauth.mfa.webauthn.internal.flows import did_use_passwordless_login
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
+from balie.accounts.allauth_bridge import signed_in_with_passkey
 from balie.twostep.selectors import has_sign_in_factor
 
 
@@ -17,8 +18,8 @@ class SecondFactorStage(LoginStage):
 
     def handle(self):
         user = self.login.user
-        if user is None or did_use_passwordless_login(self.request, user):
+        if user is None or signed_in_with_passkey(self.request, user):
             return None, True
         if not has_sign_in_factor(user=user):
             return None, True
-        return headed_redirect_response("twostep:authenticate"), True
+        return HttpResponseRedirect(reverse(self.urlname)), True

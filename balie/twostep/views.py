@@ -5,13 +5,9 @@ from __future__ import annotations
 import time
 
 from allauth.account.forms import ChangePasswordForm
-from allauth.account.internal.decorators import login_stage_required
-from allauth.account.internal.flows.login import record_authentication
-from allauth.account.internal.flows.password_change import change_password, finalize_password_change
 from allauth.core import ratelimit
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import generate_totp_secret
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -22,6 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from balie.accounts.allauth_bridge import (
+    change_password,
+    login_stage_of,
+    login_stage_required,
+    record_authentication,
+    totp_secret_new,
+)
 from balie.twostep import enrolment, services
 from balie.twostep.forms import CodeForm, EmailChangeForm, MobileForm, PasskeyForm, PinForm, TotpForm
 from balie.twostep.middleware import forget
@@ -50,7 +53,7 @@ PENDING_SECONDS = 10 * 60
 @require_http_methods(["GET", "POST"])
 def authenticate(request):
     """The second step after the password: the person picks one of their factors (ACC-4)."""
-    stage = request._login_stage
+    stage = login_stage_of(request)
     user = stage.login.user
     factors = [factor for factor in enrolled_factors(user=user) if factor in LOGIN_FACTORS]
     if not factors:  # removed meanwhile (a reset by staff): start signing in again
@@ -66,7 +69,7 @@ def authenticate(request):
                 form = CodeForm()
             else:
                 _verify_login(request, user, factor, form)
-                record_authentication(request, user, "mfa", type=factor.value)
+                record_authentication(request, user, method="mfa", type=factor.value)
                 return stage.exit()
         except ValidationError as problem:
             error = " ".join(problem.messages)
@@ -171,7 +174,7 @@ def totp_add(request):
     if Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists():
         messages.info(request, _("An authenticator app is already set up."))
         return redirect("twostep:overview")
-    secret = request.session.get(TOTP_SECRET_KEY) or generate_totp_secret()
+    secret = request.session.get(TOTP_SECRET_KEY) or totp_secret_new()
     request.session[TOTP_SECRET_KEY] = secret
     form = TotpForm(request.POST or None)
     stepup = _stepup_for_adding(request, "totp")
@@ -430,8 +433,7 @@ def password_change(request):
     if not stepup.factors:
         stepup = None  # no second factor: the current password is the confirmation
     if request.method == "POST" and form.is_valid() and _confirmed(request, stepup):
-        change_password(request.user, form.cleaned_data["password1"])
-        finalize_password_change(request, request.user)
+        change_password(request, request.user, password=form.cleaned_data["password1"])
         return redirect("accounts:profile")
     status = 400 if form.errors or _failed(stepup) else 200
     return render(request, "twostep/password_change.html", {"form": form, "stepup": stepup}, status=status)

@@ -271,3 +271,22 @@ def test_throttle_counters_live_in_the_shared_redis_cache(personas):
     # What another web process would see: only the shared cache, nothing of this process.
     response = sign_in(HttpClient(REMOTE_ADDR="10.9.9.9"), personas.client_user.email)
     assert error_codes(response) == {"too_many_login_attempts"}
+
+
+def test_allauth_asking_to_reauthenticate_leads_to_the_sign_in_page_not_a_missing_route(personas):
+    """allauth's own flows may ask for reauthentication; its pages for that are not mounted (Balie
+    confirms with its step-up), so the answer must not name them, with or without a second factor."""
+    from allauth.account.middleware import AccountMiddleware
+    from allauth.core.exceptions import ReauthenticationRequired
+    from django.test import RequestFactory
+
+    from balie.twostep.tests.utils import enrol_totp
+
+    enrol_totp(personas.employee)
+    middleware = AccountMiddleware(lambda request: None)
+    for user in (personas.client_user, personas.employee):
+        request = RequestFactory().get("/mijn-gegevens/")
+        request.user = user
+        response = middleware.process_exception(request, ReauthenticationRequired())
+        assert response.status_code == 302
+        assert response.url == LOGIN + "?next=%2Fmijn-gegevens%2F"

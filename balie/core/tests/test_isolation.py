@@ -1,4 +1,5 @@
-"""Every URL that names an object, called by another tenant with real ids, answers 404 (SEC-1)."""
+"""Every URL that names an object, called by another tenant with real ids, answers 404 (SEC-1); every
+URL of allauth answers as listed for visitors and signed-in people, or 404 (finding 2.5)."""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -467,3 +468,141 @@ def _thread(p):
 
     thread = thread_start(client=p.company, user=p.client_user, kind="question", subject="Geheim", body="<p>Vraag</p>")
     return {"thread": thread.public_id}
+
+
+# -- allauth's URLs ---------------------------------------------------------------------------------
+# Every URL allauth could mount under /accounts/, for an anonymous visitor and for people signed in
+# with and without two-step verification: the page, a redirect to Balie's own page, or 404 — never
+# a 500 because allauth reverses a route Balie does not mount (finding 2.5).
+
+ANONYMOUS, PASSWORD_ONLY, WITH_TOTP, WITH_PASSKEY = "anonymous", "password only", "with TOTP", "with a passkey"
+LOGIN = "/accounts/login/"
+# name: (kwargs, {method: (anonymous, signed in)}); a number is the status, a path a redirect there.
+# Signing in with a second factor must not change what anyone gets.
+ALLAUTH_ROUTES = {
+    "account_login": ({}, {"get": (200, "/"), "post": (200, "/")}),
+    "account_logout": ({}, {"get": (LOGIN, 200), "post": (LOGIN, LOGIN)}),
+    "account_inactive": ({}, {"get": (200, 200), "post": (405, 405)}),
+    "account_change_password": (
+        {},
+        {"get": ("/mijn-gegevens/wachtwoord/",) * 2, "post": ("/mijn-gegevens/wachtwoord/",) * 2},
+    ),
+    "mfa_login_webauthn": ({}, {"get": (LOGIN, "/"), "post": (LOGIN, "/")}),
+    "account_reset_password": ({}, {"get": (200, 200), "post": (200, 200)}),
+    "account_reset_password_done": ({}, {"get": (200, 200), "post": (405, 405)}),
+    "account_reset_password_from_key": (
+        {"uidb36": "1z", "key": "no-such-token"},
+        {"get": (200, 200), "post": (200, 200)},
+    ),
+    "account_reset_password_from_key_done": ({}, {"get": (200, 200), "post": (405, 405)}),
+    # Django's admin signs in through Balie's sign-in (secure_admin_login in balie/urls.py).
+    "admin:login": (
+        {},
+        {"get": (LOGIN + "?next=%2Fadmin%2Flogin%2F", 403), "post": (LOGIN + "?next=%2Fadmin%2Flogin%2F", 403)},
+    ),
+}
+# Sample values for allauth's path arguments, to call routes that are not mounted.
+SAMPLE_ARGUMENTS = {"key": "abc", "uidb36": "1z", "pk": "1"}
+
+
+def _allauth_paths():
+    """Every route in allauth's own URL configuration, as {name: path under /accounts/}."""
+    import re
+
+    import allauth.urls
+
+    def walk(entries, prefix=""):
+        for entry in entries:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            else:
+                yield entry.name, prefix + str(entry.pattern)
+
+    paths = {}
+    for name, route in walk(allauth.urls.urlpatterns):
+        route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: SAMPLE_ARGUMENTS[m.group(1)], route)
+        route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE_ARGUMENTS[m.group(1)], route)
+        paths[name] = "/accounts/" + route.strip("^$")
+    return paths
+
+
+def _allauth_visitors(personas):
+    """An anonymous visitor and three people signed in: password only, with TOTP, with a passkey."""
+    from allauth.mfa.models import Authenticator
+
+    from balie.twostep.tests.utils import enrol_totp
+
+    enrol_totp(personas.employee)
+    Authenticator.objects.create(
+        user=personas.outsider, type=Authenticator.Type.WEBAUTHN, data={"name": "Laptop", "credential": {}}
+    )
+    return {
+        ANONYMOUS: None,
+        PASSWORD_ONLY: personas.client_user,
+        WITH_TOTP: personas.employee,
+        WITH_PASSKEY: personas.outsider,
+    }
+
+
+def _answer(response):
+    """The status, the redirect's target for a 302, and for a page whether it is in Balie's layout."""
+    if response.status_code == 302:
+        return response["Location"]
+    if response.status_code == 200 and "base.html" not in {template.name for template in response.templates}:
+        return "200 outside Balie's layout"
+    return response.status_code
+
+
+def test_every_allauth_route_balie_mounts_has_an_expected_answer():
+    from django.urls import Resolver404, resolve
+
+    from balie.accounts import allauth_urls
+
+    mounted = set()
+    for name, path in _allauth_paths().items():
+        try:
+            if resolve(path).url_name == name:
+                mounted.add(name)
+        except Resolver404:
+            pass
+    assert mounted == set(ALLAUTH_ROUTES) - {"admin:login"}
+    assert {entry.name for entry in allauth_urls.urlpatterns} == mounted  # nothing mounted under another name
+
+
+def test_allauth_routes_answer_as_expected_for_everyone(personas):
+    from django.test import Client as HttpClient
+
+    visitors = _allauth_visitors(personas)
+    wrong = []
+    for name, (kwargs, expected) in ALLAUTH_ROUTES.items():
+        url = reverse(name, kwargs=kwargs)
+        for method, (anonymous, signed_in) in expected.items():
+            for who, user in visitors.items():
+                browser = HttpClient(raise_request_exception=False)  # a fresh session: logout ends it
+                if user is not None:
+                    browser.force_login(user)
+                answer = _answer(getattr(browser, method)(url))
+                want = anonymous if user is None else signed_in
+                if answer != want:
+                    wrong.append(f"{method.upper()} {url} {who}: {answer}, expected {want}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_allauth_routes_balie_does_not_mount_are_404_for_everyone(personas):
+    """Among them the reauthentication pages: Balie confirms with its own step-up (twostep)."""
+    from django.test import Client as HttpClient
+
+    visitors = _allauth_visitors(personas)
+    absent = {name: path for name, path in _allauth_paths().items() if name not in ALLAUTH_ROUTES}
+    assert "account_reauthenticate" in absent and "mfa_reauthenticate" in absent
+    wrong = []
+    for name, path in absent.items():
+        for method in ("get", "post"):
+            for who, user in visitors.items():
+                browser = HttpClient(raise_request_exception=False)
+                if user is not None:
+                    browser.force_login(user)
+                answer = _answer(getattr(browser, method)(path))
+                if answer != 404:
+                    wrong.append(f"{method.upper()} {path} ({name}) {who}: {answer}")
+    assert wrong == [], "\n".join(wrong)

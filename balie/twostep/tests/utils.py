@@ -3,21 +3,20 @@
 import re
 import time
 
-from allauth.mfa.totp.internal.auth import format_hotp_value, generate_totp_secret, hotp_value
-
+from balie.accounts.allauth_bridge import totp_code, totp_secret_new
 from balie.notifications.models import OutboxMessage
 
 
 def totp_now(secret: str, windows: int = 0) -> str:
     """The code an authenticator app shows now (or ``windows`` periods earlier/later)."""
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + windows))
+    return totp_code(secret, int(time.time()) // 30 + windows)
 
 
 def enrol_totp(user) -> str:
     """Turns on the authenticator app for ``user``; returns the secret."""
     from balie.twostep.enrolment import totp_enrol
 
-    secret = generate_totp_secret()
+    secret = totp_secret_new()
     totp_enrol(user=user, secret=secret, code=totp_now(secret, -1))  # a first code from the app
     return secret
 
