@@ -366,6 +366,13 @@ FILE_UPLOAD_HANDLERS = [
     "balie.dossiers.files.HashingUploadHandler",
 ]
 FILE_UPLOAD_TEMP_DIR = env_str("BALIE_UPLOAD_TEMP_DIR") or None  # same disk as the media: a move
+# Every stored file is scanned by ClamAV's daemon when BALIE_CLAMAV_SOCKET is set (a UNIX socket
+# path or tcp://host:port). When clamd cannot be reached or cannot scan, a file is refused (refuse)
+# or stored anyway (accept); both are logged.
+BALIE_CLAMAV_SOCKET = env_str("BALIE_CLAMAV_SOCKET", "")
+BALIE_CLAMAV_ON_ERROR = env_str("BALIE_CLAMAV_ON_ERROR", "refuse").lower()
+if BALIE_CLAMAV_ON_ERROR not in {"refuse", "accept"}:
+    raise ImproperlyConfigured("BALIE_CLAMAV_ON_ERROR must be 'refuse' or 'accept'.")
 # How files reach the browser: streamed by Balie (django), by nginx (x-accel) or, for S3 downloads,
 # a presigned URL (s3-redirect). See balie/dossiers/delivery.py.
 BALIE_FILE_DELIVERY = env_str("BALIE_FILE_DELIVERY", "django")

@@ -4,16 +4,22 @@ A file is checked before anything is stored: its name, its size, its extension a
 list, and its content (sniffed with libmagic) against the extension, so an executable renamed to
 ``.pdf`` is refused. It is then streamed to the storage under a random key while its SHA-256 and
 size are computed on the way: no second full copy in memory.
+
+With ``BALIE_CLAMAV_SOCKET`` set, the content is also scanned by ClamAV's daemon (SEC-3) as the
+last check, streamed to it in chunks; ``store`` scans any file that was not checked that way yet,
+so nothing reaches the storage unscanned.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import uuid
 from dataclasses import dataclass
 
 import magic
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
@@ -21,6 +27,9 @@ from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from balie.core import clamav
+
+logger = logging.getLogger(__name__)
 SNIFF_BYTES = 8192
 MAX_NAME_LENGTH = 200
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -140,7 +149,46 @@ def check_upload(upload, *, firm) -> tuple[str, str]:
             % {"name": name, "extension": extension},
             code="content",
         )
+    scan(upload, name=name)
     return name, content_type
+
+
+SCANNED = "_balie_scanned"  # set on an upload once ClamAV (or the on-error setting) let it through
+
+
+def scan(upload, *, name: str) -> None:
+    """Has ClamAV's daemon scan the upload (when BALIE_CLAMAV_SOCKET is set); refuses an infected
+    file, and, with BALIE_CLAMAV_ON_ERROR=refuse, one that could not be scanned. Logged either way.
+    An upload that passed is not sent again (it is checked more than once on its way to storage)."""
+    address = settings.BALIE_CLAMAV_SOCKET
+    if not address or getattr(upload, SCANNED, False):
+        return
+    upload.seek(0)
+    try:
+        result = clamav.scan_stream(upload, address=address)
+    except clamav.ScannerError as error:
+        if settings.BALIE_CLAMAV_ON_ERROR == "accept":
+            logger.warning(
+                "virus scan failed, file accepted unscanned (BALIE_CLAMAV_ON_ERROR=accept): %r: %s", name, error
+            )
+            setattr(upload, SCANNED, True)
+            return
+        logger.error("virus scan failed, file refused (BALIE_CLAMAV_ON_ERROR=refuse): %r: %s", name, error)
+        raise ValidationError(
+            _("“%(name)s” could not be checked for viruses just now and has not been stored. Please try again later.")
+            % {"name": name},
+            code="scan_failed",
+        ) from None
+    finally:
+        upload.seek(0)
+    if result.infected:
+        logger.warning("virus found, file refused: %r: %s", name, result.virus)
+        raise ValidationError(
+            _("The file “%(name)s” contains a virus (%(virus)s) and has not been stored.")
+            % {"name": name, "virus": result.virus},
+            code="virus",
+        )
+    setattr(upload, SCANNED, True)
 
 
 class _HashingReader:
@@ -194,6 +242,7 @@ def store(upload, *, original_name: str, content_type: str, storage=None) -> Sto
     streamed into the storage (local or S3) while it is hashed.
     """
     storage = storage or default_storage
+    scan(upload, name=original_name)  # a no-op for an upload check_upload has scanned already
     key = f"documents/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}"
     if (
         getattr(upload, "sha256", None)

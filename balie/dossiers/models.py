@@ -141,11 +141,21 @@ class Document(models.Model):
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Made by the upload page for each file it sends: a retry of the same file finds this document
+    # instead of storing the file again. Unique per environment and person, never looked up wider.
+    upload_id = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "created_by", "upload_id"],
+                condition=models.Q(upload_id__isnull=False),
+                name="dossiers_document_unique_upload",
+            )
+        ]
         indexes = [
             models.Index(fields=["client", "status", "-created_at", "-id"], name="dossiers_doc_client_recent"),
             models.Index(fields=["dossier", "direction", "status", "-created_at", "-id"], name="dossiers_doc_tab"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -90,8 +92,13 @@ def document_add(
     period: str = "",
     message: str = "",
     request_kind: str = "",
+    upload_id: uuid.UUID | None = None,
 ) -> Document:
-    """Checks and stores one file as a new document in ``dossier`` (nothing is stored if it fails)."""
+    """Checks and stores one file as a new document in ``dossier`` (nothing is stored if it fails).
+
+    ``upload_id``: the id the upload page gave this file; a second document with the same id for the
+    same environment and actor is refused by the database (IntegrityError) before its file is stored.
+    """
     if folder is not None and folder.dossier_id != dossier.pk:
         raise ValidationError(_("The folder belongs to another dossier."), code="other_dossier")
     firm = dossier.client.firm
@@ -109,6 +116,7 @@ def document_add(
             message=message.strip(),
             request_kind=request_kind,
             created_by=actor,
+            upload_id=upload_id if actor is not None else None,
         )
         version = _stored_version(document=document, upload=upload, actor=actor, number=1, firm=firm)
         document.current_version = version

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,9 +17,20 @@ from balie.dossiers.models import Document, DocumentRead, Dossier, Folder
 from balie.dossiers.services import MAX_FILES_PER_REQUEST, document_add
 
 
-def documents_supply(*, dossier: Dossier, folder: Folder | None, uploads: list, actor) -> list[Document]:
+def documents_supply(
+    *,
+    dossier: Dossier,
+    folder: Folder | None,
+    uploads: list,
+    actor,
+    upload_ids: list[uuid.UUID | None] | None = None,
+) -> list[Document]:
     """Stores the client's files in ``folder`` as documents "supplied by me", all or none, and tells
     the environment's relationship managers (bell and e-mail, bundled by the notification window).
+
+    ``upload_ids`` (one per upload, or None) are the ids the upload page made for its files: a file
+    whose id this person already stored in this environment is not stored again, and its document
+    is returned as the first time — also when the retry and the first request arrive together.
     """
     if not uploads:
         raise ValidationError(_("Choose at least one file."), code="none")
@@ -26,25 +40,62 @@ def documents_supply(*, dossier: Dossier, folder: Folder | None, uploads: list, 
         )
     if folder is not None and folder.dossier_id != dossier.pk:
         raise ValidationError(_("The folder belongs to another dossier."), code="other_dossier")
+    ids = list(upload_ids) if upload_ids and len(upload_ids) == len(uploads) else [None] * len(uploads)
+    given = [upload_id for upload_id in ids if upload_id]
+    if len(set(given)) != len(given):  # one id for two files: no id can say which file it meant
+        ids = [None] * len(uploads)
+    try:
+        return _supply(dossier=dossier, folder=folder, uploads=uploads, ids=ids, actor=actor)
+    except IntegrityError:
+        if not any(ids):
+            raise
+        # Another request stored one of these ids after we looked (the first attempt of a retry,
+        # still running): it has committed now, so this time its document is found, not stored.
+        return _supply(dossier=dossier, folder=folder, uploads=uploads, ids=ids, actor=actor)
+
+
+def _supply(*, dossier: Dossier, folder: Folder | None, uploads: list, ids: list, actor) -> list[Document]:
+    known = {
+        document.upload_id: document
+        for document in Document.objects.filter(
+            client=dossier.client, created_by=actor, upload_id__in=[upload_id for upload_id in ids if upload_id]
+        )
+    }
+    new = [(upload, upload_id) for upload, upload_id in zip(uploads, ids, strict=True) if upload_id not in known]
+    if not new:
+        return [known[upload_id] for upload_id in ids]
     firm = dossier.client.firm
     problems = []
-    for upload in uploads:
+    for upload, _upload_id in new:
         try:
             files.check_upload(upload, firm=firm)
         except ValidationError as error:
             problems.extend(error.messages)
     if problems:
         raise ValidationError(problems, code="invalid")
-    _check_quota(client=dossier.client, adding=sum(upload.size for upload in uploads))
-    with transaction.atomic():
-        documents = [
-            document_add(
-                dossier=dossier, folder=folder, upload=upload, direction=Document.Direction.CLIENT, actor=actor
-            )
-            for upload in uploads
-        ]
-        _tell_the_firm(dossier=dossier, folder=folder, documents=documents, actor=actor)
-    return documents
+    _check_quota(client=dossier.client, adding=sum(upload.size for upload, _upload_id in new))
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            documents = []
+            for upload, upload_id in new:
+                document = document_add(
+                    dossier=dossier,
+                    folder=folder,
+                    upload=upload,
+                    direction=Document.Direction.CLIENT,
+                    actor=actor,
+                    upload_id=upload_id,
+                )
+                stored.append(document.current_version.file.name)
+                documents.append(document)
+            _tell_the_firm(dossier=dossier, folder=folder, documents=documents, actor=actor)
+    except BaseException:
+        for key in stored:
+            default_storage.delete(key)  # the rows are rolled back: leave no orphan files
+        raise
+    added = iter(documents)
+    return [known[upload_id] if upload_id in known else next(added) for upload_id in ids]
 
 
 def client_storage_used(*, client) -> int:

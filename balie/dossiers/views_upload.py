@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -23,6 +25,18 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _upload_ids(request) -> list[uuid.UUID | None]:
+    """The ids the upload page's script gave its files (none without JavaScript); a malformed id
+    counts as none: the file is stored, only without protection against a retry."""
+    ids: list[uuid.UUID | None] = []
+    for value in request.POST.getlist("upload_id"):
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            ids.append(None)
+    return ids
+
+
 @client_required
 @require_http_methods(["GET", "POST"])
 def upload(request, dossier):
@@ -41,7 +55,11 @@ def upload(request, dossier):
             if folder is None and folders:
                 raise ValidationError(_("Choose the folder the files go into."), code="folder")
             documents = documents_supply(
-                dossier=dossier, folder=folder, uploads=request.FILES.getlist("files"), actor=request.user
+                dossier=dossier,
+                folder=folder,
+                uploads=request.FILES.getlist("files"),
+                upload_ids=_upload_ids(request),
+                actor=request.user,
             )
         except ValidationError as error:
             errors = error.messages

@@ -23,5 +23,16 @@ window.BalieFiles = (function () {
     return ''
   }
 
-  return { format: format, humanSize: humanSize, problemOf: problemOf }
+  // A random id (UUID v4) for one chosen file: sent with it, so that the server stores a retried
+  // file once. randomUUID needs a secure context; getRandomValues does not.
+  function newId () {
+    if (window.crypto.randomUUID) return window.crypto.randomUUID()
+    const bytes = window.crypto.getRandomValues(new Uint8Array(16))
+    bytes[6] = (bytes[6] & 0x0f) | 0x40
+    bytes[8] = (bytes[8] & 0x3f) | 0x80
+    const hex = Array.from(bytes, function (byte) { return byte.toString(16).padStart(2, '0') }).join('')
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-')
+  }
+
+  return { format: format, humanSize: humanSize, problemOf: problemOf, newId: newId }
 })()

@@ -40,7 +40,8 @@
   function add (files) {
     Array.from(files).forEach(function (file) {
       const row = rowTemplate.content.firstElementChild.cloneNode(true)
-      const item = { file, row, state: 'ready' }
+      // The id stays with the file: sending it again after a dropped connection stores it once.
+      const item = { file, row, state: 'ready', uploadId: window.BalieFiles.newId() }
       row.querySelector('.upload-name').textContent = file.name
       row.querySelector('.upload-size').textContent = humanSize(file.size)
       const problem = problemOf(file)
@@ -76,6 +77,7 @@
       data.append('csrfmiddlewaretoken', form.querySelector('[name=csrfmiddlewaretoken]').value)
       data.append('map', form.querySelector('[name=map]').value)
       data.append('files', item.file)
+      data.append('upload_id', item.uploadId)
       const request = new XMLHttpRequest()
       const bar = item.row.querySelector('progress')
       const status = item.row.querySelector('.upload-status')

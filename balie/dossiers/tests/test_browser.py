@@ -158,3 +158,65 @@ def test_staff_publish_a_document_the_client_reads_it_and_the_count_drops(page: 
     assert download.value.suggested_filename == "Btw-aangifte Q3.pdf"
     page.goto(f"{base}/o/{personas.company.public_id}/dossiers/{dossier.public_id}/")
     expect(page.locator("#tab-firm .count")).to_have_text("0")
+
+
+def drop_files(page: Page, files: dict[str, bytes]) -> None:
+    transfer = page.evaluate_handle(
+        """files => { const data = new DataTransfer();
+            for (const [name, text] of Object.entries(files)) {
+              data.items.add(new File([text], name, {type: 'application/octet-stream'}))
+            }
+            return data }""",
+        {name: content.decode("latin-1") for name, content in files.items()},
+    )
+    page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
+
+
+def open_upload_page(page: Page, base: str, personas):
+    dossier = services.dossier_create(client=personas.company, description="Doorlopend dossier")
+    sign_in(page, base, personas.client_user.email)
+    page.goto(f"{base}/o/{personas.company.public_id}/dossiers/{dossier.public_id}/aanleveren/")
+    page.wait_for_load_state()  # the upload script (deferred) listens for drops once the page has loaded
+    page.select_option("#id_map", label="Administratie")
+    return dossier
+
+
+def test_a_file_sent_again_after_the_connection_dropped_is_stored_once(page: Page, live_server, personas):
+    """The server stored the file, but its answer never arrived: Verzenden again sends the same id."""
+    from balie.dossiers.models import Document
+    from balie.dossiers.tests.utils import stored_files
+
+    dossier = open_upload_page(page, live_server.url, personas)
+    answered: list[str] = []
+
+    def drop_the_first_answer(route):
+        if route.request.method == "POST" and not answered:
+            answered.append(route.fetch().text())  # the request reaches the server, which stores the file
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/aanleveren/$"), drop_the_first_answer)
+    drop_files(page, {"bankafschrift.pdf": one_page_pdf("Bank")})
+    page.click("#send-files")
+    expect(page.locator(".upload-item.has-error")).to_contain_text("Niet verstuurd")
+    assert '"ok": true' in answered[0] and Document.objects.filter(dossier=dossier).count() == 1
+    page.click("#send-files")
+    expect(page).to_have_url(re.compile(r"\?tab=client$"))
+    expect(page.locator("#document-table")).to_contain_text("bankafschrift")
+    assert Document.objects.filter(dossier=dossier).count() == 1 and len(stored_files()) == 1
+
+
+def test_an_infected_file_shows_the_virus_message_and_is_not_stored(page: Page, live_server, personas, clamav):
+    from balie.dossiers.models import Document
+    from balie.dossiers.tests.utils import EICAR, stored_files
+
+    open_upload_page(page, live_server.url, personas)
+    drop_files(page, {"eicar.txt": EICAR, "notitie.txt": b"Alles in orde.\n"})
+    page.click("#send-files")
+    expect(page.locator(".upload-item.has-error")).to_contain_text(
+        "Het bestand “eicar.txt” bevat een virus (Balie.Test.EICAR.UNOFFICIAL) en is niet opgeslagen."
+    )
+    expect(page.locator(".upload-item.done")).to_contain_text("notitie.txt")
+    assert list(Document.objects.values_list("title", flat=True)) == ["notitie"]
+    assert len(stored_files()) == 1
