@@ -221,6 +221,8 @@ CELERY_TIMEZONE = "Europe/Amsterdam"
 BALIE_OUTBOX_GIVE_UP_HOURS = env_int("BALIE_OUTBOX_GIVE_UP_HOURS", 48)
 BALIE_OUTBOX_RETRY_SECONDS = env_int("BALIE_OUTBOX_RETRY_SECONDS", 30)  # first retry; doubles each time
 BALIE_OUTBOX_RETRY_MAX_SECONDS = env_int("BALIE_OUTBOX_RETRY_MAX_SECONDS", 30 * 60)
+# /health says "degraded" (and staff see a warning) once an e-mail has waited this long.
+BALIE_OUTBOX_ALERT_MINUTES = env_int("BALIE_OUTBOX_ALERT_MINUTES", 15)
 if BALIE_OUTBOX_GIVE_UP_HOURS < 1:
     raise ImproperlyConfigured("BALIE_OUTBOX_GIVE_UP_HOURS must be at least 1 (the default is 48).")
 if not 1 <= BALIE_OUTBOX_RETRY_SECONDS <= BALIE_OUTBOX_RETRY_MAX_SECONDS:
