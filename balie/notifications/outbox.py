@@ -6,6 +6,7 @@ it. A connection failure or a temporary (4xx) answer puts the rows back with exp
 capped at ``BALIE_OUTBOX_RETRY_MAX_SECONDS``; a message is marked failed only when it still could
 not be delivered ``BALIE_OUTBOX_GIVE_UP_HOURS`` after it was queued (or after its ``expires_at``,
 for SMS codes). A recipient the server refuses (5xx) fails that message at once, and only that one.
+Staff can put failed messages back in line (``outbox_message_resend``, ``outbox_resend_failed``).
 """
 
 from __future__ import annotations
@@ -276,3 +277,47 @@ def outbox_deliver_due(*, queue: str | None = None, limit: int = 50, max_batches
             if claimed == 0:
                 break
     return total
+
+
+def _resendable(rows, now):
+    """Failed rows that may go back in line: not an SMS code that is no longer valid."""
+    return rows.filter(status=OutboxMessage.Status.FAILED).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+def _requeue(rows, *, actor) -> int:
+    """Puts the rows back in line as if new (same Message-ID, fresh give-up clock and backoff),
+    noting who did it; asks for delivery once the transaction commits."""
+    now = timezone.now()
+    rows = _resendable(rows, now)
+    queues = set(rows.values_list("queue", flat=True).distinct())
+    count = rows.update(
+        status=OutboxMessage.Status.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        queued_at=now,
+        claimed_until=None,
+        resent_at=now,
+        resent_by=actor,
+    )
+    for queue in sorted(queues):
+        on_commit(lambda queue=queue: _request_delivery(queue))
+    return count
+
+
+@transaction.atomic
+def outbox_message_resend(*, message: OutboxMessage, actor) -> None:
+    """Queues one failed message for delivery again. Raises ValidationError when it did not fail
+    (or no longer did: a second click), or is an SMS code that has expired."""
+    if message.expires_at is not None and message.expires_at <= timezone.now():
+        raise ValidationError(
+            _("This code is no longer valid, so it is not sent again; the person can ask for a new one."),
+            code="expired",
+        )
+    if not _requeue(OutboxMessage.objects.filter(pk=message.pk), actor=actor):
+        raise ValidationError(_("Only a message that failed can be sent again."), code="not_failed")
+
+
+@transaction.atomic
+def outbox_resend_failed(*, firm, actor) -> int:
+    """Queues every failed message of ``firm`` for delivery again; returns how many."""
+    return _requeue(OutboxMessage.objects.filter(firm=firm), actor=actor)
