@@ -214,8 +214,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Amsterdam"
 
 # -- Outbox: every e-mail and SMS is a row first, delivered by a job -------------------------
-BALIE_OUTBOX_MAX_ATTEMPTS = env_int("BALIE_OUTBOX_MAX_ATTEMPTS", 8)
+# A message that keeps failing for a temporary reason (the server is down, a 4xx answer) is tried
+# again and again, the delay doubling from RETRY_SECONDS up to RETRY_MAX_SECONDS, until GIVE_UP_HOURS
+# after it was queued: an SMTP outage over a weekend night loses nothing. (BALIE_OUTBOX_MAX_ATTEMPTS,
+# a fixed number of attempts, is no longer read; `balie check` warns when it is still set.)
+BALIE_OUTBOX_GIVE_UP_HOURS = env_int("BALIE_OUTBOX_GIVE_UP_HOURS", 48)
 BALIE_OUTBOX_RETRY_SECONDS = env_int("BALIE_OUTBOX_RETRY_SECONDS", 30)  # first retry; doubles each time
+BALIE_OUTBOX_RETRY_MAX_SECONDS = env_int("BALIE_OUTBOX_RETRY_MAX_SECONDS", 30 * 60)
+# /health says "degraded" (and staff see a warning) once an e-mail has waited this long.
+BALIE_OUTBOX_ALERT_MINUTES = env_int("BALIE_OUTBOX_ALERT_MINUTES", 15)
+if BALIE_OUTBOX_GIVE_UP_HOURS < 1:
+    raise ImproperlyConfigured("BALIE_OUTBOX_GIVE_UP_HOURS must be at least 1 (the default is 48).")
+if not 1 <= BALIE_OUTBOX_RETRY_SECONDS <= BALIE_OUTBOX_RETRY_MAX_SECONDS:
+    raise ImproperlyConfigured(
+        "BALIE_OUTBOX_RETRY_SECONDS must be at least 1 and at most BALIE_OUTBOX_RETRY_MAX_SECONDS."
+    )
 BALIE_OUTBOX_LEASE_SECONDS = 300  # a row claimed by a worker that died is retried after this
 
 # -- Filing with receivers (balie/approvals/filing.py, APR-8) -----------------------------------

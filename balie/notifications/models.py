@@ -45,6 +45,9 @@ class OutboxMessage(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
+    WAITING = (Status.PENDING, Status.SENDING)  # not delivered yet and still being tried
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     firm = models.ForeignKey("firms.Firm", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     queue = models.CharField(max_length=20, choices=Queue.choices, default=Queue.TRANSACTIONAL)
@@ -61,13 +64,33 @@ class OutboxMessage(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When it was (last) put in line: created, or resent by staff. Delivery is given up
+    # BALIE_OUTBOX_GIVE_UP_HOURS after it, and how long a message has waited is counted from it.
+    queued_at = models.DateTimeField(default=timezone.now)
+    # Never delivered after this moment (an SMS code that is no longer valid); empty for e-mail.
+    expires_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    resent_at = models.DateTimeField(null=True, blank=True)
+    resent_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "queue", "next_attempt_at"], name="notif_outbox_due"),
+            # The delivery page: one status of the firm, or all of them, newest first.
             models.Index(fields=["firm", "status", "created_at"], name="notif_outbox_firm"),
+            models.Index(fields=["firm", "created_at"], name="notif_outbox_firm_all"),
+            # The oldest message still waiting: for /health (all firms) and the firm's delivery page.
+            models.Index(
+                fields=["channel", "queued_at"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="notif_outbox_waiting",
+            ),
+            models.Index(
+                fields=["firm", "channel", "queued_at"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="notif_outbox_firm_waiting",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,11 @@
 
 ``outbox_add_email`` is all a capability needs. Delivery (``outbox_deliver_due``) claims due rows,
 sends them over one SMTP connection, and records each delivery the moment the server accepted
-it. A connection failure puts the rows back with exponential backoff; a recipient the server
-refuses fails that message only. After ``BALIE_OUTBOX_MAX_ATTEMPTS`` a message is marked failed.
+it. A connection failure or a temporary (4xx) answer puts the rows back with exponential backoff,
+capped at ``BALIE_OUTBOX_RETRY_MAX_SECONDS``; a message is marked failed only when it still could
+not be delivered ``BALIE_OUTBOX_GIVE_UP_HOURS`` after it was queued (or after its ``expires_at``,
+for SMS codes). A recipient the server refuses (5xx) fails that message at once, and only that one.
+Staff can put failed messages back in line (``outbox_message_resend``, ``outbox_resend_failed``).
 """
 
 from __future__ import annotations
@@ -73,8 +76,12 @@ def _request_delivery(queue: str) -> None:
         logger.warning("could not request outbox delivery; the relay will pick it up", exc_info=True)
 
 
-def outbox_add_sms(*, to: str, text: str, firm=None) -> OutboxMessage:
-    """Stores an SMS for delivery; refuses more than BALIE_SMS_PER_RECIPIENT_PER_HOUR per number."""
+def outbox_add_sms(*, to: str, text: str, firm=None, expires_at=None) -> OutboxMessage:
+    """Stores an SMS for delivery; refuses more than BALIE_SMS_PER_RECIPIENT_PER_HOUR per number.
+
+    An SMS carrying a code passes the code's expiry as ``expires_at``: it is never delivered after
+    that moment (it would be useless), however long the gateway has been down.
+    """
     hour_ago = timezone.now() - timedelta(hours=1)
     recent = OutboxMessage.objects.filter(channel=OutboxMessage.Channel.SMS, recipient=to, created_at__gte=hour_ago)
     if recent.count() >= settings.BALIE_SMS_PER_RECIPIENT_PER_HOUR:
@@ -86,6 +93,7 @@ def outbox_add_sms(*, to: str, text: str, firm=None) -> OutboxMessage:
         sender=settings.BALIE_SMS_SENDER,
         body_text=text,
         message_id=_message_id(),
+        expires_at=expires_at,
     )
     on_commit(lambda: _request_delivery(OutboxMessage.Queue.TRANSACTIONAL))
     return row
@@ -103,7 +111,8 @@ def _claim(*, queue: str | None, limit: int, channel: str = OutboxMessage.Channe
     """Claims due rows for this worker until ``claimed_until`` (its lease, also its claim mark).
 
     The lease covers a whole batch of slow SMTP answers. A row whose worker died is taken over
-    after the lease, unless it has had all its attempts: then it is marked failed.
+    after the lease, unless its time is up: then it is marked failed (so a message that kills its
+    worker cannot do so forever). A row past its ``expires_at`` is failed without being sent.
     """
     now = timezone.now()
     lease = timedelta(seconds=max(settings.BALIE_OUTBOX_LEASE_SECONDS, limit * settings.EMAIL_TIMEOUT + 60))
@@ -113,7 +122,12 @@ def _claim(*, queue: str | None, limit: int, channel: str = OutboxMessage.Channe
         )
         claimed, exhausted = [], []
         for row in rows:
-            if row.attempts >= settings.BALIE_OUTBOX_MAX_ATTEMPTS:
+            if row.expires_at is not None and row.expires_at <= now:
+                row.status, row.claimed_until = OutboxMessage.Status.FAILED, None
+                row.last_error = f"expired before it could be delivered; {row.last_error}".rstrip("; ")
+                exhausted.append(row)
+                continue
+            if row.status == OutboxMessage.Status.SENDING and now >= _give_up_at(row):
                 row.status, row.claimed_until = OutboxMessage.Status.FAILED, None
                 row.last_error = row.last_error or "no answer from the delivery attempt"
                 exhausted.append(row)
@@ -136,17 +150,34 @@ def _write(row: OutboxMessage, **fields) -> bool:
     )
 
 
+def _give_up_at(row: OutboxMessage):
+    """The moment a temporarily failing message is marked failed instead of tried again."""
+    give_up = row.queued_at + timedelta(hours=settings.BALIE_OUTBOX_GIVE_UP_HOURS)
+    return min(give_up, row.expires_at) if row.expires_at is not None else give_up
+
+
+def retry_delay_seconds(attempt: int) -> float:
+    """The wait after the ``attempt``-th failed try: doubling from BALIE_OUTBOX_RETRY_SECONDS,
+    never more than BALIE_OUTBOX_RETRY_MAX_SECONDS (30 s, 1 min, 2 min, ... 16 min, 30 min, 30 min ...)."""
+    return jobs.backoff_seconds(
+        min(attempt, 64), base=settings.BALIE_OUTBOX_RETRY_SECONDS, cap=settings.BALIE_OUTBOX_RETRY_MAX_SECONDS
+    )
+
+
 def _retry_later(row: OutboxMessage, error: str) -> None:
-    if row.attempts >= settings.BALIE_OUTBOX_MAX_ATTEMPTS:
-        _fail(row, error)
+    now = timezone.now()
+    give_up_at = _give_up_at(row)
+    if now >= give_up_at:
+        _fail(row, f"given up: {error}")
         return
-    delay = jobs.backoff_seconds(row.attempts, base=settings.BALIE_OUTBOX_RETRY_SECONDS, cap=3600)
+    # The last try falls on the give-up moment itself, not a backoff step beyond it.
+    next_attempt_at = min(now + timedelta(seconds=retry_delay_seconds(row.attempts)), give_up_at)
     _write(
         row,
         status=OutboxMessage.Status.PENDING,
         last_error=error[:2000],
         claimed_until=None,
-        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        next_attempt_at=next_attempt_at,
     )
 
 
@@ -246,3 +277,47 @@ def outbox_deliver_due(*, queue: str | None = None, limit: int = 50, max_batches
             if claimed == 0:
                 break
     return total
+
+
+def _resendable(rows, now):
+    """Failed rows that may go back in line: not an SMS code that is no longer valid."""
+    return rows.filter(status=OutboxMessage.Status.FAILED).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+def _requeue(rows, *, actor) -> int:
+    """Puts the rows back in line as if new (same Message-ID, fresh give-up clock and backoff),
+    noting who did it; asks for delivery once the transaction commits."""
+    now = timezone.now()
+    rows = _resendable(rows, now)
+    queues = set(rows.values_list("queue", flat=True).distinct())
+    count = rows.update(
+        status=OutboxMessage.Status.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        queued_at=now,
+        claimed_until=None,
+        resent_at=now,
+        resent_by=actor,
+    )
+    for queue in sorted(queues):
+        on_commit(lambda queue=queue: _request_delivery(queue))
+    return count
+
+
+@transaction.atomic
+def outbox_message_resend(*, message: OutboxMessage, actor) -> None:
+    """Queues one failed message for delivery again. Raises ValidationError when it did not fail
+    (or no longer did: a second click), or is an SMS code that has expired."""
+    if message.expires_at is not None and message.expires_at <= timezone.now():
+        raise ValidationError(
+            _("This code is no longer valid, so it is not sent again; the person can ask for a new one."),
+            code="expired",
+        )
+    if not _requeue(OutboxMessage.objects.filter(pk=message.pk), actor=actor):
+        raise ValidationError(_("Only a message that failed can be sent again."), code="not_failed")
+
+
+@transaction.atomic
+def outbox_resend_failed(*, firm, actor) -> int:
+    """Queues every failed message of ``firm`` for delivery again; returns how many."""
+    return _requeue(OutboxMessage.objects.filter(firm=firm), actor=actor)

@@ -2,7 +2,8 @@
 
 ``BALIE_SMS_BACKEND`` = ``devoutbox`` (default in development: kept at /dev/outbox/) or ``http``:
 a POST of JSON ``{"from", "to", "text"}`` to ``BALIE_SMS_HTTP_URL`` with basic authentication.
-SMS go through the outbox like e-mail (``outbox_add_sms``), with the same retries.
+SMS go through the outbox like e-mail (``outbox_add_sms``), with the same retries, except that an
+SMS with an ``expires_at`` (every code Balie sends) is dropped once its code is no longer valid.
 """
 
 from __future__ import annotations

@@ -256,13 +256,14 @@ def sms_send_code(*, user, purpose: str, challenge: StepUpChallenge | None = Non
             expires_at=now
         )
         code = new_code()
+        expires_at = now + timedelta(seconds=settings.BALIE_SMS_CODE_SECONDS)
         OneTimeCode.objects.create(
             user=user,
             purpose=purpose,
             challenge=challenge,
             phone_number=phone_number,
             code_hash=code_hash(code),
-            expires_at=now + timedelta(seconds=settings.BALIE_SMS_CODE_SECONDS),
+            expires_at=expires_at,
         )
         with translation.override(user.language or settings.LANGUAGE_CODE):
             if challenge is not None:
@@ -277,7 +278,8 @@ def sms_send_code(*, user, purpose: str, challenge: StepUpChallenge | None = Non
             else:
                 text = _("Your sign-in code: %(code)s. Valid 5 minutes. Never share this code.") % {"code": code}
         firms = firms_of_user(user=user)
-        outbox_add_sms(to=phone_number, text=text, firm=firms[0] if firms else None)
+        # An SMS arriving after its code expired is useless: the outbox drops it then.
+        outbox_add_sms(to=phone_number, text=text, firm=firms[0] if firms else None, expires_at=expires_at)
     return mask_number(phone_number)
 
 

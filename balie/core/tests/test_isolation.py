@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 # (name, user persona attribute, kwargs builder, methods)
 CASES = {
     "notifications:open": ("outsider", lambda p, inv, todo: {"notification": _notification(p).public_id}, ["get"]),
+    "notifications:staff_resend": ("outsider_staff", lambda p, inv, todo: {"message": _outbox_message(p)}, ["post"]),
     "todos:open": ("outsider", lambda p, inv, todo: {"client": p.company.public_id, "todo": todo.public_id}, ["get"]),
     "todos:staff_remind": ("outsider_staff", lambda p, inv, todo: {"todo": todo.public_id}, ["post"]),
     "accounts:session_end": ("outsider", lambda p, inv, todo: {"session": _user_session(p).public_id}, ["post"]),
@@ -260,6 +261,15 @@ def _notification(p):
     from balie.notifications.services import notify
 
     return notify(users=[p.client_user], client=p.company, kind=EventKind.DOCUMENT, title="Geheim", link="/")[0]
+
+
+def _outbox_message(p):
+    """A failed e-mail of firm A, for firm B's staff to try to send again."""
+    from balie.notifications.models import OutboxMessage
+
+    return OutboxMessage.objects.create(
+        firm=p.firm, recipient="klant@example.test", status="failed", message_id="<geheim@t>"
+    ).public_id
 
 
 def _user_session(p):

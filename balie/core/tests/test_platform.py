@@ -123,7 +123,7 @@ def test_sqlite_runs_in_wal_mode_and_concurrent_writers_never_see_locked(tmp_pat
 def test_health_reports_database_cache_and_storage(client):
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "storage": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "storage": "ok", "email": "ok"}
 
 
 @pytest.mark.django_db

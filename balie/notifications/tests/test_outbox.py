@@ -10,13 +10,14 @@ from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.utils import timezone
 
 from balie.core import jobs
 from balie.core.factories import FirmFactory
 from balie.core.testing import later
 from balie.notifications.jobs import relay_outbox
 from balie.notifications.models import OutboxMessage
-from balie.notifications.outbox import outbox_add_email, outbox_deliver_due
+from balie.notifications.outbox import outbox_add_email, outbox_deliver_due, retry_delay_seconds
 
 # Delivery is driven by the tests themselves: nothing is delivered "after commit" on its own.
 pytestmark = [pytest.mark.django_db, pytest.mark.real_on_commit]
@@ -162,13 +163,13 @@ def test_a_message_that_can_never_be_sent_fails_without_holding_up_the_rest(smtp
     assert not OutboxMessage.objects.filter(status="sending").exists()
 
 
-def test_a_dead_workers_row_that_used_all_attempts_is_marked_failed(smtp, settings):
-    settings.BALIE_OUTBOX_MAX_ATTEMPTS = 2
+def test_a_dead_workers_row_past_the_give_up_time_is_marked_failed(smtp, settings):
+    settings.BALIE_OUTBOX_GIVE_UP_HOURS = 24
     smtp.start()
     add(1)
     row = OutboxMessage.objects.get()
-    OutboxMessage.objects.filter(pk=row.pk).update(status="sending", attempts=2, claimed_until=row.created_at)
-    with time_machine.travel(later(hours=2)):
+    OutboxMessage.objects.filter(pk=row.pk).update(status="sending", attempts=40, claimed_until=row.created_at)
+    with time_machine.travel(later(hours=24, minutes=1), tick=False):
         assert outbox_deliver_due() == 0
     row.refresh_from_db()
     assert row.status == "failed"
@@ -189,18 +190,58 @@ def test_two_workers_at_once_deliver_each_message_once(smtp):
     assert len(ids) == 60 and len(set(ids)) == 60
 
 
-def test_after_the_last_attempt_a_message_is_marked_failed(smtp, settings):
-    settings.BALIE_OUTBOX_MAX_ATTEMPTS = 3
-    add(1)
-    for hour in range(3):
-        with time_machine.travel(later(hours=hour)):
+def test_smtp_down_for_23_hours_keeps_the_message_and_delivers_it_when_back(smtp, settings):
+    settings.BALIE_OUTBOX_GIVE_UP_HOURS = 24  # the least it may be
+    settings.BALIE_OUTBOX_RETRY_SECONDS, settings.BALIE_OUTBOX_RETRY_MAX_SECONDS = 30, 1800
+    start = time.time()
+    with time_machine.travel(start, tick=False):
+        add(1)
+    delays = []
+    for minute in range(1, 23 * 60, 5):  # the relay runs every few minutes; the server refuses connections
+        with time_machine.travel(start + minute * 60, tick=False):
+            before = OutboxMessage.objects.get().attempts
+            relay_outbox()
+            row = OutboxMessage.objects.get()
+            assert row.status == "pending", f"given up after {minute} minutes"
+            if row.attempts > before:
+                delays.append((row.next_attempt_at - timezone.now()).total_seconds())
+    assert "connection" in row.last_error
+    assert max(delays) == 1800  # the backoff reached its cap ...
+    assert all(delay <= 1800 for delay in delays)  # ... and never went past it
+    assert row.attempts > 40  # so it kept trying at least every half hour
+    smtp.start()
+    with time_machine.travel(start + (23 * 60 + 31) * 60, tick=False):
+        assert relay_outbox() == 1
+    row.refresh_from_db()
+    assert row.status == "sent"
+    assert smtp.inbox.message_ids() == [row.message_id]
+
+
+def test_a_message_is_given_up_only_after_the_give_up_hours(smtp, settings):
+    settings.BALIE_OUTBOX_GIVE_UP_HOURS = 48
+    start = time.time()
+    with time_machine.travel(start, tick=False):
+        add(1)
+        outbox_deliver_due()
+    for hour in (1, 12, 24, 36, 47):
+        with time_machine.travel(start + hour * 3600, tick=False):
             outbox_deliver_due()
+        assert OutboxMessage.objects.get().status == "pending", f"given up after {hour} hours"
+    with time_machine.travel(start + 48 * 3600 + 1, tick=False):
+        outbox_deliver_due()
     row = OutboxMessage.objects.get()
     assert row.status == "failed"
-    assert row.attempts == 3
+    assert "given up" in row.last_error and "connection" in row.last_error
     smtp.start()
-    with time_machine.travel(later(hours=5)):
+    with time_machine.travel(start + 50 * 3600, tick=False):
         assert outbox_deliver_due() == 0  # failed stays failed
+    assert smtp.inbox.messages == []
+
+
+def test_retry_delays_double_up_to_the_cap(settings):
+    settings.BALIE_OUTBOX_RETRY_SECONDS, settings.BALIE_OUTBOX_RETRY_MAX_SECONDS = 30, 1800
+    assert [retry_delay_seconds(n) for n in range(1, 9)] == [30, 60, 120, 240, 480, 960, 1800, 1800]
+    assert retry_delay_seconds(10_000) == 1800
 
 
 def test_a_worker_that_died_mid_delivery_is_taken_over_after_its_lease(smtp, settings):

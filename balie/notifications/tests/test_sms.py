@@ -3,11 +3,13 @@
 import json
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from balie.core.testing import later
 from balie.notifications.models import DevOutboxMessage, OutboxMessage
@@ -99,3 +101,45 @@ def test_development_sms_land_in_the_dev_outbox(settings):
     assert outbox_deliver_due() == 1
     message = DevOutboxMessage.objects.get()
     assert (message.channel, message.recipients, message.body_text) == ("sms", "+31612345678", "Je code is 654321")
+
+
+def test_an_sms_code_is_not_delivered_after_it_expired(gateway):
+    gateway["answer"] = 500
+    start = time.time()
+    with time_machine.travel(start, tick=False):
+        outbox_add_sms(to="+31612345678", text="Code 5", expires_at=timezone.now() + timedelta(minutes=5))
+        assert outbox_deliver_due() == 0
+    gateway["answer"] = 200
+    with time_machine.travel(start + 6 * 60, tick=False):
+        assert outbox_deliver_due() == 0  # the gateway is back, but the code is no longer valid
+    row = OutboxMessage.objects.get()
+    assert row.status == "failed"
+    assert "expired" in row.last_error
+    assert gateway["received"] == []
+
+
+def test_an_sms_without_expiry_is_retried_like_email(gateway, settings):
+    settings.BALIE_OUTBOX_GIVE_UP_HOURS = 24
+    gateway["answer"] = 500
+    start = time.time()
+    with time_machine.travel(start, tick=False):
+        outbox_add_sms(to="+31612345678", text="Geen code")
+        outbox_deliver_due()
+    with time_machine.travel(start + 3 * 3600, tick=False):
+        outbox_deliver_due()
+    assert OutboxMessage.objects.get().status == "pending"
+    gateway["answer"] = 200
+    with time_machine.travel(start + 4 * 3600, tick=False):
+        assert outbox_deliver_due() == 1
+
+
+def test_sign_in_codes_expire_in_the_outbox_with_the_code(settings):
+    from balie.core.factories import UserFactory
+    from balie.twostep.models import OneTimeCode, SmsFactor
+    from balie.twostep.services import sms_send_code
+
+    user = UserFactory()
+    SmsFactor.objects.create(user=user, phone_number="+31612345678")
+    sms_send_code(user=user, purpose=OneTimeCode.Purpose.LOGIN)
+    code = OneTimeCode.objects.get(user=user)
+    assert OutboxMessage.objects.get(recipient="+31612345678").expires_at == code.expires_at
