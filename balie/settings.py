@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -71,6 +72,9 @@ if PRODUCTION:
         problems.append("DEBUG is on (set DEBUG=false)")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS is empty (list the host names Balie is served on)")
+    # A wildcard lets any Host header through, and Django then trusts it for every absolute URL.
+    if any(host == "*" or host.startswith(".") or "*" in host for host in ALLOWED_HOSTS):
+        problems.append("ALLOWED_HOSTS has a wildcard (list the exact host names Balie is served on)")
     if not env_list("BALIE_ENCRYPTION_KEYS"):
         problems.append("BALIE_ENCRYPTION_KEYS is not set (a Fernet key encrypts two-step verification secrets)")
     if problems:
@@ -416,6 +420,12 @@ if PRODUCTION and not BALIE_SITE_URL.startswith("https://"):
     raise ImproperlyConfigured(
         "Balie refuses to start with BALIE_ENV=production without BALIE_SITE_URL=https://...: "
         "links in e-mails must point to the portal's public https address."
+    )
+_SITE_HOST = (urlsplit(BALIE_SITE_URL).hostname or "").lower()
+if PRODUCTION and _SITE_HOST not in {host.lower() for host in ALLOWED_HOSTS}:
+    raise ImproperlyConfigured(
+        f"Balie refuses to start with BALIE_ENV=production: BALIE_SITE_URL's host {_SITE_HOST} is not in "
+        "ALLOWED_HOSTS (the links in e-mails would lead to a site that does not answer)."
     )
 
 # -- Security headers ---------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from balie.accounts.models import Invitation, UserSession
 from balie.accounts.selectors import session_store_is_database, user_session_alive
 from balie.clients.models import Client, Membership
 from balie.clients.services import membership_create, personal_member_error
-from balie.notifications.email import absolute_url, send_templated_email
+from balie.core.links import absolute_url
+from balie.notifications.email import send_templated_email
 
 User = get_user_model()
 
