@@ -409,3 +409,24 @@ def email_change_confirm(*, user, token: str, keep_session_key: str | None = Non
                 context={"user": user, "old": old, "new": new, "link": absolute_url(reverse("account_login"))},
             )
     return new
+
+
+@transaction.atomic
+def user_warn_password_guessing(*, user) -> bool:
+    """E-mails the person that someone is guessing their password, at most once per
+    BALIE_SIGNIN_WARNING_SECONDS. Returns whether a warning was sent."""
+    from balie.accounts.throttle import signin_warning_due
+
+    if not user.is_active or not signin_warning_due(user_id=user.pk):
+        return False
+    membership = Membership.objects.active().filter(user=user).select_related("client__firm").first()
+    staff = getattr(user, "staff_member", None)
+    firm = membership.client.firm if membership is not None else getattr(staff, "firm", None)
+    send_templated_email(
+        to=user.email,
+        template="signin_guessing",
+        language=user.language or settings.LANGUAGE_CODE,
+        firm=firm,
+        context={"user": user, "link": absolute_url(reverse("account_reset_password"))},
+    )
+    return True
