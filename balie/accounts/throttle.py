@@ -44,7 +44,8 @@ class Throttle:
     free: int
     first_lock: int
     max_lock: int
-    _consumed: bool = field(default=False, init=False)
+    lock_started: bool = field(default=False, init=False)
+    _consumed_key: str | None = field(default=None, init=False)
 
     def _k(self, part: str) -> str:
         return f"{_PREFIX}:{self.key}:{part}"
@@ -56,43 +57,66 @@ class Throttle:
         state = cache.get(self._k("lock"))
         return state["until"] if state and state["until"] > time.time() else None
 
+    def _count_key(self, now: float) -> str | None:
+        """The counter of the window ``now`` falls in; None while a lock is on (the next window
+        starts when it ends). Windows follow each other from a start kept in the cache, so
+        processes that see the same start agree on the counter without a lock."""
+        window = settings.BALIE_SIGNIN_WINDOW_SECONDS
+        cache.add(self._k("since"), now, self._ttl())
+        since = cache.get(self._k("since"), now)
+        if since > now:
+            return None
+        if now - since >= window:
+            since += window * ((now - since) // window)
+            cache.set(self._k("since"), since, self._ttl())
+        return self._window_key(since)
+
+    def _window_key(self, since: float) -> str:
+        # The generation changes when the counts are cleared, so a window never picks up old counts.
+        return self._k(f"count:{cache.get(self._k('generation'), 0)}:{since:.6f}")
+
     def consume(self) -> bool:
-        """Counts one attempt. False if it is one too many: a lock starts and the attempt is refused."""
+        """Counts one attempt. False if it is one too many: the attempt is refused, and the first
+        such attempt starts a lock (``self.lock_started``)."""
         now = time.time()
-        since = cache.get(self._k("since"))
-        if since is None or now - since >= settings.BALIE_SIGNIN_WINDOW_SECONDS:
-            cache.set(self._k("since"), now, self._ttl())
-            cache.set(self._k("count"), 0, self._ttl())
-        cache.add(self._k("count"), 0, self._ttl())
+        key = self._count_key(now)
+        if key is None:
+            return False
+        cache.add(key, 0, self._ttl())
         try:
-            count = cache.incr(self._k("count"))
-        except ValueError:  # expired between add and incr
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr
             count = 1
-            cache.set(self._k("count"), count, self._ttl())
+            cache.set(key, count, self._ttl())
         if count <= self.free:
-            self._consumed = True
+            self._consumed_key = key
             return True
-        self._lock(now)
+        # Of attempts sent at once, exactly one sees free + 1: one lock, one step longer.
+        if count == self.free + 1:
+            self._lock(now)
+            self.lock_started = True
         return False
 
     def give_back(self) -> None:
-        if self._consumed:
-            self._consumed = False
-            with contextlib.suppress(ValueError):  # the window ended meanwhile
-                cache.decr(self._k("count"))
+        if self._consumed_key is not None:
+            with contextlib.suppress(ValueError):  # evicted meanwhile
+                cache.decr(self._consumed_key)
+            self._consumed_key = None
 
     def _lock(self, now: float) -> None:
         previous = cache.get(self._k("lock"))
         level = previous["level"] + 1 if previous and now - previous["until"] < _LEVEL_MEMORY_SECONDS else 1
         seconds = min(self.first_lock * 2 ** (level - 1), self.max_lock)
         cache.set(self._k("lock"), {"level": level, "until": now + seconds}, self._ttl())
-        # The window restarts when the lock ends, one failure short of the next lock: one more guess
+        # A new window starts when the lock ends, one failure short of the next lock: one more guess
         # is checked, and the attempt after a wrong one locks again, twice as long.
         cache.set(self._k("since"), now + seconds, self._ttl())
-        cache.set(self._k("count"), self.free - 1, self._ttl())
+        cache.set(self._window_key(now + seconds), self.free - 1, self._ttl())
 
     def clear(self) -> None:
-        cache.delete_many([self._k("since"), self._k("count"), self._k("lock")])
+        cache.delete_many([self._k("since"), self._k("lock")])
+        cache.add(self._k("generation"), 0, 2 * self._ttl())  # outlives every count it separates
+        cache.incr(self._k("generation"))
 
 
 def account_throttle(email: str) -> Throttle:
@@ -194,7 +218,7 @@ def signin_attempt_start(*, request, email: str, user_id, ip: str) -> tuple[Sign
         if not throttle.consume():
             for other in consumed:
                 other.give_back()
-            return None, throttle is account
+            return None, throttle is account and throttle.lock_started
         consumed.append(throttle)
     return SignInAttempt(throttles=consumed), False
 

@@ -193,3 +193,26 @@ def test_a_password_reset_lets_the_owner_in_from_a_new_browser(personas):
     form = new_browser.get(link, follow=True).redirect_chain[-1][0]
     new_browser.post(form, {"password1": "een nieuw lang wachtwoord", "password2": "een nieuw lang wachtwoord"})
     assert sign_in(new_browser, email, "een nieuw lang wachtwoord").status_code == 302
+
+
+@time_machine.travel(START, tick=False)
+def test_guesses_sent_at_once_are_all_counted_and_start_one_lock(settings):
+    import threading
+
+    from balie.accounts.throttle import account_throttle
+
+    barrier, outcomes = threading.Barrier(20), []
+
+    def attempt():
+        barrier.wait()
+        throttle = account_throttle("client@firm-a.test")
+        outcomes.append((throttle.consume(), throttle.lock_started))
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(allowed for allowed, _ in outcomes) == settings.BALIE_SIGNIN_ACCOUNT_FAILURES
+    assert sum(started for _, started in outcomes) == 1
+    assert account_throttle("CLIENT@firm-a.test").locked_until() == START + settings.BALIE_SIGNIN_ACCOUNT_LOCK_SECONDS
