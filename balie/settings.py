@@ -293,7 +293,7 @@ ACCOUNT_CHANGE_EMAIL = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Password sign-in has Balie's own throttle (below); allauth's "login_failed" limit is left for its
-# passkey sign-in.
+# own second-factor and passkey forms, where it counts per person.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key", "invitation_new_link": "10/m/ip,3/h/key"}
 
 # -- Sign-in throttling (balie/accounts/throttle.py) -------------------------------------------
