@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -71,6 +72,9 @@ if PRODUCTION:
         problems.append("DEBUG is on (set DEBUG=false)")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS is empty (list the host names Balie is served on)")
+    # A wildcard lets any Host header through, and Django then trusts it for every absolute URL.
+    if any(host == "*" or host.startswith(".") or "*" in host for host in ALLOWED_HOSTS):
+        problems.append("ALLOWED_HOSTS has a wildcard (list the exact host names Balie is served on)")
     if not env_list("BALIE_ENCRYPTION_KEYS"):
         problems.append("BALIE_ENCRYPTION_KEYS is not set (a Fernet key encrypts two-step verification secrets)")
     if problems:
@@ -301,8 +305,23 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_CHANGE_EMAIL = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
-# The 6th failure for one account within 5 minutes and the 11th per IP per minute are refused.
+# Password sign-in has Balie's own throttle (below); allauth's "login_failed" limit is left for its
+# own second-factor and passkey forms, where it counts per person.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key", "invitation_new_link": "10/m/ip,3/h/key"}
+
+# -- Sign-in throttling (balie/accounts/throttle.py) -------------------------------------------
+# A browser someone signed in with gets a signed device cookie and its own failure count; other
+# browsers are throttled per account and per IP address, with locks that double up to a cap.
+BALIE_DEVICE_COOKIE_NAME = "__Host-balie_device" if PRODUCTION else "balie_device"
+BALIE_DEVICE_COOKIE_DAYS = env_int("BALIE_DEVICE_COOKIE_DAYS", 365)
+BALIE_SIGNIN_WINDOW_SECONDS = 15 * 60  # failures count within this window
+BALIE_SIGNIN_ACCOUNT_FAILURES = 5  # per account from unknown browsers; the next attempt locks
+BALIE_SIGNIN_ACCOUNT_LOCK_SECONDS = 5 * 60  # first lock; each next one twice as long
+BALIE_SIGNIN_IP_FAILURES = 10  # per IP address from unknown browsers
+BALIE_SIGNIN_IP_LOCK_SECONDS = 60
+BALIE_SIGNIN_MAX_LOCK_SECONDS = 60 * 60
+BALIE_SIGNIN_DEVICE_FAILURES = 10  # per device cookie; then that browser counts as unknown for a window
+BALIE_SIGNIN_WARNING_SECONDS = 60 * 60  # at most one "someone is guessing your password" e-mail per hour
 
 # -- Two-step verification (ACC-4, ACC-5, ACC-7) ------------------------------------------------
 # Second-factor secrets are encrypted with these Fernet keys: the first encrypts, all decrypt (so a
@@ -436,6 +455,12 @@ if PRODUCTION and not BALIE_SITE_URL.startswith("https://"):
     raise ImproperlyConfigured(
         "Balie refuses to start with BALIE_ENV=production without BALIE_SITE_URL=https://...: "
         "links in e-mails must point to the portal's public https address."
+    )
+_SITE_HOST = (urlsplit(BALIE_SITE_URL).hostname or "").lower()
+if PRODUCTION and _SITE_HOST not in {host.lower() for host in ALLOWED_HOSTS}:
+    raise ImproperlyConfigured(
+        f"Balie refuses to start with BALIE_ENV=production: BALIE_SITE_URL's host {_SITE_HOST} is not in "
+        "ALLOWED_HOSTS (the links in e-mails would lead to a site that does not answer)."
     )
 
 # -- Security headers ---------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from balie.accounts.models import Invitation, UserSession
 from balie.accounts.selectors import session_store_is_database, user_session_alive
 from balie.clients.models import Client, Membership
 from balie.clients.services import membership_create, personal_member_error
-from balie.notifications.email import absolute_url, send_templated_email
+from balie.core.links import absolute_url
+from balie.notifications.email import send_templated_email
 
 User = get_user_model()
 
@@ -408,3 +409,24 @@ def email_change_confirm(*, user, token: str, keep_session_key: str | None = Non
                 context={"user": user, "old": old, "new": new, "link": absolute_url(reverse("account_login"))},
             )
     return new
+
+
+@transaction.atomic
+def user_warn_password_guessing(*, user) -> bool:
+    """E-mails the person that someone is guessing their password, at most once per
+    BALIE_SIGNIN_WARNING_SECONDS. Returns whether a warning was sent."""
+    from balie.accounts.throttle import signin_warning_due
+
+    if not user.is_active or not signin_warning_due(user_id=user.pk):
+        return False
+    membership = Membership.objects.active().filter(user=user).select_related("client__firm").first()
+    staff = getattr(user, "staff_member", None)
+    firm = membership.client.firm if membership is not None else getattr(staff, "firm", None)
+    send_templated_email(
+        to=user.email,
+        template="signin_guessing",
+        language=user.language or settings.LANGUAGE_CODE,
+        firm=firm,
+        context={"user": user, "link": absolute_url(reverse("account_reset_password"))},
+    )
+    return True

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 
 from balie.accounts import services
+from balie.accounts.throttle import signin_failures_clear
 
 SESSION_AUTH_AT = "balie_auth_at"
 SESSION_SEEN_AT = "balie_seen_at"  # last renewal of the idle deadline (see SessionLifetimeMiddleware)
@@ -48,3 +49,6 @@ def end_other_sessions_on_password_change(sender, request, user, **kwargs):
 @receiver(password_reset)
 def end_sessions_on_password_reset(sender, request, user, **kwargs):
     services.user_end_sessions(user=user)
+    # Only the mailbox's owner gets this far: let them sign in from a new browser even while a
+    # stranger keeps unknown browsers locked out.
+    signin_failures_clear(email=user.email)

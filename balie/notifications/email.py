@@ -9,11 +9,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from balie.core.links import absolute_url
 from balie.notifications.outbox import outbox_add_email
 
-
-def absolute_url(path: str) -> str:
-    return f"{settings.BALIE_SITE_URL}{path}"
+__all__ = ["absolute_url", "render_email", "send_templated_email"]  # absolute_url lives in core.links
 
 
 def render_email(*, template: str, context: dict, language: str, firm=None) -> EmailMultiAlternatives:

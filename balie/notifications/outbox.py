@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.core import jobs
+from balie.core.links import site_host
 from balie.notifications.models import OutboxMessage
 from balie.notifications.sms import SmsRejected, SmsTemporaryError, get_gateway
 
@@ -35,7 +36,7 @@ DELIVER_JOB = "notifications.deliver_outbox"
 
 
 def _message_id() -> str:
-    domain = settings.BALIE_SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "balie.local"
+    domain = site_host() or "balie.local"
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 

@@ -266,7 +266,7 @@ def test_throttle_counters_live_in_the_shared_redis_cache(personas):
     server = redis.Redis.from_url(django_settings.REDIS_URL)
     for _ in range(5):
         sign_in(HttpClient(), personas.client_user.email, "fout")
-    keys = [key.decode() for key in server.keys("*login_failed*")]
+    keys = [key.decode() for key in server.keys("*balie:signin:*")]
     assert keys, "the failed-sign-in counters are not in Redis"
     # What another web process would see: only the shared cache, nothing of this process.
     response = sign_in(HttpClient(REMOTE_ADDR="10.9.9.9"), personas.client_user.email)

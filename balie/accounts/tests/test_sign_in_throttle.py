@@ -1,0 +1,220 @@
+"""Sign-in throttling that a stranger cannot use to lock the owner out (device cookies)."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.contrib.auth import SESSION_KEY
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from balie.core.factories import TEST_PASSWORD
+from balie.notifications.models import DevOutboxMessage
+
+pytestmark = pytest.mark.django_db
+LOGIN = "/accounts/login/"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC).timestamp()
+STRANGER_IP = "203.0.113.66"
+OWNER_IP = "198.51.100.7"
+
+
+def sign_in(client, email, password=TEST_PASSWORD):
+    return client.post(LOGIN, {"login": email, "password": password})
+
+
+def signed_in(client) -> bool:
+    return SESSION_KEY in client.session
+
+
+def refused(response) -> bool:
+    form = response.context["form"] if response.context else None
+    return form is not None and "too_many_login_attempts" in {e.code for e in form.non_field_errors().as_data()}
+
+
+def owner_browser(email) -> HttpClient:
+    """A browser the owner signed in with before, and signed out of again."""
+    browser = HttpClient(REMOTE_ADDR=OWNER_IP)
+    assert sign_in(browser, email).status_code == 302
+    browser.post(reverse("account_logout"))
+    assert not signed_in(browser)
+    return browser
+
+
+def guess(email, times, *, ip=STRANGER_IP):
+    for _ in range(times):
+        sign_in(HttpClient(REMOTE_ADDR=ip), email, "raden maar")
+
+
+def warnings_to(email) -> int:
+    return DevOutboxMessage.objects.filter(recipients=email, body_text__contains="wachtwoord").count()
+
+
+@time_machine.travel(START, tick=False)
+def test_owner_with_a_device_cookie_signs_in_after_twenty_failures_by_a_stranger(personas):
+    email = personas.client_user.email
+    browser = owner_browser(email)
+    guess(email, 20)
+    stranger = HttpClient(REMOTE_ADDR=STRANGER_IP)
+    assert refused(sign_in(stranger, email))  # even with the right password
+    assert not signed_in(stranger)
+    response = sign_in(browser, email)
+    assert response.status_code == 302
+    assert signed_in(browser)
+
+
+@time_machine.travel(START, tick=False)
+def test_stranger_spread_over_many_addresses_is_refused_too(personas):
+    email = personas.client_user.email
+    for n in range(20):
+        guess(email, 1, ip=f"10.1.0.{n + 1}")
+    newcomer = HttpClient(REMOTE_ADDR="10.1.0.99")
+    assert refused(sign_in(newcomer, email))
+    assert not signed_in(newcomer)
+
+
+@time_machine.travel(START, tick=False)
+def test_owner_in_the_same_office_as_the_stranger_still_signs_in(personas):
+    email = personas.client_user.email
+    browser = owner_browser(email)
+    browser.defaults["REMOTE_ADDR"] = STRANGER_IP
+    for n in range(20):
+        guess(f"iemand{n}@example.test", 1)  # one address trying many accounts
+    assert refused(sign_in(HttpClient(REMOTE_ADDR=STRANGER_IP), personas.employee.email))
+    assert sign_in(HttpClient(REMOTE_ADDR="10.2.0.1"), personas.employee.email).status_code == 302
+    assert sign_in(browser, email).status_code == 302
+
+
+def test_owner_is_warned_by_email_at_most_once_an_hour(personas):
+    email = personas.client_user.email
+    with time_machine.travel(START, tick=False):
+        guess(email, 20)
+    assert warnings_to(email) == 1
+    mail = DevOutboxMessage.objects.get(recipients=email)
+    assert mail.subject == "Iemand probeert uw wachtwoord te raden"  # Dutch, addressed as "u"
+    assert "waarmee u nog niet eerder bent ingelogd" in mail.body_text
+    assert f"{django_settings.BALIE_SITE_URL}/accounts/password/reset/" in mail.body_html
+    with time_machine.travel(START + 40 * 60, tick=False):
+        guess(email, 20)
+    assert warnings_to(email) == 1
+    with time_machine.travel(START + 61 * 60, tick=False):
+        guess(email, 20)
+    assert warnings_to(email) == 2
+
+
+def test_warning_is_in_the_owners_language(personas):
+    personas.client_user.language = "en"
+    personas.client_user.save(update_fields=["language"])
+    with time_machine.travel(START, tick=False):
+        guess(personas.client_user.email, 6)
+    mail = DevOutboxMessage.objects.get(recipients=personas.client_user.email)
+    assert mail.subject == "Someone is trying to guess your password"
+
+
+def test_unknown_address_gets_the_same_answer_and_no_mail(personas):
+    with time_machine.travel(START, tick=False):
+        guess("niemand@example.test", 20)
+        assert refused(sign_in(HttpClient(REMOTE_ADDR="10.3.0.1"), "niemand@example.test"))
+    assert not DevOutboxMessage.objects.filter(recipients="niemand@example.test").exists()
+
+
+def test_lock_for_unknown_browsers_doubles_and_is_capped(personas, settings):
+    email = personas.client_user.email
+    first = settings.BALIE_SIGNIN_ACCOUNT_LOCK_SECONDS
+    cap = settings.BALIE_SIGNIN_MAX_LOCK_SECONDS
+    now = START
+    with time_machine.travel(now, tick=False):
+        guess(email, 6)  # five wrong passwords, the sixth attempt starts the first lock
+    lock = first
+    for _ in range(8):
+        with time_machine.travel(now + lock - 1, tick=False):
+            assert refused(sign_in(HttpClient(REMOTE_ADDR="10.4.0.1"), email))
+        now += lock
+        with time_machine.travel(now, tick=False):
+            guess(email, 2)  # after a lock one more guess, and the next attempt locks again, twice as long
+        lock = min(lock * 2, cap)
+    assert lock == cap
+    with time_machine.travel(now + cap, tick=False):
+        assert sign_in(HttpClient(REMOTE_ADDR="10.4.0.1"), email).status_code == 302
+
+
+@time_machine.travel(START, tick=False)
+def test_device_cookie_is_bound_to_its_owner(personas):
+    browser = owner_browser(personas.client_user.email)
+    guess(personas.employee.email, 20)
+    assert refused(sign_in(browser, personas.employee.email))
+    assert not signed_in(browser)
+
+
+@time_machine.travel(START, tick=False)
+def test_forged_device_cookie_counts_as_an_unknown_browser(personas):
+    email = personas.client_user.email
+    browser = owner_browser(email)
+    guess(email, 20)
+    forger = HttpClient(REMOTE_ADDR=STRANGER_IP)
+    name = django_settings.BALIE_DEVICE_COOKIE_NAME
+    forger.cookies[name] = browser.cookies[name].value[:-3] + "abc"
+    assert refused(sign_in(forger, email))
+
+
+@time_machine.travel(START, tick=False)
+def test_a_device_cookie_has_its_own_failure_count(personas, settings):
+    email = personas.client_user.email
+    browser = owner_browser(email)
+    guess(email, 20)
+    for _ in range(settings.BALIE_SIGNIN_DEVICE_FAILURES):
+        assert not refused(sign_in(browser, email, "verkeerd"))
+    assert refused(sign_in(browser, email))  # a stolen cookie is no way round the lock
+    assert sign_in(owner_browser(personas.employee.email), personas.employee.email).status_code == 302
+
+
+@time_machine.travel(START, tick=False)
+def test_device_cookie_is_set_after_sign_in_long_lived_and_http_only(personas, settings):
+    browser = HttpClient()
+    sign_in(browser, personas.client_user.email)
+    cookie = browser.cookies[settings.BALIE_DEVICE_COOKIE_NAME]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) >= 90 * 24 * 3600
+    assert personas.client_user.email not in cookie.value
+    failed = HttpClient()
+    sign_in(failed, personas.client_user.email, "fout")
+    assert settings.BALIE_DEVICE_COOKIE_NAME not in failed.cookies
+
+
+@time_machine.travel(START, tick=False)
+def test_a_password_reset_lets_the_owner_in_from_a_new_browser(personas):
+    email = personas.client_user.email
+    guess(email, 20)
+    new_browser = HttpClient(REMOTE_ADDR="10.5.0.1")
+    assert refused(sign_in(new_browser, email))
+    new_browser.post(reverse("account_reset_password"), {"email": email})
+    body = DevOutboxMessage.objects.filter(recipients=email, body_text__contains="/reset/key/").get().body_text
+    link = re.search(r"https?://\S+(/accounts/password/reset/key/\S+/)", body).group(1)
+    form = new_browser.get(link, follow=True).redirect_chain[-1][0]
+    new_browser.post(form, {"password1": "een nieuw lang wachtwoord", "password2": "een nieuw lang wachtwoord"})
+    assert sign_in(new_browser, email, "een nieuw lang wachtwoord").status_code == 302
+
+
+@time_machine.travel(START, tick=False)
+def test_guesses_sent_at_once_are_all_counted_and_start_one_lock(settings):
+    import threading
+
+    from balie.accounts.throttle import account_throttle
+
+    barrier, outcomes = threading.Barrier(20), []
+
+    def attempt():
+        barrier.wait()
+        throttle = account_throttle("client@firm-a.test")
+        outcomes.append((throttle.consume(), throttle.lock_started))
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(allowed for allowed, _ in outcomes) == settings.BALIE_SIGNIN_ACCOUNT_FAILURES
+    assert sum(started for _, started in outcomes) == 1
+    assert account_throttle("CLIENT@firm-a.test").locked_until() == START + settings.BALIE_SIGNIN_ACCOUNT_LOCK_SECONDS

@@ -1,0 +1,241 @@
+"""Sign-in throttling that a stranger cannot use to lock the owner out.
+
+After OWASP's "Slow Down Online Guessing Attacks with Device Cookies": a browser that signed in
+successfully before carries a signed *device cookie*, bound to that user. Such a browser has its
+own failure count and ignores the locks below. Every other browser is throttled per account and per
+IP address: past a few failures the key locks, each lock twice as long as the one before, up to a
+cap. The account's owner is told by e-mail, at most once an hour, that someone is guessing.
+
+Counters live in the cache (Redis in production, shared by all web processes). Every moment is
+kept as a value and compared with the clock, so expiry never depends on the cache's own timeouts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+
+DEVICE_COOKIE_SALT = "balie.accounts.device-cookie"
+DEVICE_COOKIE_MAX_USERS = 5  # people sharing one browser each keep their own device cookie
+_PREFIX = "balie:signin"
+_LEVEL_MEMORY_SECONDS = 24 * 3600  # a lock that ended less than a day ago makes the next one longer
+
+
+def _digest(text: str) -> str:
+    # Addresses and IPs stay out of the cache's keys.
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass
+class Throttle:
+    """Failed attempts for one key within a window; past ``free`` of them the key locks. Each lock
+    is twice as long as the one before (up to ``max_lock``) while the previous one ended less than
+    a day ago. An attempt is counted before the password is checked and given back if it was right,
+    so guesses sent in parallel are counted too."""
+
+    key: str
+    free: int
+    first_lock: int
+    max_lock: int
+    lock_started: bool = field(default=False, init=False)
+    _consumed_key: str | None = field(default=None, init=False)
+
+    def _k(self, part: str) -> str:
+        return f"{_PREFIX}:{self.key}:{part}"
+
+    def _ttl(self) -> int:
+        return settings.BALIE_SIGNIN_WINDOW_SECONDS + self.max_lock + _LEVEL_MEMORY_SECONDS
+
+    def locked_until(self) -> float | None:
+        state = cache.get(self._k("lock"))
+        return state["until"] if state and state["until"] > time.time() else None
+
+    def _count_key(self, now: float) -> str | None:
+        """The counter of the window ``now`` falls in; None while a lock is on (the next window
+        starts when it ends). Windows follow each other from a start kept in the cache, so
+        processes that see the same start agree on the counter without a lock."""
+        window = settings.BALIE_SIGNIN_WINDOW_SECONDS
+        cache.add(self._k("since"), now, self._ttl())
+        since = cache.get(self._k("since"), now)
+        if since > now:
+            return None
+        if now - since >= window:
+            since += window * ((now - since) // window)
+            cache.set(self._k("since"), since, self._ttl())
+        return self._window_key(since)
+
+    def _window_key(self, since: float) -> str:
+        # The generation changes when the counts are cleared, so a window never picks up old counts.
+        return self._k(f"count:{cache.get(self._k('generation'), 0)}:{since:.6f}")
+
+    def consume(self) -> bool:
+        """Counts one attempt. False if it is one too many: the attempt is refused, and the first
+        such attempt starts a lock (``self.lock_started``)."""
+        now = time.time()
+        key = self._count_key(now)
+        if key is None:
+            return False
+        cache.add(key, 0, self._ttl())
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            count = 1
+            cache.set(key, count, self._ttl())
+        if count <= self.free:
+            self._consumed_key = key
+            return True
+        # Of attempts sent at once, exactly one sees free + 1: one lock, one step longer.
+        if count == self.free + 1:
+            self._lock(now)
+            self.lock_started = True
+        return False
+
+    def give_back(self) -> None:
+        if self._consumed_key is not None:
+            with contextlib.suppress(ValueError):  # evicted meanwhile
+                cache.decr(self._consumed_key)
+            self._consumed_key = None
+
+    def _lock(self, now: float) -> None:
+        previous = cache.get(self._k("lock"))
+        level = previous["level"] + 1 if previous and now - previous["until"] < _LEVEL_MEMORY_SECONDS else 1
+        seconds = min(self.first_lock * 2 ** (level - 1), self.max_lock)
+        cache.set(self._k("lock"), {"level": level, "until": now + seconds}, self._ttl())
+        # A new window starts when the lock ends, one failure short of the next lock: one more guess
+        # is checked, and the attempt after a wrong one locks again, twice as long.
+        cache.set(self._k("since"), now + seconds, self._ttl())
+        cache.set(self._window_key(now + seconds), self.free - 1, self._ttl())
+
+    def clear(self) -> None:
+        cache.delete_many([self._k("since"), self._k("lock")])
+        cache.add(self._k("generation"), 0, 2 * self._ttl())  # outlives every count it separates
+        cache.incr(self._k("generation"))
+
+
+def account_throttle(email: str) -> Throttle:
+    return Throttle(
+        key=f"account:{_digest(email.strip().lower())}",
+        free=settings.BALIE_SIGNIN_ACCOUNT_FAILURES,
+        first_lock=settings.BALIE_SIGNIN_ACCOUNT_LOCK_SECONDS,
+        max_lock=settings.BALIE_SIGNIN_MAX_LOCK_SECONDS,
+    )
+
+
+def ip_throttle(ip: str) -> Throttle:
+    return Throttle(
+        key=f"ip:{_digest(ip)}",
+        free=settings.BALIE_SIGNIN_IP_FAILURES,
+        first_lock=settings.BALIE_SIGNIN_IP_LOCK_SECONDS,
+        max_lock=settings.BALIE_SIGNIN_MAX_LOCK_SECONDS,
+    )
+
+
+def device_throttle(nonce: str) -> Throttle:
+    return Throttle(
+        key=f"device:{nonce}",
+        free=settings.BALIE_SIGNIN_DEVICE_FAILURES,
+        first_lock=settings.BALIE_SIGNIN_WINDOW_SECONDS,
+        max_lock=settings.BALIE_SIGNIN_WINDOW_SECONDS,
+    )
+
+
+# -- Device cookies ------------------------------------------------------------------------------
+
+
+def _device_entries(request) -> list[list]:
+    """The cookie's [user id, nonce, issued at] entries that are still valid; [] if forged or old."""
+    raw = request.COOKIES.get(settings.BALIE_DEVICE_COOKIE_NAME)
+    if not raw:
+        return []
+    lifetime = settings.BALIE_DEVICE_COOKIE_DAYS * 24 * 3600
+    try:
+        entries = signing.loads(raw, salt=DEVICE_COOKIE_SALT, max_age=lifetime)
+    except signing.BadSignature:
+        return []
+    now = time.time()
+    return [entry for entry in entries if isinstance(entry, list) and len(entry) == 3 and now - entry[2] < lifetime]
+
+
+def device_nonce(request, *, user_id) -> str | None:
+    """The nonce of this browser's device cookie for ``user_id``, if it has a valid one."""
+    if user_id is None:
+        return None
+    return next((nonce for uid, nonce, _issued in _device_entries(request) if uid == user_id), None)
+
+
+def device_cookie_set(response, *, request, user) -> None:
+    """Marks the browser as one ``user`` signed in with: a fresh nonce, so a fresh failure count."""
+    others = [entry for entry in _device_entries(request) if entry[0] != user.pk]
+    entries = [[user.pk, secrets.token_urlsafe(16), int(time.time())], *others][:DEVICE_COOKIE_MAX_USERS]
+    response.set_cookie(
+        settings.BALIE_DEVICE_COOKIE_NAME,
+        signing.dumps(entries, salt=DEVICE_COOKIE_SALT),
+        max_age=settings.BALIE_DEVICE_COOKIE_DAYS * 24 * 3600,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+# -- One attempt ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SignInAttempt:
+    """The throttles that apply to one password attempt, checked before the password is."""
+
+    throttles: list[Throttle]
+
+    def succeeded(self) -> None:
+        for throttle in self.throttles:
+            throttle.give_back()
+
+
+def signin_attempt_start(*, request, email: str, user_id, ip: str) -> tuple[SignInAttempt | None, bool]:
+    """Counts a password attempt for ``email`` from this browser.
+
+    Returns ``(attempt, account_lock_started)``; ``attempt`` is None when the attempt is refused
+    (without checking the password). A browser with a valid device cookie for the account counts
+    against its cookie only; once the cookie is locked it is an unknown browser like any other.
+    """
+    nonce = device_nonce(request, user_id=user_id)
+    if nonce is not None:
+        device = device_throttle(nonce)
+        if device.locked_until() is None:
+            return (SignInAttempt(throttles=[device]), False) if device.consume() else (None, False)
+    account, address = account_throttle(email), ip_throttle(ip)
+    if account.locked_until() is not None or address.locked_until() is not None:
+        return None, False
+    consumed = []
+    for throttle in (account, address):
+        if not throttle.consume():
+            for other in consumed:
+                other.give_back()
+            return None, throttle is account and throttle.lock_started
+        consumed.append(throttle)
+    return SignInAttempt(throttles=consumed), False
+
+
+def signin_failures_clear(*, email: str) -> None:
+    """Forgets the unknown-browser failures for ``email`` (after a password reset by its owner)."""
+    account_throttle(email).clear()
+
+
+def signin_warning_due(*, user_id) -> bool:
+    """True at most once per BALIE_SIGNIN_WARNING_SECONDS per person."""
+    key, now = f"{_PREFIX}:warned:{user_id}", time.time()
+    period = settings.BALIE_SIGNIN_WARNING_SECONDS
+    if cache.add(key, now, period + _LEVEL_MEMORY_SECONDS):
+        return True
+    last = cache.get(key)
+    if last is not None and now - last < period:
+        return False
+    cache.set(key, now, period + _LEVEL_MEMORY_SECONDS)
+    return True
