@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from balie.clients.access import client_required
 from balie.dossiers import selectors, services
-from balie.dossiers.delivery import file_response, safe_content_type
+from balie.dossiers.delivery import file_response, preview_data_response, safe_content_type
 from balie.dossiers.models import Document, DocumentAccess, DocumentType, Dossier
 from balie.messaging.selectors import threads_for_member
 from balie.messaging.unread import unread_thread_count
@@ -34,16 +34,11 @@ SORTS = {
     "-title": _("Title Z–A"),
 }
 # A file is rendered by the browser only as what it was sniffed to be (nosniff, stored type) and,
-# where browsers allow it, inside a sandbox with nothing else allowed to load.
+# where browsers allow it, inside a sandbox with nothing else allowed to load. PDFs are never shown
+# by the browser: the page draws them with PDF.js from bytes served as an opaque attachment
+# (delivery.preview_data_response), so a PDF's own JavaScript never runs.
 DOWNLOAD_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
 INLINE_IMAGE_CSP = "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'self'"
-# No sandbox for PDFs: Safari shows a sandboxed PDF as a blank frame or a download (Chromium renders
-# it either way, see the browser test). It is a PDF by sniffing and is served as one with nosniff,
-# so it is never parsed as a page of this origin; what the policy still allows is for the viewers.
-INLINE_PDF_CSP = (
-    "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; img-src 'self' data: blob:; "
-    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
-)
 
 
 def _client_ip(request) -> str | None:
@@ -245,12 +240,11 @@ def _file_response(request, document, *, inline: bool):
     if version is None or (inline and not version.can_preview):
         raise Http404
     if not inline:
-        csp = DOWNLOAD_CSP
+        response = file_response(version, inline=False, csp=DOWNLOAD_CSP)
     elif safe_content_type(version.content_type) == "application/pdf":
-        csp = INLINE_PDF_CSP
+        response = preview_data_response(version)
     else:
-        csp = INLINE_IMAGE_CSP
-    response = file_response(version, inline=inline, csp=csp)
+        response = file_response(version, inline=True, csp=INLINE_IMAGE_CSP)
     services.document_record_access(
         document=document,
         user=request.user,
@@ -270,5 +264,6 @@ def document_download(request, document):
 @client_required
 @require_GET
 def document_inline(request, document):
-    """The current version for the preview on the document page: PDF and common images only."""
+    """The current version for the previews: common images inline; a PDF's bytes for the page's PDF.js
+    preview, as an attachment the browser never renders itself."""
     return _file_response(request, document, inline=True)

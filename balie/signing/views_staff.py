@@ -24,8 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from balie.approvals import selectors as approval_selectors
 from balie.approvals.models import Kind, Request
 from balie.approvals.states import Status
-from balie.dossiers.delivery import file_response
-from balie.dossiers.views import DOWNLOAD_CSP, INLINE_PDF_CSP
+from balie.dossiers.delivery import preview_data_response
+from balie.dossiers.views import DOWNLOAD_CSP
 from balie.firms.access import staff_required
 from balie.signing import pdf, selectors, services
 from balie.signing.forms import SignatureForm
@@ -160,11 +160,11 @@ def signed_download(request, approval):
 @staff_required
 @require_GET
 def preview(request, approval):
-    """The version being signed, inline, for the previews of the signing and place pages."""
+    """The bytes of the version being signed for the PDF.js previews of the signing and place pages."""
     approval = _get(request, approval)
     if approval.version.content_type != "application/pdf":
         raise Http404
-    return file_response(approval.version, inline=True, csp=INLINE_PDF_CSP)
+    return preview_data_response(approval.version)
 
 
 @staff_required

@@ -34,7 +34,7 @@ def approve_later(page: Page, base: str, title: str) -> None:
     page.goto(f"{base}/taken/")
     page.get_by_role("link", name=re.compile(title)).click()
     expect(page.locator("h1")).to_have_text(title)
-    expect(page.locator("#preview-frame")).to_be_visible()
+    expect(page.locator("#preview-pages canvas").first).to_be_visible()  # drawn by PDF.js
     page.fill("#id_comment", "Akkoord, dank je.")
     page.click("#approve")
     expect(page.locator("#confirm-summary")).to_contain_text(title)

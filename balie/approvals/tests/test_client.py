@@ -74,7 +74,8 @@ def test_the_page_shows_document_details_who_was_asked_and_the_actions(as_direct
     response = as_director.get(url("detail", approval))
     html = response.content.decode()
     assert response.status_code == 200
-    assert reverse("dossiers:inline", args=[bv.client.public_id, approval.document.public_id]) in html
+    inline = reverse("dossiers:inline", args=[bv.client.public_id, approval.document.public_id])
+    assert f'data-src="{inline}"' in html and "<iframe" not in html  # drawn by PDF.js, not the browser's viewer
     assert "Aangifte omzetbelasting Q3" in html and "Graag uw akkoord." in html  # the firm's message
     assert "2025 · Q3" in html
     assert 'id="asked"' in html and "DirecteurA Jansen" in html and "DirecteurB Jansen" in html

@@ -320,8 +320,27 @@ def test_the_document_page_shows_facts_message_versions_and_a_pdf_preview(member
     assert NON_ASCII_NAME in content and "Jaarrekening 2025 v2.pdf" in content
     assert document.current_version.sha256[:12] in content
     assert personas.staff.user.get_full_name() in content
-    assert f'<iframe id="preview-frame" class="preview-pdf" src="{url("inline", document)}"' in content
+    assert f'data-src="{url("inline", document)}"' in content  # drawn by PDF.js, not the browser's viewer
+    assert "<iframe" not in content and "<embed" not in content and "<object" not in content
     assert f'id="download" href="{url("download", document)}"' in content
+
+
+def test_the_pdf_preview_says_how_to_read_the_document_without_javascript(member, document):
+    content = member.get(url("document", document)).content.decode()
+    fallback = re.search(r'<p class="pdf-fallback" id="preview-fallback"[^>]*>(.*?)</p>', content, re.S)
+    assert fallback is not None and "hidden" not in fallback.group(0)  # shown until the script draws
+    assert f'<a href="{url("download", document)}">Download het document om het te lezen.</a>' in fallback.group(1)
+
+
+def test_the_document_pages_policy_lets_only_balies_own_worker_and_scripts_run(member, document):
+    """PDF.js parses the PDF in a worker from Balie's static files; nothing may eval or load elsewhere."""
+    csp = member.get(url("document", document))["Content-Security-Policy"]
+    directives = dict(directive.strip().split(" ", 1) for directive in csp.split(";"))
+    assert directives["worker-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
+    assert directives["connect-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert "unsafe-eval" not in csp and "unsafe-inline" not in csp and "blob:" not in csp
 
 
 def test_an_image_is_previewed_as_an_image_and_other_files_not_at_all(member, personas, dossier):
@@ -401,19 +420,29 @@ def test_the_download_serves_the_current_version(member, personas, document):
     assert response["Content-Disposition"] == 'attachment; filename="v2.pdf"'
 
 
-def test_a_pdf_is_shown_inline_framed_by_the_same_origin_only(member, personas, document):
+def test_a_pdfs_preview_bytes_are_an_attachment_no_browser_shows_itself(member, personas, document):
+    """Issue 15: the bytes PDF.js draws from; opened directly they are a download, never the viewer."""
     response = member.get(url("inline", document))
     assert response.status_code == 200 and response.streaming
     assert b"".join(response.streaming_content) == PDF  # reading it to the end closes the file
-    assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"].startswith("inline; ")
-    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(NON_ASCII_NAME)}"
     csp = response["Content-Security-Policy"]
-    assert "default-src 'none'" in csp and "frame-ancestors 'self'" in csp
-    assert "script-src" not in csp
+    assert csp.startswith("sandbox; default-src 'none'") and "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     assert DocumentAccess.objects.get(document=document, user=personas.client_user).action == "preview"
+
+
+def test_the_preview_bytes_come_from_balie_itself_whatever_the_file_delivery(member, document, settings):
+    """PDF.js fetches them from the page's own origin: never a redirect to S3."""
+    settings.BALIE_FILE_DELIVERY = "s3-redirect"
+    response = member.get(url("inline", document))
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    assert response["Content-Type"] == "application/octet-stream"
 
 
 def test_an_image_is_shown_inline_in_a_sandbox(member, personas, dossier):

@@ -51,7 +51,7 @@ def sign_by_drawing(page: Page, base: str, secret: str, user, number: str) -> No
     page.get_by_role("link", name=re.compile(TITLE)).click()
     expect(page).to_have_url(re.compile(r"/ondertekenen/[0-9a-f-]+/$"))
     expect(page.locator("h1")).to_have_text(TITLE)
-    expect(page.locator("#preview-frame")).to_be_visible()
+    expect(page.locator("#preview-pages canvas").first).to_be_visible()  # drawn by PDF.js
     expect(page.locator("#statement")).to_contain_text("not a qualified electronic signature")
     page.click("#to-sign")
     draw_signature(page)

@@ -108,7 +108,8 @@ def test_the_page_shows_the_document_the_signers_in_turn_and_what_the_signature_
     response = as_first.get(url("detail", approval))
     html = response.content.decode()
     assert response.status_code == 200
-    assert reverse("dossiers:inline", args=[bv.client.public_id, approval.document.public_id]) in html
+    inline = reverse("dossiers:inline", args=[bv.client.public_id, approval.document.public_id])
+    assert f'data-src="{inline}"' in html and "<iframe" not in html  # drawn by PDF.js, not the browser's viewer
     assert approval.version.sha256[:12] in html
     first, second = response.context["rows"]
     assert (first.user, first.state, first.is_turn) == (bv.directors[0], "asked", True)

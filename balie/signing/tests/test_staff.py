@@ -552,6 +552,24 @@ def test_an_unknown_signer_answers_404(staff, personas, bv):
 # -- the firm's own signature ---------------------------------------------------------------------
 
 
+def test_the_signing_pages_show_the_pdf_with_pdfjs_from_bytes_no_browser_shows_itself(staff, personas, bv):
+    """Issue 15: no frame for the browser's PDF viewer; the bytes are an opaque attachment."""
+    approval = ask(personas, bv, firm_signer=personas.staff.user)
+    for page in (staff.get(url("sign", approval)), staff.get(url("place", approval, slot=1))):
+        html = page.content.decode()
+        assert f'data-src="{url("preview", approval)}"' in html
+        assert "<iframe" not in html and "<embed" not in html and "<object" not in html
+        assert "worker-src 'self'" in page["Content-Security-Policy"]
+    response = staff.get(url("preview", approval))
+    assert response.status_code == 200
+    with approval.version.file.open("rb") as stored:
+        assert b"".join(response.streaming_content) == stored.read()
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment; ")
+    assert response["Content-Security-Policy"].startswith("sandbox; default-src 'none'")
+    assert response["X-Frame-Options"] == "DENY" and response["X-Content-Type-Options"] == "nosniff"
+
+
 def data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
@@ -561,8 +579,7 @@ def test_the_firm_signs_on_its_own_page_with_a_confirmation(staff, personas, bv,
     approval = ask(personas, bv, firm_signer=accountant)
     page = staff.get(url("sign", approval))
     assert page.status_code == 200 and 'id="signature-canvas"' in page.content.decode()
-    assert url("preview", approval) in page.content.decode()
-    assert staff.get(url("preview", approval))["Content-Type"] == "application/pdf"
+    assert f'data-src="{url("preview", approval)}"' in page.content.decode()  # PDF.js draws it
 
     pad = {"method": "drawn", "drawing": data_url(make_signature_png()), "typed_name": ""}
     step = staff.post(url("sign", approval), pad)
