@@ -382,6 +382,9 @@ if BALIE_STORAGE == "s3" and not (env_str("BALIE_S3_BUCKET") and env_str("BALIE_
 BALIE_DEV_OUTBOX = env_bool("BALIE_DEV_OUTBOX", not PRODUCTION)
 if PRODUCTION and BALIE_DEV_OUTBOX:
     raise ImproperlyConfigured("BALIE_DEV_OUTBOX cannot be on with BALIE_ENV=production.")
+# The outbox shows sign-in codes and invitation links: only to this machine (127.0.0.1, ::1) unless
+# this is on, e.g. for a demo served to a trusted network with `balie demo --host 0.0.0.0`.
+BALIE_DEV_OUTBOX_ALLOW_REMOTE = env_bool("BALIE_DEV_OUTBOX_ALLOW_REMOTE", False)
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
