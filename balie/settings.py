@@ -430,6 +430,20 @@ BALIE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+# Browser features no page of Balie uses are switched off, for its pages and anything they embed.
+# Kept: passkeys (WebAuthn, sign-in and confirmations), fullscreen (the PDF preview) and writing to
+# the clipboard (copying recovery codes), each for Balie's own origin only.
+_FEATURES_KEPT = ["clipboard-write", "fullscreen", "publickey-credentials-create", "publickey-credentials-get"]
+_FEATURES_OFF = [
+    "accelerometer", "autoplay", "browsing-topics", "camera", "clipboard-read", "compute-pressure",
+    "display-capture", "encrypted-media", "gamepad", "geolocation", "gyroscope", "hid",
+    "identity-credentials-get", "idle-detection", "interest-cohort", "local-fonts", "magnetometer",
+    "microphone", "midi", "otp-credentials", "payment", "picture-in-picture", "screen-wake-lock", "serial",
+    "storage-access", "usb", "window-management", "xr-spatial-tracking",
+]  # fmt: skip
+BALIE_PERMISSIONS_POLICY = ", ".join(
+    [f"{feature}=()" for feature in _FEATURES_OFF] + [f"{feature}=(self)" for feature in _FEATURES_KEPT]
+)
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("BALIE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("BALIE_HSTS_SECONDS", 31536000)

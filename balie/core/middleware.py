@@ -3,8 +3,9 @@ from django.utils.cache import add_never_cache_headers
 
 
 class SecurityHeadersMiddleware:
-    """Content-Security-Policy on every response; pages are not cached unless a view says otherwise
-    (sign-in, invitation and reset pages carry tokens and form keys; signed-in pages carry data)."""
+    """Content-Security-Policy and Permissions-Policy on every response; pages are not cached unless a
+    view says otherwise (sign-in, invitation and reset pages carry tokens and form keys; signed-in
+    pages carry data)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -12,6 +13,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.BALIE_CSP)
+        response.headers.setdefault("Permissions-Policy", settings.BALIE_PERMISSIONS_POLICY)
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated
         declared = response.headers.get("Cache-Control", "")
