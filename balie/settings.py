@@ -202,6 +202,7 @@ BALIE_PERIODIC_JOBS = {
     "approvals.deliver_submissions": 5,  # filings due for an attempt (the retry schedule starts at 5 s)
     "approvals.digipoort_receipts": 5,  # receipts from Digipoort (the simulator's answers)
     "signing.seal_stale": 60,  # signatures whose sealing job was lost
+    "core.remove_stale_uploads": 3600,  # temporary files of uploads whose process was killed
 }
 # Notifications for one person within this window arrive as one e-mail (NOT-1).
 BALIE_NOTIFY_WINDOW_MINUTES = env_int("BALIE_NOTIFY_WINDOW_MINUTES", 10)
