@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "balie.core.middleware.BodyLimitMiddleware",  # before anything reads the body (see the class)
     "django.contrib.messages.middleware.MessageMiddleware",
     "balie.accounts.middleware.SessionLifetimeMiddleware",
     "balie.accounts.middleware.UserLanguageMiddleware",
@@ -367,6 +368,11 @@ FILE_UPLOAD_HANDLERS = [
     "balie.dossiers.files.HashingUploadHandler",
 ]
 FILE_UPLOAD_TEMP_DIR = env_str("BALIE_UPLOAD_TEMP_DIR") or None  # same disk as the media: a move
+# Request bodies (balie/core/limits.py): every URL takes at most BALIE_MAX_BODY_BYTES; upload URLs,
+# for signed-in people, their files at the firm's per-file limit (upload_max_bytes) times the number
+# of files the form takes, at most BALIE_MAX_UPLOAD_BYTES per request (plus BALIE_MAX_BODY_BYTES).
+BALIE_MAX_BODY_BYTES = env_int("BALIE_MAX_BODY_BYTES", 1024 * 1024)
+BALIE_MAX_UPLOAD_BYTES = env_int("BALIE_MAX_UPLOAD_BYTES", 2 * 1024 * 1024 * 1024)
 # How files reach the browser: streamed by Balie (django), by nginx (x-accel) or, for S3 downloads,
 # a presigned URL (s3-redirect). See balie/dossiers/delivery.py.
 BALIE_FILE_DELIVERY = env_str("BALIE_FILE_DELIVERY", "django")
