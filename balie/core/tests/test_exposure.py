@@ -121,3 +121,14 @@ def test_pages_and_emails_show_the_logo_through_its_view(client, personas):
     assert f'src="{logo_url}"' in page and "/media/" not in page
     mail = render_to_string("emails/base.html", {"firm": personas.firm, "site_url": "https://portal.test"})
     assert f'src="https://portal.test{logo_url}"' in mail and "/media/" not in mail
+
+
+def test_the_demo_served_to_the_network_points_to_the_outbox_on_this_machine(capsys):
+    from django.core.management import call_command
+
+    call_command("demo", "--no-serve", "--host", "0.0.0.0", "--port", "8123")
+    output = capsys.readouterr().out
+    assert (
+        "Balie: http://0.0.0.0:8123/   E-mail outbox: http://127.0.0.1:8123/dev/outbox/ (from this machine only)"
+        in (output)
+    )
