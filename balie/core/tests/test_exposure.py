@@ -132,3 +132,15 @@ def test_the_demo_served_to_the_network_points_to_the_outbox_on_this_machine(cap
         "Balie: http://0.0.0.0:8123/   E-mail outbox: http://127.0.0.1:8123/dev/outbox/ (from this machine only)"
         in (output)
     )
+
+
+def test_the_logo_and_colours_show_while_two_step_set_up_is_pending(client, personas):
+    personas.firm.logo.save("logo.png", ContentFile(png_bytes()))
+    personas.firm.twostep_required_for_clients = True
+    personas.firm.save(update_fields=["twostep_required_for_clients"])
+    client.force_login(personas.client_user)  # no second factor yet: only the set-up pages
+    assert client.get(reverse("home:client", args=[personas.company.public_id])).status_code == 302
+    logo = client.get(reverse("firms:logo", args=[personas.firm.public_id]))
+    assert logo.status_code == 200 and logo["Content-Type"] == "image/png"
+    colours = client.get(reverse("firms:branding_css", args=[personas.firm.public_id]))
+    assert colours.status_code == 200 and "--brand" in colours.content.decode()
