@@ -21,7 +21,7 @@ def image_response(field_file) -> FileResponse:
         raise Http404
     try:
         handle = field_file.storage.open(field_file.name, "rb")
-    except (FileNotFoundError, OSError):
+    except OSError:  # missing from the storage
         raise Http404 from None
     response = FileResponse(handle, content_type=content_type)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
