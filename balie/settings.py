@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "balie.core.middleware.BodyLimitMiddleware",  # before anything reads the body (see the class)
     "django.contrib.messages.middleware.MessageMiddleware",
     "balie.accounts.middleware.SessionLifetimeMiddleware",
     "balie.accounts.middleware.UserLanguageMiddleware",
@@ -206,6 +207,7 @@ BALIE_PERIODIC_JOBS = {
     "approvals.deliver_submissions": 5,  # filings due for an attempt (the retry schedule starts at 5 s)
     "approvals.digipoort_receipts": 5,  # receipts from Digipoort (the simulator's answers)
     "signing.seal_stale": 60,  # signatures whose sealing job was lost
+    "core.remove_stale_uploads": 3600,  # temporary files of uploads whose process was killed
 }
 # Notifications for one person within this window arrive as one e-mail (NOT-1).
 BALIE_NOTIFY_WINDOW_MINUTES = env_int("BALIE_NOTIFY_WINDOW_MINUTES", 10)
@@ -405,6 +407,11 @@ BALIE_CLAMAV_SOCKET = env_str("BALIE_CLAMAV_SOCKET", "")
 BALIE_CLAMAV_ON_ERROR = env_str("BALIE_CLAMAV_ON_ERROR", "refuse").lower()
 if BALIE_CLAMAV_ON_ERROR not in {"refuse", "accept"}:
     raise ImproperlyConfigured("BALIE_CLAMAV_ON_ERROR must be 'refuse' or 'accept'.")
+# Request bodies (balie/core/limits.py): every URL takes at most BALIE_MAX_BODY_BYTES; upload URLs,
+# for signed-in people, their files at the firm's per-file limit (upload_max_bytes) times the number
+# of files the form takes, at most BALIE_MAX_UPLOAD_BYTES per request (plus BALIE_MAX_BODY_BYTES).
+BALIE_MAX_BODY_BYTES = env_int("BALIE_MAX_BODY_BYTES", 1024 * 1024)
+BALIE_MAX_UPLOAD_BYTES = env_int("BALIE_MAX_UPLOAD_BYTES", 2 * 1024 * 1024 * 1024)
 # How files reach the browser: streamed by Balie (django), by nginx (x-accel) or, for S3 downloads,
 # a presigned URL (s3-redirect). See balie/dossiers/delivery.py.
 BALIE_FILE_DELIVERY = env_str("BALIE_FILE_DELIVERY", "django")
@@ -421,6 +428,9 @@ if BALIE_STORAGE == "s3" and not (env_str("BALIE_S3_BUCKET") and env_str("BALIE_
 BALIE_DEV_OUTBOX = env_bool("BALIE_DEV_OUTBOX", not PRODUCTION)
 if PRODUCTION and BALIE_DEV_OUTBOX:
     raise ImproperlyConfigured("BALIE_DEV_OUTBOX cannot be on with BALIE_ENV=production.")
+# The outbox shows sign-in codes and invitation links: only to this machine (127.0.0.1, ::1) unless
+# this is on, e.g. for a demo served to a trusted network with `balie demo --host 0.0.0.0`.
+BALIE_DEV_OUTBOX_ALLOW_REMOTE = env_bool("BALIE_DEV_OUTBOX_ALLOW_REMOTE", False)
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
@@ -473,6 +483,20 @@ BALIE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; worker-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
     "object-src 'none'"
+)
+# Browser features no page of Balie uses are switched off, for its pages and anything they embed.
+# Kept: passkeys (WebAuthn, sign-in and confirmations), fullscreen (the PDF preview) and writing to
+# the clipboard (copying recovery codes), each for Balie's own origin only.
+_FEATURES_KEPT = ["clipboard-write", "fullscreen", "publickey-credentials-create", "publickey-credentials-get"]
+_FEATURES_OFF = [
+    "accelerometer", "autoplay", "browsing-topics", "camera", "clipboard-read", "compute-pressure",
+    "display-capture", "encrypted-media", "gamepad", "geolocation", "gyroscope", "hid",
+    "identity-credentials-get", "idle-detection", "interest-cohort", "local-fonts", "magnetometer",
+    "microphone", "midi", "otp-credentials", "payment", "picture-in-picture", "screen-wake-lock", "serial",
+    "storage-access", "usb", "window-management", "xr-spatial-tracking",
+]  # fmt: skip
+BALIE_PERMISSIONS_POLICY = ", ".join(
+    [f"{feature}=()" for feature in _FEATURES_OFF] + [f"{feature}=(self)" for feature in _FEATURES_KEPT]
 )
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("BALIE_SSL_REDIRECT", True)

@@ -1,6 +1,4 @@
 from allauth.account.decorators import secure_admin_login
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -38,5 +36,5 @@ urlpatterns = [
     path("", include("balie.messaging.urls_staff")),
     path("", include("balie.home.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_URL, not even with DEBUG: stored documents leave only through the download
+# views, which check access; the firm's logo and contact persons' photos have views of their own.

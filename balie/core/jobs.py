@@ -185,3 +185,11 @@ def start_inprocess_runner() -> None:
     """Starts the in-process worker and scheduler when that backend is configured (web processes)."""
     if settings.BALIE_JOBS_BACKEND == "inprocess":
         _inprocess().start()
+
+
+@job("core.remove_stale_uploads", queue="bulk")
+def remove_stale_uploads() -> None:
+    """Temporary files of uploads whose process was killed halfway (see balie/core/uploads.py)."""
+    from balie.core.uploads import remove_stale_upload_files
+
+    remove_stale_upload_files()

@@ -15,14 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from balie.approvals.forms_staff import request_settings_form
-from balie.dossiers import bulk
+from balie.core.limits import allows_large_body
+from balie.dossiers import bulk, limits
 from balie.dossiers.forms_staff import BulkForm
 from balie.dossiers.models import BulkPublication
+from balie.dossiers.services import MAX_FILES_PER_REQUEST
 from balie.firms.access import staff_required
 
 PREVIEW_ROWS = 1000  # rows shown in the preview and result tables; the counts cover all
 
 
+@allows_large_body(limits.for_staff_uploads(files=MAX_FILES_PER_REQUEST + 1))  # the files and the CSV
 @staff_required
 @require_http_methods(["GET", "POST"])
 def bulk_new(request):

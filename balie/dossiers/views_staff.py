@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from balie.approvals import selectors as approval_selectors
 from balie.approvals.forms_staff import request_settings_form
 from balie.clients.selectors import get_client_for_staff
-from balie.dossiers import selectors, services
+from balie.core.limits import allows_large_body
+from balie.dossiers import limits, selectors, services
 from balie.dossiers.delivery import file_response
 from balie.dossiers.forms_staff import DossierForm, FolderForm, PublishForm, ReplaceForm, StepForm, folder_paths
 from balie.dossiers.models import Document, DocumentAccess, Dossier
@@ -226,6 +227,7 @@ def step_toggle(request, client, dossier, step):
     return _back(dossier, "#progress")
 
 
+@allows_large_body(limits.for_staff_uploads(files=services.MAX_FILES_PER_REQUEST))
 @staff_required
 @require_POST
 def publish(request, client, dossier):
@@ -305,6 +307,7 @@ def _document_page(request, dossier, document, form, status=200):
     )
 
 
+@allows_large_body(limits.for_staff_uploads(files=1))
 @staff_required
 @require_POST
 def document_replace(request, client, dossier, document):

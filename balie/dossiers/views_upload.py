@@ -15,8 +15,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from balie.clients.access import client_required
+from balie.core.limits import allows_large_body
+from balie.dossiers import limits
 from balie.dossiers.models import Document
 from balie.dossiers.selectors import folder_list, get_dossier, get_folder
+from balie.dossiers.services import MAX_FILES_PER_REQUEST
 from balie.dossiers.uploads import documents_supply, supplied_documents_for_staff, upload_limits
 from balie.firms.access import staff_required
 
@@ -37,6 +40,7 @@ def _upload_ids(request) -> list[uuid.UUID | None]:
     return ids
 
 
+@allows_large_body(limits.for_client_uploads(files=MAX_FILES_PER_REQUEST))
 @client_required
 @require_http_methods(["GET", "POST"])
 def upload(request, dossier):

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from balie.firms.access import firm_admin_required
 from balie.firms.forms import ContactableForm
+from balie.firms.images import image_response
 from balie.firms.models import Firm
 from balie.firms.selectors import staff_list_for_firm
 from balie.firms.services import staff_contactable_update
@@ -23,6 +24,16 @@ def branding_css(request, firm):
     css = f":root {{ --brand: {colour}; }}\n"
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
     return response
+
+
+@require_GET
+@cache_control(max_age=300, public=True)
+def logo(request, firm):
+    """The firm's logo: public, like its colours (pages before sign-in and e-mails show it)."""
+    found = Firm.objects.filter(public_id=firm).first()
+    if found is None:
+        raise Http404
+    return image_response(found.logo)
 
 
 @firm_admin_required

@@ -1,11 +1,12 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from balie.clients.access import client_required
 from balie.clients.selectors import app_tile_list, client_list_for_user, relationship_managers_for_client
 from balie.dossiers.selectors import document_list, dossier_counts, dossier_list
 from balie.firms.access import staff_member_for
+from balie.firms.images import image_response
 from balie.todos.selectors import todo_list_for_user
 
 TODO_PANEL_SIZE = 5
@@ -52,3 +53,12 @@ def client_home(request):
         "recent_documents": list(document_list(client=request.client, user=request.user)[:RECENT_DOCUMENTS]),
     }
     return render(request, "home/client_home.html", context)
+
+
+@client_required
+@require_GET
+def manager_photo(request, user):
+    """The photo of one of the environment's contact persons (the start page shows it); 404 for anyone
+    else's photo, so it is no way to look up staff members of other firms."""
+    manager = get_object_or_404(relationship_managers_for_client(client=request.client), user__public_id=user)
+    return image_response(manager.photo)

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from balie.clients.access import client_required
+from balie.core.limits import allows_large_body
+from balie.dossiers import limits
 from balie.dossiers.selectors import get_dossier
 from balie.dossiers.uploads import upload_limits
 from balie.messaging import richtext, selectors, services
@@ -128,6 +130,7 @@ def _starter(request, kind: str, **extra):
     return send
 
 
+@allows_large_body(limits.for_client_uploads(files=services.MAX_ATTACHMENTS))
 @client_required
 @require_http_methods(["GET", "POST"])
 def question_new(request):
@@ -145,6 +148,7 @@ def question_new(request):
     )
 
 
+@allows_large_body(limits.for_client_uploads(files=services.MAX_ATTACHMENTS))
 @client_required
 @require_http_methods(["GET", "POST"])
 def contact_new(request):
@@ -167,6 +171,7 @@ def contact_new(request):
     )
 
 
+@allows_large_body(limits.for_client_uploads(files=services.MAX_ATTACHMENTS))
 @client_required
 @require_http_methods(["GET", "POST"])
 def dossier_message_new(request, dossier):
@@ -187,6 +192,7 @@ def dossier_message_new(request, dossier):
     )
 
 
+@allows_large_body(limits.for_client_uploads(files=services.MAX_ATTACHMENTS))
 @client_required
 @require_http_methods(["GET", "POST"])
 def thread(request, thread):

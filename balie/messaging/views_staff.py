@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from balie.clients.selectors import get_client_for_staff
+from balie.core.limits import allows_large_body
+from balie.dossiers import limits
 from balie.dossiers.selectors import dossier_list
 from balie.dossiers.uploads import upload_limits
 from balie.firms.access import staff_required
@@ -144,6 +146,7 @@ def _kept_body(raw: str) -> str:
     return richtext.clean(raw) if _TAG.search(raw or "") else (raw or "")
 
 
+@allows_large_body(limits.for_staff_uploads(files=services.MAX_ATTACHMENTS))
 @staff_required
 @require_POST
 def reply(request, thread):
@@ -234,6 +237,7 @@ def _errors_of(error: ValidationError) -> dict:
     return error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
 
 
+@allows_large_body(limits.for_staff_uploads(files=services.MAX_ATTACHMENTS))
 @staff_required
 @require_http_methods(["GET", "POST"])
 def new(request, client):

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from balie.core.limits import allows_large_body, upload_body_limit
 from balie.firms.access import firm_admin_required, staff_required
 from balie.signing import seals
 from balie.signing.certificates import installation_wide, seal_certificate
-from balie.signing.forms_verify import SealUploadForm
+from balie.signing.forms_verify import MAX_PKCS12_BYTES, SealUploadForm
 from balie.signing.views_verify import certificate_response
 from balie.twostep.stepup import StepUp, register_action
 
@@ -32,6 +33,7 @@ def _stepup(request) -> StepUp:
     return StepUp(request, action=STEPUP_ACTION, object_key=f"firm:{request.staff.firm.public_id}", allow_password=True)
 
 
+@allows_large_body(lambda request: upload_body_limit(per_file=MAX_PKCS12_BYTES, files=1))
 @firm_admin_required
 @require_http_methods(["GET", "POST"])
 def seal(request):

@@ -18,6 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from balie.core.limits import allows_large_body, upload_body_limit
 from balie.dossiers.views import _client_ip
 from balie.firms.models import Firm
 from balie.signing import forms_verify, verification
@@ -68,6 +69,7 @@ def rate_limited(request) -> bool:
     return False
 
 
+@allows_large_body(lambda request: upload_body_limit(per_file=forms_verify.MAX_BYTES, files=1))
 @login_required
 @require_http_methods(["GET", "POST"])
 def verify(request):

@@ -39,7 +39,7 @@ class TwoStepRequiredMiddleware:
         if path.startswith(reverse("twostep:overview")):
             return True
         exact = {reverse("account_logout"), reverse("accounts:set_language"), reverse("health")}
-        return path in exact or path.startswith(("/static/", "/media/"))
+        return path in exact or path.startswith(("/static/", "/huisstijl/"))
 
     @staticmethod
     def _satisfied(request) -> bool:

@@ -45,6 +45,7 @@
 
   function showErrors (errors) {
     clearErrors()
+    if (Array.isArray(errors)) errors = { __all__: errors } // a refusal before the form was read (413, 400)
     let first = null
     Object.keys(errors).forEach(function (name) {
       const field = form.querySelector('[data-error-for="' + name + '"]')

@@ -146,3 +146,16 @@ def test_client_sees_tasks_and_notifications_and_opens_a_task(page: Page, live_s
     expect(page.locator(".list.todos li")).to_have_count(0)
     page.goto(f"{base}/o/{personas.holding.public_id}/taken/{todo.public_id}/")
     expect(page.locator(".message.success")).to_contain_text("afgehandeld door")
+
+
+def test_the_browser_accepts_the_permissions_policy_and_keeps_passkeys(page: Page, live_server):
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if "Permissions-Policy" in message.text else None)
+    page.goto(f"{live_server.url}/accounts/login/")
+    expect(page.locator("#sign-in")).to_be_visible()
+    allowed = page.evaluate(
+        "['camera', 'geolocation', 'payment', 'publickey-credentials-get', 'publickey-credentials-create']"
+        ".map((feature) => document.featurePolicy.allowsFeature(feature))"
+    )
+    assert allowed == [False, False, False, True, True]
+    assert problems == []  # every feature named is one the browser knows

@@ -71,6 +71,11 @@ CASES = {
     "dossiers_staff:bulk_cancel": ("outsider_staff", lambda p, inv, todo: _bulk(p), ["post"]),
     "dossiers_staff:bulk_retry": ("outsider_staff", lambda p, inv, todo: _bulk(p), ["post"]),
     "home:client": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "home:manager_photo": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "user": p.staff.user.public_id},
+        ["get"],
+    ),
     "clients:staff_detail": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_edit": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "clients:staff_tile_add": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["post"]),
@@ -249,6 +254,7 @@ NOT_TENANT_SCOPED = {
     "accounts:invitation_accept",  # the token is the credential
     "account_reset_password_from_key",  # the token is the credential
     "firms:branding_css",  # a firm's public colour
+    "firms:logo",  # a firm's public logo
     "twostep:factor_remove",  # the caller's own factor, named by its kind (totp, sms, pin)
     "twostep:email_change_confirm",  # a signed token for the signed-in person only (tested in twostep)
     "notifications:dev_outbox_message",  # development only, 404 in production

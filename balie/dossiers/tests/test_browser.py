@@ -237,6 +237,25 @@ def test_client_drops_two_files_into_administratie_and_the_firm_finds_them(page:
     expect(page.locator("#inbox-table tbody tr")).to_have_count(1)
 
 
+def test_an_upload_larger_than_the_request_limit_says_so_on_its_row(page: Page, live_server, personas, settings):
+    """The server refuses a body over the limit unread (413); the file's row shows why, nothing is stored."""
+    settings.BALIE_MAX_BODY_BYTES = 20_000
+    settings.BALIE_MAX_UPLOAD_BYTES = 30_000  # with the form around it: 50 kB per request
+    base = live_server.url
+    dossier = services.dossier_create(client=personas.company, description="Doorlopend dossier")
+    sign_in(page, base, personas.client_user.email)
+    page.goto(f"{base}/o/{personas.company.public_id}/dossiers/{dossier.public_id}/aanleveren/")
+    page.wait_for_load_state()
+    page.select_option("#id_map", label="Administratie")
+    page.set_input_files(
+        "#id_files",
+        files=[{"name": "groot.pdf", "mimeType": "application/pdf", "buffer": one_page_pdf("X" * 80_000)}],
+    )
+    page.click("#send-files")
+    expect(page.locator(".upload-item.has-error")).to_contain_text("te groot")
+    assert not dossier.documents.exists()
+
+
 def test_staff_publish_a_document_the_client_reads_it_and_the_count_drops(page: Page, live_server, personas):
     """DOS-7 then DOS-2/DOS-5: published through the back office, unread for the client until opened."""
     base = live_server.url

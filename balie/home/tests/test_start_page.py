@@ -93,10 +93,44 @@ def test_header_shows_the_firms_logo(client, personas):
     personas.firm.logo.save("logo.png", ContentFile(buffer.getvalue()))
     client.force_login(personas.client_user)
     body = client.get(reverse("home:client", args=[personas.company.public_id])).content.decode()
-    assert f'src="{personas.firm.logo.url}"' in body
+    logo_url = reverse("firms:logo", args=[personas.firm.public_id])
+    assert f'src="{logo_url}"' in body
+    logo = client.get(logo_url)
+    assert logo["Content-Type"] == "image/png" and b"".join(logo.streaming_content) == buffer.getvalue()
     # Another firm's environment of the same user shows that firm's branding instead.
     other = personas.outsider_client
     MembershipFactory(user=personas.client_user, client=other)
     body = client.get(reverse("home:client", args=[other.public_id])).content.decode()
-    assert personas.firm.logo.url not in body
+    assert logo_url not in body
     assert personas.other_firm.name in body
+
+
+def _photo(personas) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 30), "#336699").save(buffer, "JPEG")
+    personas.staff.photo.save("pasfoto.jpg", ContentFile(buffer.getvalue()))
+    return buffer.getvalue()
+
+
+def photo_url(environment, staff):
+    return reverse("home:manager_photo", args=[environment.public_id, staff.user.public_id])
+
+
+def test_contact_persons_photo_is_shown_through_its_view(client, personas):
+    data = _photo(personas)
+    client.force_login(personas.client_user)
+    body = client.get(reverse("home:client", args=[personas.company.public_id])).content.decode()
+    assert f'src="{photo_url(personas.company, personas.staff)}"' in body and "/media/" not in body
+    response = client.get(photo_url(personas.company, personas.staff))
+    assert response["Content-Type"] == "image/jpeg" and b"".join(response.streaming_content) == data
+
+
+def test_contact_persons_photo_is_404_outside_the_environments_managers(client, personas):
+    _photo(personas)
+    client.force_login(personas.outsider)
+    assert client.get(photo_url(personas.company, personas.staff)).status_code == 404  # not their environment
+    assert client.get(photo_url(personas.outsider_client, personas.staff)).status_code == 404  # not its manager
+    client.force_login(personas.client_user)
+    assert client.get(photo_url(personas.private, personas.staff)).status_code == 404  # manages only the company
+    client.logout()
+    assert client.get(photo_url(personas.company, personas.staff)).status_code == 302  # sign in first

@@ -1,5 +1,6 @@
 import pytest
 from django.db import transaction
+from django.urls import reverse
 
 from balie.core.factories import FirmFactory, UserFactory
 from balie.notifications.email import send_templated_email
@@ -84,5 +85,6 @@ def test_emails_carry_the_firms_logo_and_colour(django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         _send(firm)
     html = DevOutboxMessage.objects.get().body_html
-    assert f'src="{settings.BALIE_SITE_URL}{firm.logo.url}"' in html
+    # The logo's own public view: no route serves uploaded files by their storage path.
+    assert f'src="{settings.BALIE_SITE_URL}{reverse("firms:logo", args=[firm.public_id])}"' in html
     assert "background:#123456" in html

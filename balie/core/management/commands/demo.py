@@ -33,6 +33,12 @@ class Command(BaseCommand):
             self.stdout.write(f"- {hint}")
         self.stdout.write("")
         url = f"http://{host}:{port}"
-        self.stdout.write(f"Balie: {url}/   E-mail outbox: {url}/dev/outbox/")
+        # The outbox holds sign-in codes: it answers this machine only (BALIE_DEV_OUTBOX_ALLOW_REMOTE).
+        outbox = f"http://127.0.0.1:{port}/dev/outbox/"
+        if settings.BALIE_DEV_OUTBOX_ALLOW_REMOTE:
+            outbox = f"{url}/dev/outbox/"
+        elif host not in {"127.0.0.1", "localhost", "::1"}:
+            outbox += " (from this machine only)"
+        self.stdout.write(f"Balie: {url}/   E-mail outbox: {outbox}")
         if not no_serve:
             call_command("runserver", f"{host}:{port}", use_reloader=False, skip_checks=True)
