@@ -4,7 +4,7 @@ The protocol is short enough to speak directly: ``zINSTREAM\\0``, then the file 
 ``<4-byte big-endian length><bytes>``, then four zero bytes; clamd answers ``stream: OK`` or
 ``stream: <name> FOUND`` (or ``... ERROR``). The file is read and sent chunk by chunk, never held
 whole in memory. clamd stops reading once a stream passes its ``StreamMaxLength`` and answers
-``INSTREAM size limit exceeded``: that is an error here, not a clean file.
+``INSTREAM size limit exceeded``: that is StreamTooLarge here, never a clean file.
 """
 
 from __future__ import annotations
@@ -19,6 +19,11 @@ TIMEOUT_SECONDS = 60.0
 
 class ScannerError(Exception):
     """clamd could not be reached or could not scan the file (the file's state is unknown)."""
+
+
+class StreamTooLarge(ScannerError):
+    """clamd stopped reading the file before its end (past its StreamMaxLength): unlike an outage,
+    the sender controls this, by padding a file, so it must never let a file through unscanned."""
 
 
 @dataclass(frozen=True)
@@ -88,13 +93,15 @@ def scan_stream(stream, *, address: str, timeout: float = TIMEOUT_SECONDS, chunk
                 reason = _answer(sock)
             except OSError:
                 reason = ""
-            raise ScannerError(f"clamd stopped reading the stream: {reason or error}") from error
+            raise StreamTooLarge(f"clamd stopped reading the stream: {reason or error}") from error
         except OSError as error:
             raise ScannerError(f"sending to clamd failed: {error}") from error
         try:
             answer = _answer(sock)
         except OSError as error:
             raise ScannerError(f"no answer from clamd: {error}") from error
+    if "size limit exceeded" in answer.lower():
+        raise StreamTooLarge(f"clamd answered {answer!r}")
     if answer == "stream: OK":
         return ScanResult()
     if answer.startswith("stream: ") and answer.endswith(" FOUND"):

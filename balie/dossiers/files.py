@@ -166,6 +166,13 @@ def scan(upload, *, name: str) -> None:
     upload.seek(0)
     try:
         result = clamav.scan_stream(upload, address=address)
+    except clamav.StreamTooLarge as error:
+        # Whoever sends the file decides its size: never a reason to store it unscanned.
+        logger.warning("file too large for the virus scan, refused: %r: %s", name, error)
+        raise ValidationError(
+            _("“%(name)s” is too large to be checked for viruses and has not been stored.") % {"name": name},
+            code="scan_too_large",
+        ) from None
     except clamav.ScannerError as error:
         if settings.BALIE_CLAMAV_ON_ERROR == "accept":
             logger.warning(

@@ -87,7 +87,7 @@ def test_the_client_streams_in_chunks_and_finds_eicar_past_the_first_chunk(clama
 
 
 def test_a_stream_over_clamds_size_limit_is_an_error_not_a_clean_file(clamav):
-    with pytest.raises(clamav_client.ScannerError, match="size limit"):
+    with pytest.raises(clamav_client.StreamTooLarge, match="size limit"):
         clamav_client.scan_stream(io.BytesIO(b"a" * (clamav.stream_max_bytes * 2)), address=clamav.socket)
 
 
@@ -137,9 +137,22 @@ def test_one_infected_file_among_clean_ones_stores_none_of_them(client, personas
 def test_a_file_too_large_for_the_scanner_is_refused_as_unscanned(client, personas, dossier, clamav, caplog):
     big = upload("groot.txt", b"regel\n" * (clamav.stream_max_bytes // 3), "text/plain")
     response = supply(client, personas, dossier, big, json=True)
-    assert "niet op virussen worden gecontroleerd" in response.json()["errors"][0]
+    assert "“groot.txt” is te groot om op virussen te controleren" in response.json()["errors"][0]
     assert not Document.objects.exists() and stored_files() == []
     assert any("size limit" in record.message for record in caplog.records)
+
+
+@pytest.mark.parametrize("on_error", ["accept", "refuse"])
+def test_padding_a_file_past_the_scanners_limit_never_stores_it_unscanned(
+    client, personas, dossier, clamav, settings, on_error
+):
+    """The sender decides a file's size: with BALIE_CLAMAV_ON_ERROR=accept (meant for a scanner
+    that is down) a virus padded past clamd's StreamMaxLength must still not get through."""
+    settings.BALIE_CLAMAV_ON_ERROR = on_error
+    padded = upload("gevuld.txt", EICAR + b"\n" + b"regel\n" * (clamav.stream_max_bytes // 3), "text/plain")
+    response = supply(client, personas, dossier, padded, json=True)
+    assert "te groot om op virussen te controleren" in response.json()["errors"][0]
+    assert not Document.objects.exists() and stored_files() == []
 
 
 def test_scanner_unreachable_refuses_the_file_by_default_and_logs_it(
