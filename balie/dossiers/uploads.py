@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from balie.dossiers import files
-from balie.dossiers.models import Document, DocumentRead, Dossier, Folder
+from balie.dossiers.models import Document, DocumentRead, DocumentVersion, Dossier, Folder
 from balie.dossiers.services import MAX_FILES_PER_REQUEST, document_add
 
 
@@ -61,6 +61,7 @@ def _supply(*, dossier: Dossier, folder: Folder | None, uploads: list, ids: list
             client=dossier.client, created_by=actor, upload_id__in=[upload_id for upload_id in ids if upload_id]
         )
     }
+    _check_same_uploads(known=known, uploads=uploads, ids=ids, dossier=dossier, folder=folder)
     new = [(upload, upload_id) for upload, upload_id in zip(uploads, ids, strict=True) if upload_id not in known]
     if not new:
         return [known[upload_id] for upload_id in ids]
@@ -98,12 +99,43 @@ def _supply(*, dossier: Dossier, folder: Folder | None, uploads: list, ids: list
     return [known[upload_id] if upload_id in known else next(added) for upload_id in ids]
 
 
+def _check_same_uploads(*, known: dict, uploads: list, ids: list, dossier: Dossier, folder: Folder | None) -> None:
+    """A known id answers for its stored document only when it is the same file to the same place:
+    an id sent again with other bytes or to another folder must not be answered "sent" while the
+    new file is dropped."""
+    if not known:
+        return
+    first = {
+        version.document_id: version
+        for version in DocumentVersion.objects.filter(document__in=known.values(), number=1).only(
+            "document_id", "size", "sha256"
+        )
+    }
+    for upload, upload_id in zip(uploads, ids, strict=True):
+        document = known.get(upload_id)
+        if document is None:
+            continue
+        version = first.get(document.pk)
+        sha256 = getattr(upload, "sha256", None)
+        same = (
+            version is not None
+            and document.dossier_id == dossier.pk
+            and document.folder_id == (folder.pk if folder is not None else None)
+            and version.size == upload.size
+            and (not sha256 or version.sha256 == sha256)
+        )
+        if not same:
+            raise ValidationError(
+                _("“%(name)s” was sent before with other contents or to another place. Please choose the file again.")
+                % {"name": upload.name},
+                code="upload_id_reused",
+            )
+
+
 def client_storage_used(*, client) -> int:
     """Bytes of all versions of documents the environment's people supplied (withdrawn included:
     they stay on record)."""
     from django.db.models import Sum
-
-    from balie.dossiers.models import DocumentVersion
 
     used = DocumentVersion.objects.filter(
         document__client=client, document__direction=Document.Direction.CLIENT

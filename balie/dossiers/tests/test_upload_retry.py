@@ -119,3 +119,24 @@ def test_the_service_returns_the_stored_document_for_a_known_id(personas):
         dossier=dossier, folder=folder, uploads=[pdf()], upload_ids=[upload_id], actor=personas.client_user
     )
     assert again == first and Document.objects.count() == 1
+
+
+def test_an_id_sent_again_with_other_contents_or_to_another_folder_is_refused_not_answered_as_sent(
+    client, personas
+):
+    dossier = dossier_of(personas.company)
+    upload_id = uuid.uuid4()
+    assert send(client, personas.client_user, dossier, upload_id=upload_id).json()["ok"]
+    url = reverse("dossiers:upload", args=[dossier.client.public_id, dossier.public_id])
+    administratie = dossier.folders.get(name="Administratie")
+    other_folder = dossier.folders.exclude(pk=administratie.pk).first()
+    other_bytes = SimpleUploadedFile("loonstrook.pdf", PDF + b"\n% another file\n", content_type="application/pdf")
+    attempts = [
+        {"map": administratie.public_id, "files": other_bytes, "upload_id": str(upload_id)},
+        {"map": other_folder.public_id, "files": pdf(), "upload_id": str(upload_id)},
+    ]
+    for data in attempts:
+        response = client.post(url, data, HTTP_ACCEPT="application/json")
+        assert response.status_code == 400
+        assert "eerder verstuurd" in response.json()["errors"][0]
+    assert Document.objects.count() == 1 and len(stored_files()) == 1
