@@ -87,3 +87,15 @@ def test_an_old_max_attempts_setting_is_reported(monkeypatch):
     assert check_outbox_settings() == []
     monkeypatch.setenv("BALIE_OUTBOX_MAX_ATTEMPTS", "8")
     assert [w.id for w in check_outbox_settings()] == ["notifications.W001"]
+
+
+def test_only_this_machine_is_told_how_long_mail_has_waited(client, settings, frozen):
+    """The age is the installation's, over all firms: a caller elsewhere sees the state alone."""
+    settings.BALIE_OUTBOX_ALERT_MINUTES = 15
+    waiting(20, n=1)
+    remote = client.get("/health", REMOTE_ADDR="203.0.113.5").json()
+    forwarded = client.get("/health", HTTP_X_FORWARDED_FOR="203.0.113.5").json()
+    for answer in (remote, forwarded):
+        assert answer["status"] == answer["email"] == "degraded"
+        assert "email_oldest_undelivered_seconds" not in answer
+    assert client.get("/health").json()["email_oldest_undelivered_seconds"] == 1200  # from 127.0.0.1
