@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -128,9 +129,24 @@ def account_throttle(email: str) -> Throttle:
     )
 
 
+def _ip_group(ip: str) -> str:
+    """What one client is counted as: an IPv4 address, or the /64 of an IPv6 address (one
+    subscriber usually gets a whole /64, so each of its addresses is no new bucket). An IPv4-mapped
+    IPv6 address counts as its IPv4 address; anything else (``unknown``) as itself."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def ip_throttle(ip: str) -> Throttle:
     return Throttle(
-        key=f"ip:{_digest(ip)}",
+        key=f"ip:{_digest(_ip_group(ip))}",
         free=settings.BALIE_SIGNIN_IP_FAILURES,
         first_lock=settings.BALIE_SIGNIN_IP_LOCK_SECONDS,
         max_lock=settings.BALIE_SIGNIN_MAX_LOCK_SECONDS,

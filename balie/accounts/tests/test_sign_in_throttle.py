@@ -218,3 +218,23 @@ def test_guesses_sent_at_once_are_all_counted_and_start_one_lock(settings):
     assert sum(allowed for allowed, _ in outcomes) == settings.BALIE_SIGNIN_ACCOUNT_FAILURES
     assert sum(started for _, started in outcomes) == 1
     assert account_throttle("CLIENT@firm-a.test").locked_until() == START + settings.BALIE_SIGNIN_ACCOUNT_LOCK_SECONDS
+
+
+@time_machine.travel(START, tick=False)
+def test_spraying_from_one_ipv6_64_is_locked_like_one_ipv4_address(settings):
+    # One guess at each of many accounts, each from another address of the same /64.
+    for n in range(settings.BALIE_SIGNIN_IP_FAILURES):
+        guess(f"iemand{n}@example.test", 1, ip=f"2001:db8:1:2::{n + 1:x}")
+    assert refused(sign_in(HttpClient(REMOTE_ADDR="2001:db8:1:2:ffff::1"), "nog-iemand@example.test"))
+    # Another /64 has its own count, and an IPv4-mapped address counts as the IPv4 address.
+    assert not refused(sign_in(HttpClient(REMOTE_ADDR="2001:db8:1:3::1"), "nog-iemand@example.test"))
+
+
+def test_ipv6_addresses_are_counted_per_64_and_ipv4_per_address():
+    from balie.accounts.throttle import ip_throttle
+
+    assert ip_throttle("2001:db8:1:2::1").key == ip_throttle("2001:db8:1:2:abcd::99").key
+    assert ip_throttle("2001:db8:1:2::1").key != ip_throttle("2001:db8:1:3::1").key
+    assert ip_throttle("192.0.2.1").key != ip_throttle("192.0.2.2").key
+    assert ip_throttle("::ffff:192.0.2.1").key == ip_throttle("192.0.2.1").key
+    assert ip_throttle("unknown").key == ip_throttle("unknown").key
