@@ -43,9 +43,7 @@ class AccountAdapter(DefaultAccountAdapter):
             ip = self.get_client_ip(request)  # honours the trusted-proxy settings
         except PermissionDenied:
             ip = "unknown"
-        attempt, lock_started = throttle.signin_attempt_start(
-            request=request, email=email, user_id=user.pk if user else None, ip=ip
-        )
+        attempt, lock_started = throttle.signin_attempt_start(request=request, email=email, user=user, ip=ip)
         if lock_started and user is not None:
             user_warn_password_guessing(user=user)
         if attempt is None:

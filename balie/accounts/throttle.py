@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 DEVICE_COOKIE_SALT = "balie.accounts.device-cookie"
 DEVICE_COOKIE_MAX_USERS = 5  # people sharing one browser each keep their own device cookie
@@ -165,8 +166,14 @@ def device_throttle(nonce: str) -> Throttle:
 # -- Device cookies ------------------------------------------------------------------------------
 
 
+def _password_stamp(user) -> str:
+    """A short keyed hash of the user's current password hash (Django's session auth hash idea):
+    a password change or reset makes every device cookie issued before it worthless."""
+    return salted_hmac(f"{DEVICE_COOKIE_SALT}.password", user.password or "").hexdigest()[:16]
+
+
 def _device_entries(request) -> list[list]:
-    """The cookie's [user id, nonce, issued at] entries that are still valid; [] if forged or old."""
+    """The cookie's [user id, nonce, issued at, password stamp] entries that are still valid; [] if forged or old."""
     raw = request.COOKIES.get(settings.BALIE_DEVICE_COOKIE_NAME)
     if not raw:
         return []
@@ -176,20 +183,31 @@ def _device_entries(request) -> list[list]:
     except signing.BadSignature:
         return []
     now = time.time()
-    return [entry for entry in entries if isinstance(entry, list) and len(entry) == 3 and now - entry[2] < lifetime]
+    return [entry for entry in entries if isinstance(entry, list) and len(entry) == 4 and now - entry[2] < lifetime]
 
 
-def device_nonce(request, *, user_id) -> str | None:
-    """The nonce of this browser's device cookie for ``user_id``, if it has a valid one."""
-    if user_id is None:
+def device_nonce(request, *, user) -> str | None:
+    """The nonce of this browser's device cookie for ``user``, if it has one issued since the
+    password last changed."""
+    if user is None:
         return None
-    return next((nonce for uid, nonce, _issued in _device_entries(request) if uid == user_id), None)
+    stamp = _password_stamp(user)
+    return next(
+        (
+            nonce
+            for uid, nonce, _issued, entry_stamp in _device_entries(request)
+            if uid == user.pk and constant_time_compare(entry_stamp, stamp)
+        ),
+        None,
+    )
 
 
 def device_cookie_set(response, *, request, user) -> None:
-    """Marks the browser as one ``user`` signed in with: a fresh nonce, so a fresh failure count."""
+    """Marks the browser as one ``user`` signed in with: a fresh nonce, so a fresh failure count,
+    valid until the password changes."""
     others = [entry for entry in _device_entries(request) if entry[0] != user.pk]
-    entries = [[user.pk, secrets.token_urlsafe(16), int(time.time())], *others][:DEVICE_COOKIE_MAX_USERS]
+    entry = [user.pk, secrets.token_urlsafe(16), int(time.time()), _password_stamp(user)]
+    entries = [entry, *others][:DEVICE_COOKIE_MAX_USERS]
     response.set_cookie(
         settings.BALIE_DEVICE_COOKIE_NAME,
         signing.dumps(entries, salt=DEVICE_COOKIE_SALT),
@@ -214,18 +232,23 @@ class SignInAttempt:
             throttle.give_back()
 
 
-def signin_attempt_start(*, request, email: str, user_id, ip: str) -> tuple[SignInAttempt | None, bool]:
-    """Counts a password attempt for ``email`` from this browser.
+def signin_attempt_start(*, request, email: str, user, ip: str) -> tuple[SignInAttempt | None, bool]:
+    """Counts a password attempt for ``email`` (``user``, None for an unknown address) from this
+    browser.
 
-    Returns ``(attempt, account_lock_started)``; ``attempt`` is None when the attempt is refused
-    (without checking the password). A browser with a valid device cookie for the account counts
-    against its cookie only; once the cookie is locked it is an unknown browser like any other.
+    Returns ``(attempt, lock_started)``; ``attempt`` is None when the attempt is refused (without
+    checking the password); ``lock_started`` says that this attempt locked the account, or this
+    browser's device cookie (the owner is warned of either). A browser with a valid device cookie
+    for the account counts against its cookie only; once the cookie is locked it is an unknown
+    browser like any other.
     """
-    nonce = device_nonce(request, user_id=user_id)
+    nonce = device_nonce(request, user=user)
     if nonce is not None:
         device = device_throttle(nonce)
         if device.locked_until() is None:
-            return (SignInAttempt(throttles=[device]), False) if device.consume() else (None, False)
+            if device.consume():
+                return SignInAttempt(throttles=[device]), False
+            return None, device.lock_started
     account, address = account_throttle(email), ip_throttle(ip)
     if account.locked_until() is not None or address.locked_until() is not None:
         return None, False

@@ -238,3 +238,46 @@ def test_ipv6_addresses_are_counted_per_64_and_ipv4_per_address():
     assert ip_throttle("192.0.2.1").key != ip_throttle("192.0.2.2").key
     assert ip_throttle("::ffff:192.0.2.1").key == ip_throttle("192.0.2.1").key
     assert ip_throttle("unknown").key == ip_throttle("unknown").key
+
+
+NEW_PASSWORD = "een nieuw lang wachtwoord"
+
+
+def reset_password(browser, email, password=NEW_PASSWORD):
+    """Resets the password from ``browser`` through the link the owner is mailed."""
+    browser.post(reverse("account_reset_password"), {"email": email})
+    body = DevOutboxMessage.objects.filter(recipients=email, body_text__contains="/reset/key/").last().body_text
+    link = re.search(r"https?://\S+(/accounts/password/reset/key/\S+/)", body).group(1)
+    form = browser.get(link, follow=True).redirect_chain[-1][0]
+    response = browser.post(form, {"password1": password, "password2": password})
+    assert response.status_code == 302
+
+
+@time_machine.travel(START, tick=False)
+def test_a_password_change_turns_every_device_cookie_into_an_unknown_browser(personas):
+    email = personas.client_user.email
+    browser = owner_browser(email)
+    personas.client_user.set_password(NEW_PASSWORD)
+    personas.client_user.save(update_fields=["password"])
+    guess(email, 20)
+    assert refused(sign_in(browser, email, NEW_PASSWORD))
+    assert not signed_in(browser)
+
+
+@time_machine.travel(START, tick=False)
+def test_a_password_reset_turns_an_old_device_cookie_into_an_unknown_browser(personas):
+    email = personas.client_user.email
+    stolen = owner_browser(email)  # say a shared computer the owner once signed in on
+    reset_password(HttpClient(REMOTE_ADDR="10.5.0.1"), email)
+    for _ in range(6):
+        sign_in(stolen, email, "raden maar")
+    assert refused(sign_in(stolen, email, NEW_PASSWORD))  # no budget of its own any more
+
+
+@time_machine.travel(START, tick=False)
+def test_a_device_cookie_that_locks_warns_the_owner(personas, settings):
+    email = personas.client_user.email
+    browser = owner_browser(email)
+    for _ in range(settings.BALIE_SIGNIN_DEVICE_FAILURES + 1):
+        sign_in(browser, email, "verkeerd")
+    assert warnings_to(email) == 1
