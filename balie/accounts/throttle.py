@@ -218,6 +218,21 @@ def device_cookie_set(response, *, request, user) -> None:
     )
 
 
+_RESET_BY = "_balie_password_reset_by"
+
+
+def device_cookie_promise(request, *, user) -> None:
+    """Notes that this request reset ``user``'s password from the mailed link, so that its response
+    gets a device cookie (``device_cookie_keep_promise``)."""
+    setattr(request, _RESET_BY, user)
+
+
+def device_cookie_keep_promise(response, *, request) -> None:
+    user = getattr(request, _RESET_BY, None)
+    if user is not None:
+        device_cookie_set(response, request=request, user=user)
+
+
 # -- One attempt ---------------------------------------------------------------------------------
 
 

@@ -254,6 +254,19 @@ def reset_password(browser, email, password=NEW_PASSWORD):
 
 
 @time_machine.travel(START, tick=False)
+def test_the_browser_that_reset_the_password_signs_in_while_a_stranger_keeps_guessing(personas):
+    email = personas.client_user.email
+    guess(email, 20)
+    owners = HttpClient(REMOTE_ADDR="10.5.0.1")
+    reset_password(owners, email)
+    guess(email, 20)  # the stranger locks unknown browsers out again at once
+    assert refused(sign_in(HttpClient(REMOTE_ADDR="10.5.0.2"), email, NEW_PASSWORD))
+    response = sign_in(owners, email, NEW_PASSWORD)
+    assert response.status_code == 302
+    assert signed_in(owners)
+
+
+@time_machine.travel(START, tick=False)
 def test_a_password_change_turns_every_device_cookie_into_an_unknown_browser(personas):
     email = personas.client_user.email
     browser = owner_browser(email)
