@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from balie.accounts import throttle
-from balie.accounts.services import user_warn_password_guessing
+from balie.accounts.services import signin_guessing_report
 from balie.core.links import absolute_url, site_host
 
 
@@ -44,8 +44,8 @@ class AccountAdapter(DefaultAccountAdapter):
         except PermissionDenied:
             ip = "unknown"
         attempt, lock_started = throttle.signin_attempt_start(request=request, email=email, user=user, ip=ip)
-        if lock_started and user is not None:
-            user_warn_password_guessing(user=user)
+        if lock_started:
+            signin_guessing_report(email=email)  # for unknown addresses too: the same work either way
         if attempt is None:
             raise self.validation_error("too_many_login_attempts")
         self._balie_attempt = attempt

@@ -282,9 +282,9 @@ def signin_failures_clear(*, email: str) -> None:
     account_throttle(email).clear()
 
 
-def signin_warning_due(*, user_id) -> bool:
-    """True at most once per BALIE_SIGNIN_WARNING_SECONDS per person."""
-    key, now = f"{_PREFIX}:warned:{user_id}", time.time()
+def signin_warning_due(*, email: str) -> bool:
+    """True at most once per BALIE_SIGNIN_WARNING_SECONDS per sign-in address."""
+    key, now = f"{_PREFIX}:warned:{_digest(email.strip().lower())}", time.time()
     period = settings.BALIE_SIGNIN_WARNING_SECONDS
     if cache.add(key, now, period + _LEVEL_MEMORY_SECONDS):
         return True

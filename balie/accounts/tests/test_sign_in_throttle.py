@@ -294,3 +294,36 @@ def test_a_device_cookie_that_locks_warns_the_owner(personas, settings):
     for _ in range(settings.BALIE_SIGNIN_DEVICE_FAILURES + 1):
         sign_in(browser, email, "verkeerd")
     assert warnings_to(email) == 1
+
+
+@time_machine.travel(START, tick=False)
+def test_the_lock_starting_attempt_does_the_same_work_for_unknown_and_existing_addresses(personas, monkeypatch):
+    from balie.accounts.jobs import WARN_JOB
+
+    enqueued = []
+    monkeypatch.setattr("balie.core.jobs.enqueue", lambda name, **kwargs: enqueued.append((name, kwargs)))
+    guess("niemand@example.test", 6)
+    guess(personas.client_user.email.upper(), 6)
+    # One job each, with the address as typed; whether it is someone's is looked up in the job.
+    assert [(name, list(kwargs), kwargs["email"].lower()) for name, kwargs in enqueued] == [
+        (WARN_JOB, ["email"], "niemand@example.test"),
+        (WARN_JOB, ["email"], personas.client_user.email),
+    ]
+    assert warnings_to(personas.client_user.email) == 0  # nothing mailed in the request
+
+
+@time_machine.travel(START, tick=False)
+def test_the_warning_job_mails_only_an_existing_active_account(personas):
+    from balie.accounts.jobs import WARN_JOB
+    from balie.core import jobs
+
+    warn = jobs.get_job(WARN_JOB).func
+    warn(email="niemand@example.test")
+    assert not DevOutboxMessage.objects.filter(recipients="niemand@example.test").exists()
+    personas.employee.is_active = False
+    personas.employee.save(update_fields=["is_active"])
+    warn(email=personas.employee.email)
+    assert warnings_to(personas.employee.email) == 0
+    warn(email=f"  {personas.client_user.email.upper()} ")
+    warn(email=personas.client_user.email)  # within the cap
+    assert warnings_to(personas.client_user.email) == 1
