@@ -45,7 +45,8 @@ class AccountAdapter(DefaultAccountAdapter):
             ip = "unknown"
         attempt, lock_started = throttle.signin_attempt_start(request=request, email=email, user=user, ip=ip)
         if lock_started:
-            signin_guessing_report(email=email)  # for unknown addresses too: the same work either way
+            # Queued for unknown addresses too: the request does the same work either way.
+            signin_guessing_report(email=email, known_browser=lock_started == "device")
         if attempt is None:
             raise self.validation_error("too_many_login_attempts")
         self._balie_attempt = attempt

@@ -416,15 +416,16 @@ def email_change_confirm(*, user, token: str, keep_session_key: str | None = Non
 WARN_PASSWORD_GUESSING_JOB = "accounts.warn_password_guessing"
 
 
-def signin_guessing_report(*, email: str) -> None:
+def signin_guessing_report(*, email: str, known_browser: bool = False) -> None:
     """A lock started for the address ``email`` as typed at sign-in (someone's or not): the warning
     job looks it up. The request does the same work either way, so its timing does not tell
-    whether the address is someone's."""
-    on_commit(lambda: jobs.enqueue(WARN_PASSWORD_GUESSING_JOB, email=email))
+    whether the address is someone's. ``known_browser``: the lock is that of a browser the person
+    signed in with before (its device cookie), not the one for unknown browsers."""
+    on_commit(lambda: jobs.enqueue(WARN_PASSWORD_GUESSING_JOB, email=email, known_browser=known_browser))
 
 
 @transaction.atomic
-def user_warn_password_guessing(*, email: str) -> bool:
+def user_warn_password_guessing(*, email: str, known_browser: bool = False) -> bool:
     """E-mails the active person signing in with ``email`` that someone is guessing their password,
     at most once per BALIE_SIGNIN_WARNING_SECONDS per address. Returns whether a warning was sent."""
     from balie.accounts.throttle import signin_warning_due
@@ -440,6 +441,6 @@ def user_warn_password_guessing(*, email: str) -> bool:
         template="signin_guessing",
         language=user.language or settings.LANGUAGE_CODE,
         firm=firm,
-        context={"user": user, "link": absolute_url(reverse("account_reset_password"))},
+        context={"user": user, "known_browser": known_browser, "link": absolute_url(reverse("account_reset_password"))},
     )
     return True

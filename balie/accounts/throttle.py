@@ -247,13 +247,14 @@ class SignInAttempt:
             throttle.give_back()
 
 
-def signin_attempt_start(*, request, email: str, user, ip: str) -> tuple[SignInAttempt | None, bool]:
+def signin_attempt_start(*, request, email: str, user, ip: str) -> tuple[SignInAttempt | None, str | None]:
     """Counts a password attempt for ``email`` (``user``, None for an unknown address) from this
     browser.
 
     Returns ``(attempt, lock_started)``; ``attempt`` is None when the attempt is refused (without
-    checking the password); ``lock_started`` says that this attempt locked the account, or this
-    browser's device cookie (the owner is warned of either). A browser with a valid device cookie
+    checking the password); ``lock_started`` is ``"account"`` or ``"device"`` when this attempt
+    locked the account for unknown browsers or this browser's device cookie (the owner is warned of
+    either), else None. A browser with a valid device cookie
     for the account counts against its cookie only; once the cookie is locked it is an unknown
     browser like any other.
     """
@@ -262,19 +263,19 @@ def signin_attempt_start(*, request, email: str, user, ip: str) -> tuple[SignInA
         device = device_throttle(nonce)
         if device.locked_until() is None:
             if device.consume():
-                return SignInAttempt(throttles=[device]), False
-            return None, device.lock_started
+                return SignInAttempt(throttles=[device]), None
+            return None, "device" if device.lock_started else None
     account, address = account_throttle(email), ip_throttle(ip)
     if account.locked_until() is not None or address.locked_until() is not None:
-        return None, False
+        return None, None
     consumed = []
     for throttle in (account, address):
         if not throttle.consume():
             for other in consumed:
                 other.give_back()
-            return None, throttle is account and throttle.lock_started
+            return None, "account" if throttle is account and throttle.lock_started else None
         consumed.append(throttle)
-    return SignInAttempt(throttles=consumed), False
+    return SignInAttempt(throttles=consumed), None
 
 
 def signin_failures_clear(*, email: str) -> None:

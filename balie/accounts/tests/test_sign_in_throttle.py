@@ -294,6 +294,9 @@ def test_a_device_cookie_that_locks_warns_the_owner(personas, settings):
     for _ in range(settings.BALIE_SIGNIN_DEVICE_FAILURES + 1):
         sign_in(browser, email, "verkeerd")
     assert warnings_to(email) == 1
+    body = DevOutboxMessage.objects.get(recipients=email).body_text
+    assert "vanuit een browser waarmee u eerder bent ingelogd" in body  # not "a browser you never used"
+    assert "nog niet eerder" not in body
 
 
 @time_machine.travel(START, tick=False)
@@ -305,9 +308,9 @@ def test_the_lock_starting_attempt_does_the_same_work_for_unknown_and_existing_a
     guess("niemand@example.test", 6)
     guess(personas.client_user.email.upper(), 6)
     # One job each, with the address as typed; whether it is someone's is looked up in the job.
-    assert [(name, list(kwargs), kwargs["email"].lower()) for name, kwargs in enqueued] == [
-        (WARN_JOB, ["email"], "niemand@example.test"),
-        (WARN_JOB, ["email"], personas.client_user.email),
+    assert [(name, sorted(kwargs), kwargs["email"].lower(), kwargs["known_browser"]) for name, kwargs in enqueued] == [
+        (WARN_JOB, ["email", "known_browser"], "niemand@example.test", False),
+        (WARN_JOB, ["email", "known_browser"], personas.client_user.email, False),
     ]
     assert warnings_to(personas.client_user.email) == 0  # nothing mailed in the request
 
