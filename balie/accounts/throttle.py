@@ -4,7 +4,7 @@ After OWASP's "Slow Down Online Guessing Attacks with Device Cookies": a browser
 successfully before carries a signed *device cookie*, bound to that user. Such a browser has its
 own failure count and ignores the locks below. Every other browser is throttled per account and per
 IP address: past a few failures the key locks, each lock twice as long as the one before, up to a
-cap. The account's owner is told by e-mail, at most once an hour, that someone is guessing.
+cap. The account's owner is told by e-mail, at most once a day, that someone is guessing.
 
 Counters live in the cache (Redis in production, shared by all web processes). Every moment is
 kept as a value and compared with the clock, so expiry never depends on the cache's own timeouts.
@@ -279,13 +279,19 @@ def signin_attempt_start(*, request, email: str, user, ip: str) -> tuple[SignInA
 
 
 def signin_failures_clear(*, email: str) -> None:
-    """Forgets the unknown-browser failures for ``email`` (after a password reset by its owner)."""
+    """Forgets the unknown-browser failures for ``email`` (after a password reset by its owner),
+    and that its owner was warned: guessing after the reset is news again."""
     account_throttle(email).clear()
+    cache.delete(_warned_key(email))
+
+
+def _warned_key(email: str) -> str:
+    return f"{_PREFIX}:warned:{_digest(email.strip().lower())}"
 
 
 def signin_warning_due(*, email: str) -> bool:
     """True at most once per BALIE_SIGNIN_WARNING_SECONDS per sign-in address."""
-    key, now = f"{_PREFIX}:warned:{_digest(email.strip().lower())}", time.time()
+    key, now = _warned_key(email), time.time()
     period = settings.BALIE_SIGNIN_WARNING_SECONDS
     if cache.add(key, now, period + _LEVEL_MEMORY_SECONDS):
         return True

@@ -48,7 +48,7 @@ def guess(email, times, *, ip=STRANGER_IP):
 
 
 def warnings_to(email) -> int:
-    return DevOutboxMessage.objects.filter(recipients=email, body_text__contains="wachtwoord").count()
+    return DevOutboxMessage.objects.filter(recipients=email, subject="Iemand probeert uw wachtwoord te raden").count()
 
 
 @time_machine.travel(START, tick=False)
@@ -86,7 +86,7 @@ def test_owner_in_the_same_office_as_the_stranger_still_signs_in(personas):
     assert sign_in(browser, email).status_code == 302
 
 
-def test_owner_is_warned_by_email_at_most_once_an_hour(personas):
+def test_owner_is_warned_by_email_at_most_once_a_day(personas):
     email = personas.client_user.email
     with time_machine.travel(START, tick=False):
         guess(email, 20)
@@ -95,11 +95,23 @@ def test_owner_is_warned_by_email_at_most_once_an_hour(personas):
     assert mail.subject == "Iemand probeert uw wachtwoord te raden"  # Dutch, addressed as "u"
     assert "waarmee u nog niet eerder bent ingelogd" in mail.body_text
     assert f"{django_settings.BALIE_SITE_URL}/accounts/password/reset/" in mail.body_html
-    with time_machine.travel(START + 40 * 60, tick=False):
+    with time_machine.travel(START + 61 * 60, tick=False):
+        guess(email, 20)  # a new lock, a longer one: still no second mail the same day
+    assert warnings_to(email) == 1
+    with time_machine.travel(START + 24 * 3600 - 60, tick=False):
         guess(email, 20)
     assert warnings_to(email) == 1
-    with time_machine.travel(START + 61 * 60, tick=False):
+    with time_machine.travel(START + 25 * 3600, tick=False):  # after the lock of the day before
         guess(email, 20)
+    assert warnings_to(email) == 2
+
+
+@time_machine.travel(START, tick=False)
+def test_after_a_password_reset_the_next_lock_warns_again(personas):
+    email = personas.client_user.email
+    guess(email, 20)
+    reset_password(HttpClient(REMOTE_ADDR="10.5.0.1"), email)
+    guess(email, 20)
     assert warnings_to(email) == 2
 
 
