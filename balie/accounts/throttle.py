@@ -189,17 +189,11 @@ def _device_entries(request) -> list[list]:
 def device_nonce(request, *, user) -> str | None:
     """The nonce of this browser's device cookie for ``user``, if it has one issued since the
     password last changed."""
-    if user is None:
+    mine = [entry for entry in _device_entries(request) if user is not None and entry[0] == user.pk]
+    if not mine:
         return None
     stamp = _password_stamp(user)
-    return next(
-        (
-            nonce
-            for uid, nonce, _issued, entry_stamp in _device_entries(request)
-            if uid == user.pk and constant_time_compare(entry_stamp, stamp)
-        ),
-        None,
-    )
+    return next((entry[1] for entry in mine if constant_time_compare(entry[3], stamp)), None)
 
 
 def device_cookie_set(response, *, request, user) -> None:
