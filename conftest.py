@@ -66,6 +66,7 @@ def _deliver_mail_at_once(request, monkeypatch, settings):
     if "real_on_commit" not in request.keywords:
         monkeypatch.setattr("balie.notifications.outbox.on_commit", lambda func, **kwargs: func())
         monkeypatch.setattr("balie.notifications.services.on_commit", lambda func, **kwargs: func())
+        monkeypatch.setattr("balie.accounts.services.on_commit", lambda func, **kwargs: func())
 
 
 @pytest.fixture(autouse=True)

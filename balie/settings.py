@@ -323,7 +323,9 @@ BALIE_SIGNIN_IP_FAILURES = 10  # per IP address from unknown browsers
 BALIE_SIGNIN_IP_LOCK_SECONDS = 60
 BALIE_SIGNIN_MAX_LOCK_SECONDS = 60 * 60
 BALIE_SIGNIN_DEVICE_FAILURES = 10  # per device cookie; then that browser counts as unknown for a window
-BALIE_SIGNIN_WARNING_SECONDS = 60 * 60  # at most one "someone is guessing your password" e-mail per hour
+# At most one "someone is guessing your password" e-mail a day per address (a reset starts afresh):
+# an attack that goes on locks again and again, and the first mail has said what to do.
+BALIE_SIGNIN_WARNING_SECONDS = 24 * 3600
 
 # -- Two-step verification (ACC-4, ACC-5, ACC-7) ------------------------------------------------
 # Second-factor secrets are encrypted with these Fernet keys: the first encrypts, all decrypt (so a

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from balie.accounts import throttle
-from balie.accounts.services import user_warn_password_guessing
+from balie.accounts.services import signin_guessing_report
 from balie.core.links import absolute_url, site_host
 
 
@@ -43,11 +43,10 @@ class AccountAdapter(DefaultAccountAdapter):
             ip = self.get_client_ip(request)  # honours the trusted-proxy settings
         except PermissionDenied:
             ip = "unknown"
-        attempt, lock_started = throttle.signin_attempt_start(
-            request=request, email=email, user_id=user.pk if user else None, ip=ip
-        )
-        if lock_started and user is not None:
-            user_warn_password_guessing(user=user)
+        attempt, lock_started = throttle.signin_attempt_start(request=request, email=email, user=user, ip=ip)
+        if lock_started:
+            # Queued for unknown addresses too: the request does the same work either way.
+            signin_guessing_report(email=email, known_browser=lock_started == "device")
         if attempt is None:
             raise self.validation_error("too_many_login_attempts")
         self._balie_attempt = attempt

@@ -14,6 +14,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.transaction import on_commit
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -23,6 +24,7 @@ from balie.accounts.models import Invitation, UserSession
 from balie.accounts.selectors import session_store_is_database, user_session_alive
 from balie.clients.models import Client, Membership
 from balie.clients.services import membership_create, personal_member_error
+from balie.core import jobs
 from balie.core.links import absolute_url
 from balie.notifications.email import send_templated_email
 
@@ -411,13 +413,25 @@ def email_change_confirm(*, user, token: str, keep_session_key: str | None = Non
     return new
 
 
+WARN_PASSWORD_GUESSING_JOB = "accounts.warn_password_guessing"
+
+
+def signin_guessing_report(*, email: str, known_browser: bool = False) -> None:
+    """A lock started for the address ``email`` as typed at sign-in (someone's or not): the warning
+    job looks it up. The request does the same work either way, so its timing does not tell
+    whether the address is someone's. ``known_browser``: the lock is that of a browser the person
+    signed in with before (its device cookie), not the one for unknown browsers."""
+    on_commit(lambda: jobs.enqueue(WARN_PASSWORD_GUESSING_JOB, email=email, known_browser=known_browser))
+
+
 @transaction.atomic
-def user_warn_password_guessing(*, user) -> bool:
-    """E-mails the person that someone is guessing their password, at most once per
-    BALIE_SIGNIN_WARNING_SECONDS. Returns whether a warning was sent."""
+def user_warn_password_guessing(*, email: str, known_browser: bool = False) -> bool:
+    """E-mails the active person signing in with ``email`` that someone is guessing their password,
+    at most once per BALIE_SIGNIN_WARNING_SECONDS per address. Returns whether a warning was sent."""
     from balie.accounts.throttle import signin_warning_due
 
-    if not user.is_active or not signin_warning_due(user_id=user.pk):
+    user = get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None or not signin_warning_due(email=email):
         return False
     membership = Membership.objects.active().filter(user=user).select_related("client__firm").first()
     staff = getattr(user, "staff_member", None)
@@ -427,6 +441,6 @@ def user_warn_password_guessing(*, user) -> bool:
         template="signin_guessing",
         language=user.language or settings.LANGUAGE_CODE,
         firm=firm,
-        context={"user": user, "link": absolute_url(reverse("account_reset_password"))},
+        context={"user": user, "known_browser": known_browser, "link": absolute_url(reverse("account_reset_password"))},
     )
     return True

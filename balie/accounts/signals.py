@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 
 from balie.accounts import services
-from balie.accounts.throttle import signin_failures_clear
+from balie.accounts.throttle import device_cookie_promise, signin_failures_clear
 
 SESSION_AUTH_AT = "balie_auth_at"
 SESSION_SEEN_AT = "balie_seen_at"  # last renewal of the idle deadline (see SessionLifetimeMiddleware)
@@ -52,3 +52,6 @@ def end_sessions_on_password_reset(sender, request, user, **kwargs):
     # Only the mailbox's owner gets this far: let them sign in from a new browser even while a
     # stranger keeps unknown browsers locked out.
     signin_failures_clear(email=user.email)
+    # A stranger who keeps guessing locks unknown browsers out again right after the reset: trust
+    # the browser that completed it (accounts.views.password_reset_from_key sets the cookie).
+    device_cookie_promise(request, user=user)

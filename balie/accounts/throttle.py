@@ -4,7 +4,7 @@ After OWASP's "Slow Down Online Guessing Attacks with Device Cookies": a browser
 successfully before carries a signed *device cookie*, bound to that user. Such a browser has its
 own failure count and ignores the locks below. Every other browser is throttled per account and per
 IP address: past a few failures the key locks, each lock twice as long as the one before, up to a
-cap. The account's owner is told by e-mail, at most once an hour, that someone is guessing.
+cap. The account's owner is told by e-mail, at most once a day, that someone is guessing.
 
 Counters live in the cache (Redis in production, shared by all web processes). Every moment is
 kept as a value and compared with the clock, so expiry never depends on the cache's own timeouts.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 DEVICE_COOKIE_SALT = "balie.accounts.device-cookie"
 DEVICE_COOKIE_MAX_USERS = 5  # people sharing one browser each keep their own device cookie
@@ -128,9 +130,24 @@ def account_throttle(email: str) -> Throttle:
     )
 
 
+def _ip_group(ip: str) -> str:
+    """What one client is counted as: an IPv4 address, or the /64 of an IPv6 address (one
+    subscriber usually gets a whole /64, so each of its addresses is no new bucket). An IPv4-mapped
+    IPv6 address counts as its IPv4 address; anything else (``unknown``) as itself."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def ip_throttle(ip: str) -> Throttle:
     return Throttle(
-        key=f"ip:{_digest(ip)}",
+        key=f"ip:{_digest(_ip_group(ip))}",
         free=settings.BALIE_SIGNIN_IP_FAILURES,
         first_lock=settings.BALIE_SIGNIN_IP_LOCK_SECONDS,
         max_lock=settings.BALIE_SIGNIN_MAX_LOCK_SECONDS,
@@ -149,8 +166,14 @@ def device_throttle(nonce: str) -> Throttle:
 # -- Device cookies ------------------------------------------------------------------------------
 
 
+def _password_stamp(user) -> str:
+    """A short keyed hash of the user's current password hash (Django's session auth hash idea):
+    a password change or reset makes every device cookie issued before it worthless."""
+    return salted_hmac(f"{DEVICE_COOKIE_SALT}.password", user.password or "").hexdigest()[:16]
+
+
 def _device_entries(request) -> list[list]:
-    """The cookie's [user id, nonce, issued at] entries that are still valid; [] if forged or old."""
+    """The cookie's [user id, nonce, issued at, password stamp] entries that are still valid; [] if forged or old."""
     raw = request.COOKIES.get(settings.BALIE_DEVICE_COOKIE_NAME)
     if not raw:
         return []
@@ -160,20 +183,25 @@ def _device_entries(request) -> list[list]:
     except signing.BadSignature:
         return []
     now = time.time()
-    return [entry for entry in entries if isinstance(entry, list) and len(entry) == 3 and now - entry[2] < lifetime]
+    return [entry for entry in entries if isinstance(entry, list) and len(entry) == 4 and now - entry[2] < lifetime]
 
 
-def device_nonce(request, *, user_id) -> str | None:
-    """The nonce of this browser's device cookie for ``user_id``, if it has a valid one."""
-    if user_id is None:
+def device_nonce(request, *, user) -> str | None:
+    """The nonce of this browser's device cookie for ``user``, if it has one issued since the
+    password last changed."""
+    mine = [entry for entry in _device_entries(request) if user is not None and entry[0] == user.pk]
+    if not mine:
         return None
-    return next((nonce for uid, nonce, _issued in _device_entries(request) if uid == user_id), None)
+    stamp = _password_stamp(user)
+    return next((entry[1] for entry in mine if constant_time_compare(entry[3], stamp)), None)
 
 
 def device_cookie_set(response, *, request, user) -> None:
-    """Marks the browser as one ``user`` signed in with: a fresh nonce, so a fresh failure count."""
+    """Marks the browser as one ``user`` signed in with: a fresh nonce, so a fresh failure count,
+    valid until the password changes."""
     others = [entry for entry in _device_entries(request) if entry[0] != user.pk]
-    entries = [[user.pk, secrets.token_urlsafe(16), int(time.time())], *others][:DEVICE_COOKIE_MAX_USERS]
+    entry = [user.pk, secrets.token_urlsafe(16), int(time.time()), _password_stamp(user)]
+    entries = [entry, *others][:DEVICE_COOKIE_MAX_USERS]
     response.set_cookie(
         settings.BALIE_DEVICE_COOKIE_NAME,
         signing.dumps(entries, salt=DEVICE_COOKIE_SALT),
@@ -182,6 +210,21 @@ def device_cookie_set(response, *, request, user) -> None:
         httponly=True,
         samesite="Lax",
     )
+
+
+_RESET_BY = "_balie_password_reset_by"
+
+
+def device_cookie_promise(request, *, user) -> None:
+    """Notes that this request reset ``user``'s password from the mailed link, so that its response
+    gets a device cookie (``device_cookie_keep_promise``)."""
+    setattr(request, _RESET_BY, user)
+
+
+def device_cookie_keep_promise(response, *, request) -> None:
+    user = getattr(request, _RESET_BY, None)
+    if user is not None:
+        device_cookie_set(response, request=request, user=user)
 
 
 # -- One attempt ---------------------------------------------------------------------------------
@@ -198,39 +241,51 @@ class SignInAttempt:
             throttle.give_back()
 
 
-def signin_attempt_start(*, request, email: str, user_id, ip: str) -> tuple[SignInAttempt | None, bool]:
-    """Counts a password attempt for ``email`` from this browser.
+def signin_attempt_start(*, request, email: str, user, ip: str) -> tuple[SignInAttempt | None, str | None]:
+    """Counts a password attempt for ``email`` (``user``, None for an unknown address) from this
+    browser.
 
-    Returns ``(attempt, account_lock_started)``; ``attempt`` is None when the attempt is refused
-    (without checking the password). A browser with a valid device cookie for the account counts
-    against its cookie only; once the cookie is locked it is an unknown browser like any other.
+    Returns ``(attempt, lock_started)``; ``attempt`` is None when the attempt is refused (without
+    checking the password); ``lock_started`` is ``"account"`` or ``"device"`` when this attempt
+    locked the account for unknown browsers or this browser's device cookie (the owner is warned of
+    either), else None. A browser with a valid device cookie
+    for the account counts against its cookie only; once the cookie is locked it is an unknown
+    browser like any other.
     """
-    nonce = device_nonce(request, user_id=user_id)
+    nonce = device_nonce(request, user=user)
     if nonce is not None:
         device = device_throttle(nonce)
         if device.locked_until() is None:
-            return (SignInAttempt(throttles=[device]), False) if device.consume() else (None, False)
+            if device.consume():
+                return SignInAttempt(throttles=[device]), None
+            return None, "device" if device.lock_started else None
     account, address = account_throttle(email), ip_throttle(ip)
     if account.locked_until() is not None or address.locked_until() is not None:
-        return None, False
+        return None, None
     consumed = []
     for throttle in (account, address):
         if not throttle.consume():
             for other in consumed:
                 other.give_back()
-            return None, throttle is account and throttle.lock_started
+            return None, "account" if throttle is account and throttle.lock_started else None
         consumed.append(throttle)
-    return SignInAttempt(throttles=consumed), False
+    return SignInAttempt(throttles=consumed), None
 
 
 def signin_failures_clear(*, email: str) -> None:
-    """Forgets the unknown-browser failures for ``email`` (after a password reset by its owner)."""
+    """Forgets the unknown-browser failures for ``email`` (after a password reset by its owner),
+    and that its owner was warned: guessing after the reset is news again."""
     account_throttle(email).clear()
+    cache.delete(_warned_key(email))
 
 
-def signin_warning_due(*, user_id) -> bool:
-    """True at most once per BALIE_SIGNIN_WARNING_SECONDS per person."""
-    key, now = f"{_PREFIX}:warned:{user_id}", time.time()
+def _warned_key(email: str) -> str:
+    return f"{_PREFIX}:warned:{_digest(email.strip().lower())}"
+
+
+def signin_warning_due(*, email: str) -> bool:
+    """True at most once per BALIE_SIGNIN_WARNING_SECONDS per sign-in address."""
+    key, now = _warned_key(email), time.time()
     period = settings.BALIE_SIGNIN_WARNING_SECONDS
     if cache.add(key, now, period + _LEVEL_MEMORY_SECONDS):
         return True

@@ -1,3 +1,4 @@
+from allauth.account import views as allauth_views
 from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
@@ -11,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from balie.accounts import selectors, services
+from balie.accounts import selectors, services, throttle
 from balie.accounts.forms import InvitationAcceptForm, NewLinkForm, ProfileForm
 
 BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
@@ -151,3 +152,13 @@ def set_language(request):
         request.user.language = language
         request.user.save(update_fields=["language"])
     return django_set_language(request)
+
+
+def password_reset_from_key(request, *args, **kwargs):
+    """allauth's page behind the mailed reset link. The browser that completes the reset gets a
+    device cookie (bound to the new password), so its owner signs in from it while a stranger keeps
+    unknown browsers locked out. The reset does not sign in: the sign-in after it still asks for
+    the password and the second factor."""
+    response = allauth_views.password_reset_from_key(request, *args, **kwargs)
+    throttle.device_cookie_keep_promise(response, request=request)
+    return response

@@ -48,7 +48,7 @@ def guess(email, times, *, ip=STRANGER_IP):
 
 
 def warnings_to(email) -> int:
-    return DevOutboxMessage.objects.filter(recipients=email, body_text__contains="wachtwoord").count()
+    return DevOutboxMessage.objects.filter(recipients=email, subject="Iemand probeert uw wachtwoord te raden").count()
 
 
 @time_machine.travel(START, tick=False)
@@ -86,7 +86,7 @@ def test_owner_in_the_same_office_as_the_stranger_still_signs_in(personas):
     assert sign_in(browser, email).status_code == 302
 
 
-def test_owner_is_warned_by_email_at_most_once_an_hour(personas):
+def test_owner_is_warned_by_email_at_most_once_a_day(personas):
     email = personas.client_user.email
     with time_machine.travel(START, tick=False):
         guess(email, 20)
@@ -95,11 +95,23 @@ def test_owner_is_warned_by_email_at_most_once_an_hour(personas):
     assert mail.subject == "Iemand probeert uw wachtwoord te raden"  # Dutch, addressed as "u"
     assert "waarmee u nog niet eerder bent ingelogd" in mail.body_text
     assert f"{django_settings.BALIE_SITE_URL}/accounts/password/reset/" in mail.body_html
-    with time_machine.travel(START + 40 * 60, tick=False):
+    with time_machine.travel(START + 61 * 60, tick=False):
+        guess(email, 20)  # a new lock, a longer one: still no second mail the same day
+    assert warnings_to(email) == 1
+    with time_machine.travel(START + 24 * 3600 - 60, tick=False):
         guess(email, 20)
     assert warnings_to(email) == 1
-    with time_machine.travel(START + 61 * 60, tick=False):
+    with time_machine.travel(START + 25 * 3600, tick=False):  # after the lock of the day before
         guess(email, 20)
+    assert warnings_to(email) == 2
+
+
+@time_machine.travel(START, tick=False)
+def test_after_a_password_reset_the_next_lock_warns_again(personas):
+    email = personas.client_user.email
+    guess(email, 20)
+    reset_password(HttpClient(REMOTE_ADDR="10.5.0.1"), email)
+    guess(email, 20)
     assert warnings_to(email) == 2
 
 
@@ -218,3 +230,115 @@ def test_guesses_sent_at_once_are_all_counted_and_start_one_lock(settings):
     assert sum(allowed for allowed, _ in outcomes) == settings.BALIE_SIGNIN_ACCOUNT_FAILURES
     assert sum(started for _, started in outcomes) == 1
     assert account_throttle("CLIENT@firm-a.test").locked_until() == START + settings.BALIE_SIGNIN_ACCOUNT_LOCK_SECONDS
+
+
+@time_machine.travel(START, tick=False)
+def test_spraying_from_one_ipv6_64_is_locked_like_one_ipv4_address(settings):
+    # One guess at each of many accounts, each from another address of the same /64.
+    for n in range(settings.BALIE_SIGNIN_IP_FAILURES):
+        guess(f"iemand{n}@example.test", 1, ip=f"2001:db8:1:2::{n + 1:x}")
+    assert refused(sign_in(HttpClient(REMOTE_ADDR="2001:db8:1:2:ffff::1"), "nog-iemand@example.test"))
+    # Another /64 has its own count, and an IPv4-mapped address counts as the IPv4 address.
+    assert not refused(sign_in(HttpClient(REMOTE_ADDR="2001:db8:1:3::1"), "nog-iemand@example.test"))
+
+
+def test_ipv6_addresses_are_counted_per_64_and_ipv4_per_address():
+    from balie.accounts.throttle import ip_throttle
+
+    assert ip_throttle("2001:db8:1:2::1").key == ip_throttle("2001:db8:1:2:abcd::99").key
+    assert ip_throttle("2001:db8:1:2::1").key != ip_throttle("2001:db8:1:3::1").key
+    assert ip_throttle("192.0.2.1").key != ip_throttle("192.0.2.2").key
+    assert ip_throttle("::ffff:192.0.2.1").key == ip_throttle("192.0.2.1").key
+    assert ip_throttle("unknown").key == ip_throttle("unknown").key
+
+
+NEW_PASSWORD = "een nieuw lang wachtwoord"
+
+
+def reset_password(browser, email, password=NEW_PASSWORD):
+    """Resets the password from ``browser`` through the link the owner is mailed."""
+    browser.post(reverse("account_reset_password"), {"email": email})
+    body = DevOutboxMessage.objects.filter(recipients=email, body_text__contains="/reset/key/").last().body_text
+    link = re.search(r"https?://\S+(/accounts/password/reset/key/\S+/)", body).group(1)
+    form = browser.get(link, follow=True).redirect_chain[-1][0]
+    response = browser.post(form, {"password1": password, "password2": password})
+    assert response.status_code == 302
+
+
+@time_machine.travel(START, tick=False)
+def test_the_browser_that_reset_the_password_signs_in_while_a_stranger_keeps_guessing(personas):
+    email = personas.client_user.email
+    guess(email, 20)
+    owners = HttpClient(REMOTE_ADDR="10.5.0.1")
+    reset_password(owners, email)
+    guess(email, 20)  # the stranger locks unknown browsers out again at once
+    assert refused(sign_in(HttpClient(REMOTE_ADDR="10.5.0.2"), email, NEW_PASSWORD))
+    response = sign_in(owners, email, NEW_PASSWORD)
+    assert response.status_code == 302
+    assert signed_in(owners)
+
+
+@time_machine.travel(START, tick=False)
+def test_a_password_change_turns_every_device_cookie_into_an_unknown_browser(personas):
+    email = personas.client_user.email
+    browser = owner_browser(email)
+    personas.client_user.set_password(NEW_PASSWORD)
+    personas.client_user.save(update_fields=["password"])
+    guess(email, 20)
+    assert refused(sign_in(browser, email, NEW_PASSWORD))
+    assert not signed_in(browser)
+
+
+@time_machine.travel(START, tick=False)
+def test_a_password_reset_turns_an_old_device_cookie_into_an_unknown_browser(personas):
+    email = personas.client_user.email
+    stolen = owner_browser(email)  # say a shared computer the owner once signed in on
+    reset_password(HttpClient(REMOTE_ADDR="10.5.0.1"), email)
+    for _ in range(6):
+        sign_in(stolen, email, "raden maar")
+    assert refused(sign_in(stolen, email, NEW_PASSWORD))  # no budget of its own any more
+
+
+@time_machine.travel(START, tick=False)
+def test_a_device_cookie_that_locks_warns_the_owner(personas, settings):
+    email = personas.client_user.email
+    browser = owner_browser(email)
+    for _ in range(settings.BALIE_SIGNIN_DEVICE_FAILURES + 1):
+        sign_in(browser, email, "verkeerd")
+    assert warnings_to(email) == 1
+    body = DevOutboxMessage.objects.get(recipients=email).body_text
+    assert "vanuit een browser waarmee u eerder bent ingelogd" in body  # not "a browser you never used"
+    assert "nog niet eerder" not in body
+
+
+@time_machine.travel(START, tick=False)
+def test_the_lock_starting_attempt_does_the_same_work_for_unknown_and_existing_addresses(personas, monkeypatch):
+    from balie.accounts.jobs import WARN_JOB
+
+    enqueued = []
+    monkeypatch.setattr("balie.core.jobs.enqueue", lambda name, **kwargs: enqueued.append((name, kwargs)))
+    guess("niemand@example.test", 6)
+    guess(personas.client_user.email.upper(), 6)
+    # One job each, with the address as typed; whether it is someone's is looked up in the job.
+    assert [(name, sorted(kwargs), kwargs["email"].lower(), kwargs["known_browser"]) for name, kwargs in enqueued] == [
+        (WARN_JOB, ["email", "known_browser"], "niemand@example.test", False),
+        (WARN_JOB, ["email", "known_browser"], personas.client_user.email, False),
+    ]
+    assert warnings_to(personas.client_user.email) == 0  # nothing mailed in the request
+
+
+@time_machine.travel(START, tick=False)
+def test_the_warning_job_mails_only_an_existing_active_account(personas):
+    from balie.accounts.jobs import WARN_JOB
+    from balie.core import jobs
+
+    warn = jobs.get_job(WARN_JOB).func
+    warn(email="niemand@example.test")
+    assert not DevOutboxMessage.objects.filter(recipients="niemand@example.test").exists()
+    personas.employee.is_active = False
+    personas.employee.save(update_fields=["is_active"])
+    warn(email=personas.employee.email)
+    assert warnings_to(personas.employee.email) == 0
+    warn(email=f"  {personas.client_user.email.upper()} ")
+    warn(email=personas.client_user.email)  # within the cap
+    assert warnings_to(personas.client_user.email) == 1

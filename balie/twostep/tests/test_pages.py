@@ -4,6 +4,7 @@ import re
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
 from django.test import Client as HttpClient
 from django.urls import reverse
@@ -90,6 +91,7 @@ def test_a_password_reset_never_bypasses_the_second_factor(client, personas):
     new = "een heel nieuw wachtwoord"
     response = client.post(form_url, {"password1": new, "password2": new})
     assert not signed_in(client)
+    assert django_settings.BALIE_DEVICE_COOKIE_NAME in client.cookies  # trusted by the sign-in throttle only
     response = client.post(LOGIN, {"login": user.email, "password": new})
     assert response.url == reverse("twostep:authenticate")
     assert not signed_in(client)
