@@ -84,6 +84,31 @@ def _fast_and_isolated(settings, tmp_path):
     cache.clear()
 
 
+QUERY_COUNTING_FIXTURES = {"django_assert_num_queries", "django_assert_max_num_queries"}
+
+
+@pytest.fixture
+def still_clock():
+    """The clock stands still for the whole test, from before anyone signs in.
+
+    A signed-in request renews the session (one extra UPDATE, plus the session save) when over
+    BALIE_SESSION_TOUCH_SECONDS passed since the last renewal. On a busy machine that much time
+    can pass between signing in and a counted request, so a query count would depend on speed.
+    """
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now(), tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _still_clock_when_counting_queries(request):
+    """Tests that count queries run with ``still_clock`` (set up before the fixtures that sign in)."""
+    if QUERY_COUNTING_FIXTURES & set(request.fixturenames):
+        request.getfixturevalue("still_clock")
+
+
 @dataclass
 class Personas:
     """Firm A with staff and a client user in three environments; a Medewerker; an outsider at firm B."""

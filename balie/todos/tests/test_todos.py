@@ -98,7 +98,7 @@ def test_task_list_page_and_menu_count(client, todo_setup):
     assert start.count("Btw-aangifte Q3 goedkeuren") == 2  # the start page panel lists both
 
 
-def test_task_list_and_counts_use_constant_queries(client):
+def test_task_list_and_counts_use_constant_queries(still_clock, client):
     firm = FirmFactory()
     user = UserFactory()
     clients = ClientFactory.create_batch(50, firm=firm)
