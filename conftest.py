@@ -91,9 +91,11 @@ QUERY_COUNTING_FIXTURES = {"django_assert_num_queries", "django_assert_max_num_q
 def still_clock():
     """The clock stands still for the whole test, from before anyone signs in.
 
-    A signed-in request renews the session (one extra UPDATE, plus the session save) when over
-    BALIE_SESSION_TOUCH_SECONDS passed since the last renewal. On a busy machine that much time
-    can pass between signing in and a counted request, so a query count would depend on speed.
+    For outcomes that would otherwise depend on how long the steps of a test took on a busy
+    machine: a signed-in request renews the session (one extra UPDATE, plus the session save)
+    when over BALIE_SESSION_TOUCH_SECONDS passed since the last renewal, so query counts would
+    depend on speed; a code of the authenticator app belongs to a 30-second window; "today"
+    changes at midnight.
     """
     import time_machine
     from django.utils import timezone

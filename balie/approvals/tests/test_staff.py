@@ -431,7 +431,7 @@ def publish(staff, dossier, **fields):
     return staff.post(publish_url(dossier), {**data, **fields})
 
 
-def test_the_publish_form_is_prefilled_from_the_firms_flow_for_the_type(staff, personas, dossier):
+def test_the_publish_form_is_prefilled_from_the_firms_flow_for_the_type(still_clock, staff, personas, dossier):
     Flow.objects.create(
         firm=personas.firm, doc_type="vat_return", mode="approve", audience="handlers", required="all", due_days=7
     )

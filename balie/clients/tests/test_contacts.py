@@ -671,7 +671,7 @@ def test_a_pending_invitation_is_sent_again(client, personas):
 # -- End dates (BEY-4) ----------------------------------------------------------------------------------
 
 
-def test_access_ends_after_its_last_day_and_the_job_removes_it(client, personas):
+def test_access_ends_after_its_last_day_and_the_job_removes_it(still_clock, client, personas):
     today = timezone.localdate()
     Membership.objects.filter(user=personas.employee).update(ends_on=today - timedelta(days=1))
     last_day = MembershipFactory(client=personas.company, ends_on=today)
