@@ -64,6 +64,15 @@ def approved_request(p, *, after: str, title: str = "Aangifte omzetbelasting Q3 
     return approval
 
 
+def wait_for_requests(requests: list, count: int = 1, *, within: float = 60) -> list:
+    """``requests`` once a receiver thread recorded ``count`` of them: a caller that gave up waiting
+    for the answer can be done before the receiver (on a busy machine) has read the request."""
+    deadline = time.monotonic() + within
+    while len(requests) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return requests
+
+
 class LocalReceiver:
     """An HTTP server on 127.0.0.1 that records each POST and answers from ``statuses`` (then 200)."""
 
