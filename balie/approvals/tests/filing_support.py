@@ -119,12 +119,19 @@ class LocalReceiver:
         self.server.server_close()
 
 
+_RESERVED_PORTS: list[socket.socket] = []  # bound, never listening: kept for the whole test run
+
+
 def closed_port_url() -> str:
-    """An address where nothing listens: the receiver is down."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/balie/events"
+    """An address where nothing listens: the receiver is down.
+
+    The port stays bound (without listening, so a connection is refused): a receiver started
+    meanwhile by this or another test process cannot be given the same port and answer.
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    _RESERVED_PORTS.append(sock)
+    return f"http://127.0.0.1:{sock.getsockname()[1]}/balie/events"
 
 
 class DripReceiver:
