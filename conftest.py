@@ -85,6 +85,33 @@ def _fast_and_isolated(settings, tmp_path):
     cache.clear()
 
 
+QUERY_COUNTING_FIXTURES = {"django_assert_num_queries", "django_assert_max_num_queries"}
+
+
+@pytest.fixture
+def still_clock():
+    """The clock stands still for the whole test, from before anyone signs in.
+
+    For outcomes that would otherwise depend on how long the steps of a test took on a busy
+    machine: a signed-in request renews the session (one extra UPDATE, plus the session save)
+    when over BALIE_SESSION_TOUCH_SECONDS passed since the last renewal, so query counts would
+    depend on speed; a code of the authenticator app belongs to a 30-second window; "today"
+    changes at midnight.
+    """
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now(), tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _still_clock_when_counting_queries(request):
+    """Tests that count queries run with ``still_clock`` (set up before the fixtures that sign in)."""
+    if QUERY_COUNTING_FIXTURES & set(request.fixturenames):
+        request.getfixturevalue("still_clock")
+
+
 @dataclass
 class Personas:
     """Firm A with staff and a client user in three environments; a Medewerker; an outsider at firm B."""

@@ -47,7 +47,7 @@ def test_wrong_password_and_unknown_address_get_one_generic_error(client, person
     assert error_codes(wrong) == {"email_password_mismatch"}
 
 
-def test_sixth_failure_for_one_account_within_five_minutes_is_refused(personas):
+def test_sixth_failure_for_one_account_within_five_minutes_is_refused(still_clock, personas):
     email = personas.client_user.email
     for attempt in range(5):
         client = HttpClient(REMOTE_ADDR=f"10.0.0.{attempt + 1}")  # different IPs: only the account counts

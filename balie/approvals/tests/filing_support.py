@@ -64,6 +64,15 @@ def approved_request(p, *, after: str, title: str = "Aangifte omzetbelasting Q3 
     return approval
 
 
+def wait_for_requests(requests: list, count: int = 1, *, within: float = 60) -> list:
+    """``requests`` once a receiver thread recorded ``count`` of them: a caller that gave up waiting
+    for the answer can be done before the receiver (on a busy machine) has read the request."""
+    deadline = time.monotonic() + within
+    while len(requests) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return requests
+
+
 class LocalReceiver:
     """An HTTP server on 127.0.0.1 that records each POST and answers from ``statuses`` (then 200)."""
 
@@ -110,12 +119,19 @@ class LocalReceiver:
         self.server.server_close()
 
 
+_RESERVED_PORTS: list[socket.socket] = []  # bound, never listening: kept for the whole test run
+
+
 def closed_port_url() -> str:
-    """An address where nothing listens: the receiver is down."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/balie/events"
+    """An address where nothing listens: the receiver is down.
+
+    The port stays bound (without listening, so a connection is refused): a receiver started
+    meanwhile by this or another test process cannot be given the same port and answer.
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    _RESERVED_PORTS.append(sock)
+    return f"http://127.0.0.1:{sock.getsockname()[1]}/balie/events"
 
 
 class DripReceiver:

@@ -28,6 +28,7 @@ from balie.approvals.tests.filing_support import (
     LocalReceiver,
     approved_request,
     closed_port_url,
+    wait_for_requests,
 )
 from balie.core.testing import later, race, skip_unless_postgresql
 from balie.notifications.models import DevOutboxMessage, EventKind, Notification
@@ -265,7 +266,7 @@ def test_a_receiver_answering_byte_by_byte_ends_the_attempt_at_its_deadline(
     [(started, ended, claimed_until)] = attempts
     assert ended - started >= timedelta(seconds=0.9)  # the deadline, not before (a full answer takes 10 s)
     assert claimed_until > ended + timedelta(seconds=30)  # no second worker could have taken it meanwhile
-    assert len(server.requests) == 1
+    assert len(wait_for_requests(server.requests)) == 1
     assert (_reload(submission).state, submission.attempts) == (State.PENDING, 1)
     assert submission.claimed_until is None and submission.last_error
     # The next attempt is 5 s after the failed one, however long that one took to fail.

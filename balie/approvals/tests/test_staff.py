@@ -431,7 +431,7 @@ def publish(staff, dossier, **fields):
     return staff.post(publish_url(dossier), {**data, **fields})
 
 
-def test_the_publish_form_is_prefilled_from_the_firms_flow_for_the_type(staff, personas, dossier):
+def test_the_publish_form_is_prefilled_from_the_firms_flow_for_the_type(still_clock, staff, personas, dossier):
     Flow.objects.create(
         firm=personas.firm, doc_type="vat_return", mode="approve", audience="handlers", required="all", due_days=7
     )
@@ -717,7 +717,7 @@ def test_named_people_must_be_active_members_of_the_environment(staff, personas,
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_choosing_a_type_fills_in_its_flow_and_publishing_asks_for_it(page, live_server, personas):
+def test_choosing_a_type_fills_in_its_flow_and_publishing_asks_for_it(still_clock, page, live_server, personas):
     from playwright.sync_api import expect
 
     from balie.twostep.tests.test_browser import sign_in

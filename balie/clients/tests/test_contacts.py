@@ -104,7 +104,7 @@ def test_every_member_sees_the_contact_persons_but_only_a_beheerder_manages_them
         assert f'id="delete-{contact.public_id}"' in body
 
 
-def test_the_list_shows_access_role_flags_end_date_and_pending_invitations(client, personas):
+def test_the_list_shows_access_role_flags_end_date_and_pending_invitations(still_clock, client, personas):
     personas.employee.memberships.update(ends_on=timezone.localdate() + timedelta(days=30), may_handle_documents=True)
     invited = ContactPerson.objects.create(
         client=personas.company, salutation="ms", first_name="Ida", last_name="Uitgenodigd", email="ida@example.test"
@@ -671,7 +671,7 @@ def test_a_pending_invitation_is_sent_again(client, personas):
 # -- End dates (BEY-4) ----------------------------------------------------------------------------------
 
 
-def test_access_ends_after_its_last_day_and_the_job_removes_it(client, personas):
+def test_access_ends_after_its_last_day_and_the_job_removes_it(still_clock, client, personas):
     today = timezone.localdate()
     Membership.objects.filter(user=personas.employee).update(ends_on=today - timedelta(days=1))
     last_day = MembershipFactory(client=personas.company, ends_on=today)

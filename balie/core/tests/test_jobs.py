@@ -1,4 +1,5 @@
 import threading
+import time
 
 import pytest
 
@@ -6,6 +7,10 @@ from balie.core import jobs
 
 calls: list[int] = []
 done = threading.Event()
+
+# Waits end as soon as the job did its part; the bound only stops a test that would otherwise hang
+# (a busy machine may take seconds to start a thread).
+WAIT = 60
 
 
 @jobs.job("tests.flaky")
@@ -32,14 +37,17 @@ def fresh_runner(monkeypatch, settings):
 def test_inprocess_backend_runs_the_job_in_a_worker_thread_and_retries(fresh_runner, settings):
     settings.BALIE_JOB_MAX_RETRIES = 5
     jobs.enqueue("tests.flaky", fail_times=2)
-    assert done.wait(5), "the job never succeeded"
+    assert done.wait(WAIT), "the job never succeeded"
     assert calls == [1, 2, 3]  # failed twice, retried with backoff, then succeeded
 
 
-def test_inprocess_backend_gives_up_after_the_last_retry(fresh_runner, settings):
+def test_inprocess_backend_gives_up_after_the_last_retry(fresh_runner, settings, caplog):
     settings.BALIE_JOB_MAX_RETRIES = 2
     jobs.enqueue("tests.flaky", fail_times=99)
-    threading.Event().wait(1)
+    deadline = time.monotonic() + WAIT
+    while "failed for good" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "failed for good" in caplog.text  # no retry is planned after this
     assert calls == [1, 2, 3]  # the first run and two retries
     assert not done.is_set()
 
@@ -74,7 +82,7 @@ def test_inprocess_scheduler_runs_periodic_jobs(fresh_runner, settings):
     settings.BALIE_PERIODIC_JOBS = {"tests.periodic": 1}
     relay_runs.clear()
     jobs.start_inprocess_runner()
-    assert relay_runs.wait(5), "the periodic job never ran"
+    assert relay_runs.wait(WAIT), "the periodic job never ran"
 
 
 slow_started, slow_release, quick_done = threading.Event(), threading.Event(), threading.Event()
@@ -83,7 +91,7 @@ slow_started, slow_release, quick_done = threading.Event(), threading.Event(), t
 @jobs.job("tests.slow_filing", queue="filing")
 def slow_filing() -> None:
     slow_started.set()
-    slow_release.wait(10)
+    slow_release.wait(3 * WAIT)  # longer than the test waits for the quick job: released by the test
 
 
 @jobs.job("tests.quick_code", queue="transactional")
@@ -97,9 +105,9 @@ def test_inprocess_a_slow_job_on_one_queue_does_not_hold_up_another(fresh_runner
         event.clear()
     try:
         jobs.enqueue("tests.slow_filing")
-        assert slow_started.wait(5)
+        assert slow_started.wait(WAIT)
         jobs.enqueue("tests.quick_code")
-        assert quick_done.wait(5), "the transactional job waited behind the filing"
+        assert quick_done.wait(WAIT), "the transactional job waited behind the filing"
         assert set(jobs._runner.queues) == {"filing", "transactional"}
     finally:
         slow_release.set()

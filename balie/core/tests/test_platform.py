@@ -18,6 +18,7 @@ from balie.firms.models import Firm
 from balie.notifications.models import DevOutboxMessage
 
 ROOT = Path(__file__).resolve().parents[3]
+SUBPROCESS_TIMEOUT = 600  # seconds: only stops a hang; starting Django takes long on a busy machine
 STRONG_KEY = "k" * 20 + "Zq8#vR2!mT5@wX9$pL3%nB7^dF1&hJ4*"
 
 
@@ -30,7 +31,12 @@ def run_balie(*args, env_overrides: dict, cwd=ROOT) -> subprocess.CompletedProce
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, "-m", "balie", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+        [sys.executable, "-m", "balie", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=SUBPROCESS_TIMEOUT,
     )
 
 
@@ -115,7 +121,7 @@ def test_sqlite_runs_in_wal_mode_and_concurrent_writers_never_see_locked(tmp_pat
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update({"DJANGO_SETTINGS_MODULE": "balie.settings", "BALIE_DATA_DIR": str(tmp_path)})
     result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT, timeout=180
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT, timeout=SUBPROCESS_TIMEOUT
     )
     assert result.returncode == 0, result.stderr
     assert "mode wal" in result.stdout
@@ -206,7 +212,7 @@ def test_production_responses_carry_hsts_csp_and_host_cookies(tmp_path):
     env["ALLOWED_HOSTS"] = "portal.example.test"
     env["DJANGO_SETTINGS_MODULE"] = "balie.settings"
     result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT, timeout=SUBPROCESS_TIMEOUT
     )
     assert result.returncode == 0, result.stderr
     out = dict(line.split(" = ", 1) for line in result.stdout.splitlines() if " = " in line)

@@ -12,6 +12,7 @@ from balie.core import jobs
 from balie.core.uploads import STALE_AFTER, remove_stale_upload_files
 
 ROOT = Path(__file__).resolve().parents[3]
+SUBPROCESS_TIMEOUT = 600  # seconds: only stops a hang; starting Django takes long on a busy machine
 HOUR = 3600
 
 
@@ -98,7 +99,12 @@ def test_a_web_process_cleans_at_start(tmp_path):
         }
     )
     result = subprocess.run(
-        [sys.executable, "-c", "import balie.wsgi"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+        [sys.executable, "-c", "import balie.wsgi"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=SUBPROCESS_TIMEOUT,
     )
     assert result.returncode == 0, result.stderr
     assert not stale.exists() and fresh.exists()

@@ -453,7 +453,7 @@ def test_start_page_lists_recent_publications(staff, numbered):
     assert reverse("dossiers_staff:bulk", args=[publication.public_id]) in staff.get(url).content.decode()
 
 
-def test_preview_and_result_pages_use_the_same_queries_for_3_or_30_environments(staff, numbered):
+def test_preview_and_result_pages_use_the_same_queries_for_3_or_30_environments(still_clock, staff, numbered):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -39,7 +39,7 @@ def test_start_page_shows_dossiers_in_progress_and_recent_documents(client, pers
     assert "Stuk 6" in page and "Stuk 1" not in page
 
 
-def test_start_page_queries_do_not_grow_with_documents(client, personas):
+def test_start_page_queries_do_not_grow_with_documents(still_clock, client, personas):
     dossier = services.dossier_create(client=personas.company, description="Doorlopend dossier")
     client.force_login(personas.client_user)
     url = reverse("home:client", args=[personas.company.public_id])

@@ -90,7 +90,7 @@ def test_a_folder_of_another_environment_answers_404(client, personas, dossier):
     assert not Document.objects.exists()
 
 
-def test_the_inbox_lists_new_uploads_of_the_firm_only_with_constant_queries(client, personas, dossier):
+def test_the_inbox_lists_new_uploads_of_the_firm_only_with_constant_queries(still_clock, client, personas, dossier):
     folder = dossier.folders.get(name="Administratie")
     other = services.dossier_create(client=personas.outsider_client, description="Elders")
     services.document_add(dossier=other, upload=pdf("geheim.pdf"), direction="client", actor=personas.outsider)

@@ -43,7 +43,7 @@ def test_start_page_uses_the_same_number_of_queries_for_1_and_50_environments(cl
     assert fifty <= 14  # incl. the dossiers panel (2), recent documents (1) and tiles (1)
 
 
-def test_switcher_page_uses_the_same_number_of_queries_for_1_and_50_environments(client):
+def test_switcher_page_uses_the_same_number_of_queries_for_1_and_50_environments(still_clock, client):
     counts = []
     for size in (1, 50):
         user, _ = _user_with_environments(size)

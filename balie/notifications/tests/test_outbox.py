@@ -49,21 +49,24 @@ class Inbox:
         return [m["Message-ID"] for m in self.messages]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def reserved_port() -> socket.socket:
+    """A port bound without listening: connections are refused, and no other test process can be
+    given it while the SMTP server is "down"."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 @pytest.fixture
 def smtp(settings):
     """An SMTP server that is not running yet: ``smtp.start()`` / ``smtp.stop()``."""
-    port = free_port()
+    reservation = reserved_port()
+    port = reservation.getsockname()[1]
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
+    settings.EMAIL_TIMEOUT = 60  # only stops a hang: a busy machine may answer slowly
     inbox = Inbox()
 
     class Server:
@@ -72,6 +75,7 @@ def smtp(settings):
             self.inbox = inbox
 
         def start(self):
+            reservation.close()  # the server takes the port over
             self.controller = Controller(inbox, hostname="127.0.0.1", port=port)
             self.controller.start()
 
@@ -83,6 +87,7 @@ def smtp(settings):
     server = Server()
     yield server
     server.stop()
+    reservation.close()
 
 
 def add(n: int, *, firm=None, prefix="klant"):

@@ -21,7 +21,9 @@ from balie.signing.tests.test_pdf import _flatten_resources
 from balie.twostep.tests.test_browser import sign_in
 from balie.twostep.tests.utils import enrol_sms, enrol_totp, sms_code, totp_now
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The server's clock stands still: a code typed from the app (30-second windows) or an SMS cannot
+# expire while a busy machine takes its time between reading the code and checking it.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("still_clock")]
 TITLE = "Jaarrekening 2025"
 
 

@@ -175,7 +175,7 @@ def test_pdfs_sealed_before_a_new_certificate_stay_trusted(client, personas):
     assert report.intact and report.trusted  # sealed with the generated certificate, replaced twice since
 
 
-def test_uploading_with_a_second_factor(client, personas):
+def test_uploading_with_a_second_factor(still_clock, client, personas):
     secret = enrol_totp(personas.staff.user)
     client.force_login(personas.staff.user)
     response = _upload(client, personas.staff, _pkcs12(), factor="totp", code=totp_now(secret))

@@ -388,7 +388,7 @@ def test_the_signing_panel_is_polled_while_a_signature_is_sealed(staff, personas
     assert 'hx-trigger="every 2s"' in html and 'value="40"' in html
 
 
-def test_remind_reminds_whose_turn_it_is_once_a_day(staff, personas, bv):
+def test_remind_reminds_whose_turn_it_is_once_a_day(still_clock, staff, personas, bv):
     approval = ask(personas, bv)
     first, second = bv.directors
     response = staff.post(url("remind", approval))

@@ -166,7 +166,9 @@ def _counting(monkeypatch) -> list:
 LIMITED = "Too many PDFs have been checked in a short time. Wait a few minutes and try again."
 
 
-def test_the_eleventh_check_in_ten_minutes_is_refused_and_someone_else_goes_on(client, personas, monkeypatch):
+def test_the_eleventh_check_in_ten_minutes_is_refused_and_someone_else_goes_on(
+    still_clock, client, personas, monkeypatch
+):
     checked = _counting(monkeypatch)
     data = make_pdf(1)
     client.force_login(personas.client_user)
@@ -186,7 +188,7 @@ def test_the_eleventh_check_in_ten_minutes_is_refused_and_someone_else_goes_on(c
     assert LIMITED not in response.content.decode() and len(checked) == 11
 
 
-def test_one_address_may_check_30_pdfs_in_ten_minutes_whoever_checks(client, personas, monkeypatch):
+def test_one_address_may_check_30_pdfs_in_ten_minutes_whoever_checks(still_clock, client, personas, monkeypatch):
     from balie.core.factories import UserFactory
 
     checked = _counting(monkeypatch)

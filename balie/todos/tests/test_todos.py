@@ -98,7 +98,7 @@ def test_task_list_page_and_menu_count(client, todo_setup):
     assert start.count("Btw-aangifte Q3 goedkeuren") == 2  # the start page panel lists both
 
 
-def test_task_list_and_counts_use_constant_queries(client):
+def test_task_list_and_counts_use_constant_queries(still_clock, client):
     firm = FirmFactory()
     user = UserFactory()
     clients = ClientFactory.create_batch(50, firm=firm)
@@ -192,7 +192,7 @@ def test_staff_see_open_and_overdue_tasks_of_their_firm_only(client, todo_setup)
     assert list(response.context["page"]) == [late]
 
 
-def test_staff_nudge_mails_everyone_who_may_handle_it_once_a_day(client, todo_setup):
+def test_staff_nudge_mails_everyone_who_may_handle_it_once_a_day(still_clock, client, todo_setup):
     p = todo_setup
     todo = approve(p, due_date=timezone.localdate())
     client.force_login(p.staff.user)

@@ -9,7 +9,9 @@ from balie.clients.models import Client, Membership
 from balie.core.factories import TEST_PASSWORD, ClientFactory, FirmFactory, MembershipFactory, UserFactory
 from balie.twostep.tests.utils import totp_now
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The server's clock stands still: a code typed from the app (30-second windows) or an SMS cannot
+# expire while a busy machine takes its time between reading the code and checking it.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("still_clock")]
 
 
 def sign_in(page: Page, base: str, email: str, password: str = TEST_PASSWORD) -> None:

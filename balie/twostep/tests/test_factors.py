@@ -18,7 +18,9 @@ from balie.twostep import crypto, enrolment, services
 from balie.twostep.models import Factor, FactorLock, OneTimeCode
 from balie.twostep.tests.utils import enrol_sms, enrol_totp, last_sms, sms_code, totp_now
 
-pytestmark = pytest.mark.django_db
+# Codes of the authenticator app belong to a 30-second window: the clock stands still so that a
+# code cannot move into the next window between being read off the "app" and being checked.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_clock")]
 
 
 def test_second_factor_secrets_are_encrypted_at_rest(personas, settings):

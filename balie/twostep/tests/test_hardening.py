@@ -16,7 +16,9 @@ from balie.twostep.selectors import has_sign_in_factor
 from balie.twostep.stepup import stepup_begin
 from balie.twostep.tests.utils import enrol_sms, enrol_totp, sms_code, totp_now
 
-pytestmark = pytest.mark.django_db
+# Codes of the authenticator app belong to a 30-second window: the clock stands still so that a
+# code cannot move into the next window between being read off the "app" and being checked.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_clock")]
 
 
 @pytest.mark.django_db(transaction=True)

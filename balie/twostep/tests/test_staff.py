@@ -100,7 +100,7 @@ def test_detail_page_shows_each_persons_methods_locks_letters_and_resets(staff_b
     assert reset_url(personas.company, personas.employee) in body
 
 
-def test_detail_page_queries_stay_constant_with_two_step_data(staff_browser, personas):
+def test_detail_page_queries_stay_constant_with_two_step_data(still_clock, staff_browser, personas):
     def fill(user):
         Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={})
         Authenticator.objects.create(user=user, type=Authenticator.Type.WEBAUTHN, data={"name": "x"})

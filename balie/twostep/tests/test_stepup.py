@@ -14,7 +14,9 @@ from balie.twostep.models import Factor, OneTimeCode
 from balie.twostep.stepup import stepup_begin, stepup_confirm, usable_factors
 from balie.twostep.tests.utils import enrol_sms, enrol_totp, sms_code, totp_now
 
-pytestmark = pytest.mark.django_db
+# Codes of the authenticator app belong to a 30-second window: the clock stands still so that a
+# code cannot move into the next window between being read off the "app" and being checked.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_clock")]
 
 
 def _request(user):
