@@ -121,9 +121,7 @@ def test_the_service_returns_the_stored_document_for_a_known_id(personas):
     assert again == first and Document.objects.count() == 1
 
 
-def test_an_id_sent_again_with_other_contents_or_to_another_folder_is_refused_not_answered_as_sent(
-    client, personas
-):
+def test_an_id_sent_again_with_other_contents_or_to_another_folder_is_refused_not_answered_as_sent(client, personas):
     dossier = dossier_of(personas.company)
     upload_id = uuid.uuid4()
     assert send(client, personas.client_user, dossier, upload_id=upload_id).json()["ok"]
