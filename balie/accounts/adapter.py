@@ -38,7 +38,8 @@ class AccountAdapter(DefaultAccountAdapter):
     # trusts browsers the owner signed in with before and slows down every other one.
     def pre_authenticate(self, request, **credentials) -> None:
         email = credentials.get("email") or ""
-        user = get_user_model().objects.filter(email__iexact=email).first() if email else None
+        # Exactly as allauth's sign-in finds the person (lower case, no database case folding).
+        user = get_user_model().objects.filter(email=email.strip().lower()).first() if email else None
         try:
             ip = self.get_client_ip(request)  # honours the trusted-proxy settings
         except PermissionDenied:

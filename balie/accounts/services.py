@@ -430,8 +430,11 @@ def user_warn_password_guessing(*, email: str, known_browser: bool = False) -> b
     at most once per BALIE_SIGNIN_WARNING_SECONDS per address. Returns whether a warning was sent."""
     from balie.accounts.throttle import signin_warning_due
 
-    user = get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
-    if user is None or not signin_warning_due(email=email):
+    # Found as allauth's sign-in finds people (lower case, exact): a spelling the database's own
+    # case rules fold onto the address (PostgreSQL: "ı" → "I") never reaches its owner, and the
+    # daily cap is that of the address found, not of each spelling typed.
+    user = get_user_model().objects.filter(email=email.strip().lower(), is_active=True).first()
+    if user is None or not signin_warning_due(email=user.email):
         return False
     membership = Membership.objects.active().filter(user=user).select_related("client__firm").first()
     staff = getattr(user, "staff_member", None)

@@ -342,3 +342,18 @@ def test_the_warning_job_mails_only_an_existing_active_account(personas):
     warn(email=f"  {personas.client_user.email.upper()} ")
     warn(email=personas.client_user.email)  # within the cap
     assert warnings_to(personas.client_user.email) == 1
+
+
+def test_spellings_the_database_folds_onto_an_address_get_no_warning_of_their_own(personas):
+    """PostgreSQL's case rules make "clıent" (dotless i) equal "client"; Python's lower() does not,
+    so each such spelling had its own lock and daily cap, and each one mailed the owner."""
+    from balie.accounts.jobs import WARN_JOB
+    from balie.core import jobs
+
+    warn = jobs.get_job(WARN_JOB).func
+    assert personas.client_user.email == "client@firm-a.test"
+    for spelling in ("clıent@firm-a.test", "client@fırm-a.test", "clıent@fırm-a.test"):
+        warn(email=spelling)
+    assert warnings_to(personas.client_user.email) == 0
+    warn(email=personas.client_user.email)
+    assert warnings_to(personas.client_user.email) == 1
