@@ -345,8 +345,14 @@ BALIE_TWOSTEP_LOCK_SECONDS = 15 * 60
 BALIE_STEPUP_SECONDS = 5 * 60  # a confirmation code is valid this long
 BALIE_SMS_CODE_SECONDS = 5 * 60
 BALIE_SMS_CODE_ATTEMPTS = 3
-BALIE_SMS_MIN_INTERVAL_SECONDS = 30  # at most one code per 30 s and 5 per hour per person
-BALIE_SMS_MAX_PER_HOUR = 5
+# Per person: at most one code per interval and this many per hour (signing in plus several
+# confirmations at year end must fit in one hour).
+BALIE_SMS_CODE_INTERVAL_SECONDS = env_int("BALIE_SMS_CODE_INTERVAL_SECONDS", 30)
+BALIE_SMS_CODES_PER_HOUR = env_int("BALIE_SMS_CODES_PER_HOUR", 12)
+if BALIE_SMS_CODE_INTERVAL_SECONDS < 0 or BALIE_SMS_CODES_PER_HOUR < 1:
+    raise ImproperlyConfigured(
+        "BALIE_SMS_CODE_INTERVAL_SECONDS must be 0 or more and BALIE_SMS_CODES_PER_HOUR 1 or more."
+    )
 BALIE_PIN_LETTER_DAYS = 30
 BALIE_PIN_ATTEMPTS = 5
 
@@ -455,7 +461,14 @@ BALIE_SMS_HTTP_USER = env_str("BALIE_SMS_HTTP_USER")
 BALIE_SMS_HTTP_PASSWORD = env_str("BALIE_SMS_HTTP_PASSWORD")
 BALIE_SMS_HTTP_TIMEOUT = env_int("BALIE_SMS_HTTP_TIMEOUT", 10)
 BALIE_SMS_SENDER = env_str("BALIE_SMS_SENDER", "Balie")
-BALIE_SMS_PER_RECIPIENT_PER_HOUR = env_int("BALIE_SMS_PER_RECIPIENT_PER_HOUR", 5)
+# The outbox's own limit per number; lower than the codes per hour it would refuse codes the
+# person may have.
+BALIE_SMS_PER_RECIPIENT_PER_HOUR = env_int("BALIE_SMS_PER_RECIPIENT_PER_HOUR", BALIE_SMS_CODES_PER_HOUR)
+if BALIE_SMS_PER_RECIPIENT_PER_HOUR < BALIE_SMS_CODES_PER_HOUR:
+    raise ImproperlyConfigured(
+        f"BALIE_SMS_PER_RECIPIENT_PER_HOUR ({BALIE_SMS_PER_RECIPIENT_PER_HOUR}) must not be lower than "
+        f"BALIE_SMS_CODES_PER_HOUR ({BALIE_SMS_CODES_PER_HOUR}): raise it or leave it empty."
+    )
 if BALIE_SMS_BACKEND not in {"devoutbox", "http"}:
     raise ImproperlyConfigured(f"BALIE_SMS_BACKEND must be devoutbox or http, not {BALIE_SMS_BACKEND!r}.")
 if BALIE_SMS_HTTP_URL and not BALIE_SMS_HTTP_URL.startswith(("https://", "http://")):

@@ -215,7 +215,8 @@ def sms_send_code(*, user, purpose: str, challenge: StepUpChallenge | None = Non
     """Sends a new six-digit code by SMS and returns the number it went to (masked for display).
 
     Codes for signing in and confirming go only to the verified number of the SMS factor; a number
-    being verified gets its own code. At most one SMS per 30 seconds and five per hour per person.
+    being verified gets its own code. Per person at most one SMS per
+    BALIE_SMS_CODE_INTERVAL_SECONDS and BALIE_SMS_CODES_PER_HOUR within an hour.
     """
     from balie.notifications.outbox import outbox_add_sms
 
@@ -233,15 +234,15 @@ def sms_send_code(*, user, purpose: str, challenge: StepUpChallenge | None = Non
             .values_list("created_at", flat=True)
         )
         if recent:
-            wait = settings.BALIE_SMS_MIN_INTERVAL_SECONDS - (now - recent[-1]).total_seconds()
+            wait = settings.BALIE_SMS_CODE_INTERVAL_SECONDS - (now - recent[-1]).total_seconds()
             if wait > 0:
                 raise Throttled(
                     int(wait) + 1,
                     _("A code was sent just now. You can ask for a new one in %(seconds)s seconds.")
                     % {"seconds": int(wait) + 1},
                 )
-        if len(recent) >= settings.BALIE_SMS_MAX_PER_HOUR:
-            wait = 3600 - (now - recent[-settings.BALIE_SMS_MAX_PER_HOUR]).total_seconds()
+        if len(recent) >= settings.BALIE_SMS_CODES_PER_HOUR:
+            wait = 3600 - (now - recent[-settings.BALIE_SMS_CODES_PER_HOUR]).total_seconds()
             minutes = max(1, int(wait // 60) + 1)
             raise Throttled(
                 int(wait) + 1,
@@ -249,7 +250,7 @@ def sms_send_code(*, user, purpose: str, challenge: StepUpChallenge | None = Non
                     "You have asked for %(count)s codes in the last hour, the most we send. "
                     "You can ask for a new one in %(minutes)s minutes, or use another method."
                 )
-                % {"count": settings.BALIE_SMS_MAX_PER_HOUR, "minutes": minutes},
+                % {"count": settings.BALIE_SMS_CODES_PER_HOUR, "minutes": minutes},
             )
         # A new code replaces the previous one for the same purpose.
         OneTimeCode.objects.filter(user=user, purpose=purpose, challenge=challenge, used_at__isnull=True).update(

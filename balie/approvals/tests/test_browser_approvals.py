@@ -49,7 +49,7 @@ def approve_later(page: Page, base: str, title: str) -> None:
 def test_two_vat_returns_approved_later_and_sent_as_one_batch(page: Page, live_server, personas, settings):
     from balie.approvals.filing import filing_process_receipts
 
-    settings.BALIE_SMS_MIN_INTERVAL_SECONDS = 0  # three confirmations by SMS within a minute
+    settings.BALIE_SMS_CODE_INTERVAL_SECONDS = 0  # three confirmations by SMS within a minute
     settings.BALIE_DIGIPOORT_DELAY_SECONDS = 0
     base = live_server.url
     bv = company_with_directors(personas, count=2, name="Jansen Installatietechniek B.V.")

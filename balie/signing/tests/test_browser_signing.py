@@ -69,7 +69,7 @@ def sign_by_drawing(page: Page, base: str, secret: str, user, number: str) -> No
 
 
 def test_two_directors_sign_in_turn_by_drawing_and_the_pdf_validates(page: Page, live_server, personas, settings):
-    settings.BALIE_SMS_MIN_INTERVAL_SECONDS = 0
+    settings.BALIE_SMS_CODE_INTERVAL_SECONDS = 0
     base = live_server.url
     bv = company_with_directors(personas, count=2, name="Jansen Installatietechniek B.V.")
     a, b = bv.directors

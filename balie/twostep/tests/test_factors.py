@@ -208,21 +208,58 @@ def test_sms_codes_go_only_to_a_verified_number(personas):
     assert not OutboxMessage.objects.filter(channel="sms").exists()
 
 
-def test_resend_spam_is_limited_to_one_per_30_seconds_and_five_per_hour(personas):
+def test_resend_spam_is_limited_to_one_per_30_seconds(personas):
     user = personas.client_user
     enrol_sms(user)
     services.sms_send_code(user=user, purpose=OneTimeCode.Purpose.LOGIN)
     with pytest.raises(services.Throttled) as error:
         services.sms_send_code(user=user, purpose=OneTimeCode.Purpose.LOGIN)
     assert "seconden" in error.value.messages[0] or "seconds" in error.value.messages[0]
-    for step in range(1, 5):
-        with time_machine.travel(later(seconds=31 * step), tick=False):
-            services.sms_send_code(user=user, purpose=OneTimeCode.Purpose.LOGIN)
-    with time_machine.travel(later(seconds=31 * 5), tick=False), pytest.raises(services.Throttled) as error:
+    with time_machine.travel(later(seconds=31), tick=False):
         services.sms_send_code(user=user, purpose=OneTimeCode.Purpose.LOGIN)
-    assert "5" in error.value.messages[0]
-    assert OutboxMessage.objects.filter(channel="sms").count() == 5
+    assert OutboxMessage.objects.filter(channel="sms").count() == 2
+
+
+def send_codes_30_seconds_apart(user, count: int) -> None:
+    for step in range(count):
+        with time_machine.travel(later(seconds=31 * step), tick=False):
+            services.sms_send_code(user=user, purpose=OneTimeCode.Purpose.STEPUP)
+
+
+def test_the_12th_code_within_an_hour_is_sent_and_the_13th_refused(personas):
+    user = personas.client_user
+    enrol_sms(user)
+    send_codes_30_seconds_apart(user, 12)  # signing in and eleven confirmations
+    assert OutboxMessage.objects.filter(channel="sms").count() == 12
+    with time_machine.travel(later(seconds=31 * 12), tick=False), pytest.raises(services.Throttled) as error:
+        services.sms_send_code(user=user, purpose=OneTimeCode.Purpose.LOGIN)
+    assert "12 codes" in error.value.messages[0] and "minuten" in error.value.messages[0]
+    assert OutboxMessage.objects.filter(channel="sms").count() == 12
     with time_machine.travel(later(minutes=61), tick=False):
+        services.sms_send_code(user=user, purpose=OneTimeCode.Purpose.LOGIN)
+
+
+def test_the_codes_per_hour_and_their_interval_are_settings(personas, settings):
+    settings.BALIE_SMS_CODES_PER_HOUR = 3
+    settings.BALIE_SMS_CODE_INTERVAL_SECONDS = 0
+    user = personas.client_user
+    enrol_sms(user)
+    for _ in range(3):
+        services.sms_send_code(user=user, purpose=OneTimeCode.Purpose.STEPUP)
+    with pytest.raises(services.Throttled) as error:
+        services.sms_send_code(user=user, purpose=OneTimeCode.Purpose.STEPUP)
+    assert "3 codes" in error.value.messages[0]
+    assert OutboxMessage.objects.filter(channel="sms").count() == 3
+
+
+def test_a_longer_interval_setting_refuses_a_code_after_30_seconds(personas, settings):
+    settings.BALIE_SMS_CODE_INTERVAL_SECONDS = 60
+    user = personas.client_user
+    enrol_sms(user)
+    services.sms_send_code(user=user, purpose=OneTimeCode.Purpose.LOGIN)
+    with time_machine.travel(later(seconds=31), tick=False), pytest.raises(services.Throttled):
+        services.sms_send_code(user=user, purpose=OneTimeCode.Purpose.LOGIN)
+    with time_machine.travel(later(seconds=61), tick=False):
         services.sms_send_code(user=user, purpose=OneTimeCode.Purpose.LOGIN)
 
 
@@ -259,3 +296,16 @@ def test_removing_the_last_factor_removes_the_recovery_codes_too(personas):
     enrol_totp(user)
     enrolment.factor_remove(user=user, factor=Factor.TOTP)
     assert not Authenticator.objects.filter(user=user).exists()
+
+
+def test_an_outbox_limit_below_the_codes_per_hour_is_refused_at_start():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BALIE_SMS_CODES_PER_HOUR": "12", "BALIE_SMS_PER_RECIPIENT_PER_HOUR": "5"}
+    result = subprocess.run([sys.executable, "-c", "import balie.settings"], capture_output=True, text=True, env=env)
+    assert result.returncode != 0
+    assert "BALIE_SMS_PER_RECIPIENT_PER_HOUR (5) must not be lower than BALIE_SMS_CODES_PER_HOUR (12)" in result.stderr
+    env["BALIE_SMS_PER_RECIPIENT_PER_HOUR"] = ""  # empty: as many as the codes per hour
+    assert subprocess.run([sys.executable, "-c", "import balie.settings"], env=env).returncode == 0
