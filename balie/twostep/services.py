@@ -288,6 +288,64 @@ def mask_number(number: str) -> str:
     return "•" * max(0, len(number) - 2) + number[-2:]
 
 
+# Country calling codes of one and two digits (ITU-T E.164); all others have three.
+_SHORT_COUNTRY_CODES = frozenset(
+    {"1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47"}
+    | {"48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66"}
+    | {"81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98"}
+)
+
+
+def phone_masked(number: str) -> str:
+    """A mobile number as its owner recognises it, all but the last two digits hidden:
+    +31612345678 as 06-…78, +32470123456 as +32 …56."""
+    if number.startswith("+316"):
+        return f"06-…{number[-2:]}"
+    digits = number.removeprefix("+")
+    if not number.startswith("+") or not digits.isdigit():
+        return f"…{number[-2:]}"
+    country = next(
+        (digits[:size] for size in (1, 2) if digits[:size] in _SHORT_COUNTRY_CODES),
+        digits[:3],
+    )
+    return f"+{country} …{number[-2:]}"
+
+
+def sms_send_login_code(*, user, again: bool = False) -> str:
+    """The sign-in code by SMS; returns where it went, masked (06-…78).
+
+    On arrival at the second step (``again`` false) nothing new is sent while a code sent within
+    BALIE_SMS_CODE_INTERVAL_SECONDS is still unused: a reload says where that one went. ``again``
+    ("Send a new code") always asks for a new one, within the limits of ``sms_send_code``.
+    """
+
+    def just_sent() -> OneTimeCode | None:
+        now = timezone.now()
+        return (
+            OneTimeCode.objects.filter(
+                user=user,
+                purpose=OneTimeCode.Purpose.LOGIN,
+                used_at__isnull=True,
+                expires_at__gt=now,
+                created_at__gte=now - timedelta(seconds=settings.BALIE_SMS_CODE_INTERVAL_SECONDS),
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+
+    sent = None if again else just_sent()
+    if sent is None:
+        try:
+            sms_send_code(user=user, purpose=OneTimeCode.Purpose.LOGIN)
+        except Throttled:
+            # Two loads of the page at once: the other one sent it.
+            if again or (sent := just_sent()) is None:
+                raise
+        else:
+            sent = OneTimeCode.objects.filter(user=user, purpose=OneTimeCode.Purpose.LOGIN).order_by("-id").first()
+    return phone_masked(sent.phone_number)
+
+
 def verify_sms(*, user, code: str, purpose: str, challenge: StepUpChallenge | None = None) -> OneTimeCode:
     """The latest SMS code for this purpose (and challenge): valid 5 minutes, at most 3 tries."""
     code = normalise_code(code)

@@ -62,10 +62,16 @@ def authenticate(request):
     factor = next((each for each in factors if each.value == wanted), factors[0])
     form = CodeForm(request.POST or None) if factor != Factor.WEBAUTHN else None
     error = sent_to = None
+    if request.method == "GET" and factor == Factor.SMS:
+        # The code goes out on arrival: the page asks for it at once.
+        try:
+            sent_to = services.sms_send_login_code(user=user)
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
     if request.method == "POST":
         try:
             if "send" in request.POST and factor == Factor.SMS:
-                sent_to = services.sms_send_code(user=user, purpose=OneTimeCode.Purpose.LOGIN)
+                sent_to = services.sms_send_login_code(user=user, again=True)
                 form = CodeForm()
             else:
                 _verify_login(request, user, factor, form)
@@ -88,7 +94,9 @@ def authenticate(request):
             else None
         ),
     }
-    return render(request, "twostep/authenticate.html", context, status=400 if error else 200)
+    return render(
+        request, "twostep/authenticate.html", context, status=400 if error and request.method == "POST" else 200
+    )
 
 
 def _verify_login(request, user, factor, form) -> None:

@@ -151,6 +151,28 @@ def test_add_a_passkey_and_sign_in_with_it(page: Page, live_server):
     expect(page.locator(".user-menu")).to_be_visible()
 
 
+def test_the_sms_code_is_sent_on_arrival_at_the_second_step(page: Page, live_server):
+    """Pieter signs in with the code that went out after his password: no "Nieuw token versturen"."""
+    from balie.notifications.models import OutboxMessage
+    from balie.twostep.tests.utils import enrol_sms, sms_code
+
+    base = live_server.url
+    firm = FirmFactory(name="Van Dijk & Partners")
+    company = ClientFactory(firm=firm, kind=Client.Kind.COMPANY, name="Bakker B.V.")
+    user = UserFactory(email="pieter@bakker.test", first_name="Pieter")
+    MembershipFactory(user=user, client=company, role=Membership.Role.ADMIN)
+    enrol_sms(user, "+31612345678")
+
+    sign_in(page, base, user.email)
+    expect(page).to_have_url(re.compile("/accounts/tweede-stap/"))
+    expect(page.locator("#sms-sent-to")).to_contain_text("06-…78")
+    assert OutboxMessage.objects.filter(channel="sms", recipient="+31612345678").count() == 1
+    page.fill("#id_code", sms_code("+31612345678"))
+    page.click("#verify")
+    expect(page.locator(".user-menu")).to_be_visible()
+    assert OutboxMessage.objects.filter(channel="sms").count() == 1
+
+
 def test_change_the_password_confirmed_with_an_sms_code(page: Page, live_server):
     from balie.twostep.tests.utils import enrol_sms, enrol_totp, sms_code
 

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
@@ -10,8 +11,9 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from balie.core.factories import TEST_PASSWORD
+from balie.core.testing import later
 from balie.notifications.models import OutboxMessage
-from balie.twostep import enrolment
+from balie.twostep import enrolment, services
 from balie.twostep.models import FactorReset, SmsFactor, StepUpChallenge
 from balie.twostep.tests.utils import enrol_sms, enrol_totp, sms_code, totp_now
 
@@ -49,12 +51,82 @@ def test_sign_in_by_sms_with_new_code_button(client, personas):
     password_step(client, user.email)
     page = client.get(reverse("twostep:authenticate")).content.decode()
     assert 'name="send"' in page  # "Nieuw token versturen"
-    response = client.post(reverse("twostep:authenticate"), {"factor": "sms", "send": "1"})
-    assert "••" in response.content.decode()
-    response = client.post(reverse("twostep:authenticate"), {"factor": "sms", "send": "1"})
-    assert response.status_code == 400  # a second SMS within 30 seconds is refused, plainly
+    first = sms_code()
+    with time_machine.travel(later(seconds=31), tick=False):
+        response = client.post(reverse("twostep:authenticate"), {"factor": "sms", "send": "1"})
+        assert "06-…78" in response.content.decode() and sms_code() != first
+        response = client.post(reverse("twostep:authenticate"), {"factor": "sms", "send": "1"})
+        assert response.status_code == 400  # a second SMS within 30 seconds is refused, plainly
+        response = client.post(reverse("twostep:authenticate"), {"factor": "sms", "code": sms_code()})
+        assert signed_in(client)
+
+
+def sms_to(number: str) -> int:
+    return OutboxMessage.objects.filter(channel="sms", recipient=number).count()
+
+
+def test_arriving_at_the_sms_step_sends_one_code_to_the_persons_number(client, personas):
+    user = personas.client_user
+    enrol_sms(user, "+31612345678")
+    password_step(client, user.email)
+    assert not OutboxMessage.objects.filter(channel="sms").exists()  # not before the step itself
+    response = client.get(reverse("twostep:authenticate"))
+    assert OutboxMessage.objects.filter(channel="sms").count() == sms_to("+31612345678") == 1
+    page = response.content.decode()
+    assert "We hebben een code per sms gestuurd naar 06-…78." in page
+    assert "12345678" not in page and "+316" not in page
     response = client.post(reverse("twostep:authenticate"), {"factor": "sms", "code": sms_code()})
-    assert signed_in(client)
+    assert response.status_code == 302 and signed_in(client)
+
+
+def test_a_reload_within_30_seconds_sends_no_second_sms_and_says_where_it_went(client, personas):
+    user = personas.client_user
+    enrol_sms(user, "+31687654321")
+    password_step(client, user.email)
+    client.get(reverse("twostep:authenticate"))
+    with time_machine.travel(later(seconds=29), tick=False):
+        response = client.get(reverse("twostep:authenticate"))
+    assert response.status_code == 200 and 'id="twostep-error"' not in response.content.decode()
+    assert "gestuurd naar 06-…21" in response.content.decode()
+    assert sms_to("+31687654321") == 1
+
+
+def test_the_step_says_where_the_code_went_in_english_too(client, personas):
+    user = personas.client_user
+    enrol_sms(user, "+32470123456")
+    password_step(client, user.email)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("twostep:authenticate")).content.decode()
+    assert "We sent a code by text message to +32 …56. It is valid for 5 minutes." in page
+    assert "470123456" not in page
+
+
+def test_someone_with_only_the_app_gets_no_sms(client, personas):
+    user = personas.client_user
+    enrol_totp(user)
+    password_step(client, user.email)
+    client.get(reverse("twostep:authenticate"))
+    assert not OutboxMessage.objects.filter(channel="sms").exists()
+
+
+def test_an_sms_goes_out_only_when_sms_is_the_method_chosen(client, personas):
+    user = personas.client_user
+    enrol_totp(user)
+    enrol_sms(user)
+    password_step(client, user.email)
+    client.get(reverse("twostep:authenticate"))  # the app comes first
+    client.get(reverse("twostep:authenticate") + "?methode=recovery")
+    assert not OutboxMessage.objects.filter(channel="sms").exists()
+    page = client.get(reverse("twostep:authenticate") + "?methode=sms").content.decode()
+    assert sms_to("+31612345678") == 1 and "06-…78" in page
+
+
+def test_numbers_are_masked_to_their_last_two_digits_readably():
+    assert services.phone_masked("+31612345678") == "06-…78"
+    assert services.phone_masked("+31201234567") == "+31 …67"
+    assert services.phone_masked("+32470123456") == "+32 …56"
+    assert services.phone_masked("+14155550123") == "+1 …23"
+    assert services.phone_masked("+352621123456") == "+352 …56"
 
 
 def test_the_person_can_pick_among_their_factors(client, personas):
