@@ -171,6 +171,32 @@ def test_token_pages_are_not_stored_even_before_signing_in(client, personas):
 
 
 @pytest.mark.django_db
+def test_token_pages_send_their_address_to_balie_alone(client, personas):
+    """Links with a token in the address keep it from other sites (same-origin), yet their forms
+    post with a real Origin: with "no-referrer" a browser sends "Origin: null" and CSRF refuses."""
+    from balie.accounts.services import email_change_request, invitation_create
+
+    invitation_create(client=personas.company, actor=personas.staff.user, email="nieuw@example.test")
+    client.post(reverse("account_reset_password"), {"email": personas.employee.email})
+    email_change_request(user=personas.client_user, email="pieter@nieuw.test")
+    mails = "\n".join(DevOutboxMessage.objects.values_list("body_text", flat=True))
+    links = [
+        re.search(pattern, mails).group(0)
+        for pattern in (
+            r"/uitnodiging/[\w-]+/",
+            r"/accounts/password/reset/key/\S+/",
+            r"/mijn-gegevens/e-mailadres/bevestigen/\S+/",
+        )
+    ]
+    for number, link in enumerate(links):
+        if number == 2:
+            client.force_login(personas.client_user)  # the e-mail change is confirmed signed in
+        response = client.get(link, follow=True)
+        assert response.status_code == 200, link
+        assert response["Referrer-Policy"] == "same-origin", link
+
+
+@pytest.mark.django_db
 def test_authenticated_pages_are_not_stored(client, personas):
     client.force_login(personas.client_user)
     response = client.get(reverse("home:client", args=[personas.company.public_id]))
