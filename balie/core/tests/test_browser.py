@@ -159,3 +159,22 @@ def test_the_browser_accepts_the_permissions_policy_and_keeps_passkeys(page: Pag
     )
     assert allowed == [False, False, False, True, True]
     assert problems == []  # every feature named is one the browser knows
+
+
+def test_forgotten_password_reset_with_the_link_from_the_outbox(page: Page, live_server, settings, personas):
+    """A token page posted from Chromium: its referrer policy lets the form carry a real Origin."""
+    settings.BALIE_SITE_URL = live_server.url
+    base = live_server.url
+    page.goto(f"{base}/accounts/password/reset/")
+    page.fill("input[name=email]", personas.client_user.email)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/accounts/password/reset/done/$"))
+
+    link = open_latest_mail_link(page, base, "/accounts/password/reset/key/")
+    page.goto(link)
+    page.fill("input[name=password1]", NEW_PASSWORD)
+    page.fill("input[name=password2]", NEW_PASSWORD)
+    page.get_by_role("button", name="Wachtwoord wijzigen").click()
+    expect(page).to_have_url(re.compile(r"/accounts/password/reset/key/done/$"))
+    personas.client_user.refresh_from_db()
+    assert personas.client_user.check_password(NEW_PASSWORD)

@@ -123,15 +123,20 @@ def test_pages_and_emails_show_the_logo_through_its_view(client, personas):
     assert f'src="https://portal.test{logo_url}"' in mail and "/media/" not in mail
 
 
-def test_the_demo_served_to_the_network_points_to_the_outbox_on_this_machine(capsys):
+def test_the_demo_served_to_the_network_points_to_the_outbox_on_this_machine(capsys, monkeypatch, settings):
     from django.core.management import call_command
 
+    monkeypatch.delenv("BALIE_SITE_URL", raising=False)
+    settings.BALIE_SITE_URL = settings.BALIE_SITE_URL  # the command's change ends with the test
     call_command("demo", "--no-serve", "--host", "0.0.0.0", "--port", "8123")
     output = capsys.readouterr().out
     assert (
         "Balie: http://0.0.0.0:8123/   E-mail outbox: http://127.0.0.1:8123/dev/outbox/ (from this machine only)"
         in (output)
     )
+    # Links in e-mails lead to this machine too, as the outbox does.
+    assert "Links in e-mails: http://127.0.0.1:8123/" in output
+    assert settings.BALIE_SITE_URL == "http://127.0.0.1:8123"
 
 
 def test_the_logo_and_colours_show_while_two_step_set_up_is_pending(client, personas):

@@ -171,6 +171,32 @@ def test_token_pages_are_not_stored_even_before_signing_in(client, personas):
 
 
 @pytest.mark.django_db
+def test_token_pages_send_their_address_to_balie_alone(client, personas):
+    """Links with a token in the address keep it from other sites (same-origin), yet their forms
+    post with a real Origin: with "no-referrer" a browser sends "Origin: null" and CSRF refuses."""
+    from balie.accounts.services import email_change_request, invitation_create
+
+    invitation_create(client=personas.company, actor=personas.staff.user, email="nieuw@example.test")
+    client.post(reverse("account_reset_password"), {"email": personas.employee.email})
+    email_change_request(user=personas.client_user, email="pieter@nieuw.test")
+    mails = "\n".join(DevOutboxMessage.objects.values_list("body_text", flat=True))
+    links = [
+        re.search(pattern, mails).group(0)
+        for pattern in (
+            r"/uitnodiging/[\w-]+/",
+            r"/accounts/password/reset/key/\S+/",
+            r"/mijn-gegevens/e-mailadres/bevestigen/\S+/",
+        )
+    ]
+    for number, link in enumerate(links):
+        if number == 2:
+            client.force_login(personas.client_user)  # the e-mail change is confirmed signed in
+        response = client.get(link, follow=True)
+        assert response.status_code == 200, link
+        assert response["Referrer-Policy"] == "same-origin", link
+
+
+@pytest.mark.django_db
 def test_authenticated_pages_are_not_stored(client, personas):
     client.force_login(personas.client_user)
     response = client.get(reverse("home:client", args=[personas.company.public_id]))
@@ -259,7 +285,8 @@ def test_dev_outbox_is_404_when_off(client, settings):
 
 
 @pytest.mark.django_db
-def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
+def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys, settings):
+    settings.BALIE_SITE_URL = settings.BALIE_SITE_URL  # whatever the command sets ends with the test
     call_command("demo", "--no-serve")
     output = capsys.readouterr().out
     lines = [line.split() for line in output.splitlines() if line.startswith(("staff ", "client "))]
@@ -347,6 +374,49 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys):
     assert fatima_thread.messages.get(internal=False).attachments.count() == 1
     call_command("demo", "--no-serve")  # a second run keeps what is there
     assert Firm.objects.count() == 2
+
+
+def email_links() -> list[str]:
+    """Every link in every e-mail in the outbox (text and HTML), as sent and as caught."""
+    from balie.notifications.models import OutboxMessage
+
+    bodies = [
+        body
+        for model in (OutboxMessage, DevOutboxMessage)
+        for row in model.objects.filter(channel="email").values_list("body_text", "body_html")
+        for body in row
+    ]
+    return [link for body in bodies for link in re.findall(r"""https?://[^\s"'<>]+""", body)]
+
+
+@pytest.mark.django_db
+def test_the_demo_on_another_port_links_every_email_there(capsys, monkeypatch, settings):
+    monkeypatch.delenv("BALIE_SITE_URL", raising=False)
+    settings.BALIE_SITE_URL = "http://127.0.0.1:8000"  # the default; the command's change ends with the test
+    call_command("demo", "--no-serve", "--port", "8080")
+    links = email_links()
+    assert any("/uitnodiging/" in link for link in links)  # the invitation the demo data sends
+    assert {link for link in links if not link.startswith("http://127.0.0.1:8080/")} == set()
+    assert "Balie: http://127.0.0.1:8080/" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_an_explicit_site_url_wins_over_the_demo_port(capsys, monkeypatch, settings):
+    monkeypatch.setenv("BALIE_SITE_URL", "https://portal.example.test")
+    settings.BALIE_SITE_URL = "https://portal.example.test"
+    call_command("demo", "--no-serve", "--port", "8080")
+    links = email_links()
+    assert any("/uitnodiging/" in link for link in links)
+    assert {link for link in links if not link.startswith("https://portal.example.test/")} == set()
+    assert "Links in e-mails: https://portal.example.test/" in capsys.readouterr().out
+
+
+def test_the_demo_refuses_production_and_leaves_the_site_url_alone(settings):
+    settings.PRODUCTION = True
+    settings.BALIE_SITE_URL = "https://portal.example.test"
+    with pytest.raises(SystemExit):
+        call_command("demo", "--no-serve", "--port", "8080")
+    assert settings.BALIE_SITE_URL == "https://portal.example.test"
 
 
 def test_every_environment_variable_is_documented():

@@ -234,3 +234,31 @@ def test_someone_with_only_a_passkey_confirms_a_new_method_with_it(page: Page, l
     page.click("#stepup-passkey")  # the passkey confirms and the form is sent
     expect(page.locator("#totp")).to_contain_text("Aan")
     assert Authenticator.objects.filter(user=user, type="totp").exists()
+
+
+def test_change_the_email_address_with_the_link_from_the_outbox(page: Page, live_server, settings):
+    """The confirmation page is posted from Chromium, which sends an Origin header Django's CSRF
+    check compares with the site: a page hiding its origin (Origin: null) would be refused."""
+    settings.BALIE_SITE_URL = live_server.url
+    base = live_server.url
+    user = UserFactory(email="pieter@bakker.test", first_name="Pieter")
+    MembershipFactory(user=user, client=ClientFactory(kind=Client.Kind.PERSONAL), role=Membership.Role.ADMIN)
+    sign_in(page, base, user.email)
+    expect(page.locator(".user-menu")).to_be_visible()
+    page.goto(f"{base}/mijn-gegevens/e-mailadres/")
+    page.fill("#id_email", "pieter@nieuw.test")
+    page.fill("#stepup-code", TEST_PASSWORD)  # no second factor yet: the password confirms
+    page.click("#change-email")
+    expect(page).to_have_url(re.compile("/mijn-gegevens/$"))
+    expect(page.locator(".message.success")).to_contain_text("pieter@nieuw.test")
+
+    # The link to the new address, opened from the development outbox.
+    page.goto(f"{base}/dev/outbox/")
+    page.locator("tbody tr", has_text="pieter@nieuw.test").locator("a").first.click()
+    page.locator("a[href*='/mijn-gegevens/e-mailadres/bevestigen/']").first.click()
+    expect(page.locator("#confirm-email")).to_be_visible()
+    page.click("#confirm-email")
+    expect(page).to_have_url(re.compile("/mijn-gegevens/$"))
+    expect(page.locator(".message.success")).to_contain_text("Je e-mailadres is nu pieter@nieuw.test")
+    user.refresh_from_db()
+    assert user.email == "pieter@nieuw.test"

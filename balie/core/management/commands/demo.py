@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -17,6 +19,9 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             self.stderr.write("balie demo is for trying Balie out; it does not run with BALIE_ENV=production.")
             raise SystemExit(2)
+        if not os.environ.get("BALIE_SITE_URL", "").strip():
+            # Links in e-mails lead to where this demo answers, also those of the demo data loaded below.
+            settings.BALIE_SITE_URL = served_url(host=host, port=port)
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         if demo.demo_loaded():
@@ -40,5 +45,16 @@ class Command(BaseCommand):
         elif host not in {"127.0.0.1", "localhost", "::1"}:
             outbox += " (from this machine only)"
         self.stdout.write(f"Balie: {url}/   E-mail outbox: {outbox}")
+        if url != settings.BALIE_SITE_URL:
+            self.stdout.write(f"Links in e-mails: {settings.BALIE_SITE_URL}/")
         if not no_serve:
             call_command("runserver", f"{host}:{port}", use_reloader=False, skip_checks=True)
+
+
+def served_url(*, host: str, port: int) -> str:
+    """The demo's address as this machine reaches it: 127.0.0.1 when it answers on every address."""
+    if host in {"", "0.0.0.0", "::"}:  # noqa: S104 (served on every address)
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}"
