@@ -5,7 +5,15 @@ import re
 import pytest
 from django.urls import reverse
 
+from balie.notifications.models import Notification
+
 pytestmark = pytest.mark.django_db
+
+EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
+
+
+def header(page: str) -> str:
+    return page.split('<header class="site-header">', 1)[1].split("</header>", 1)[0]
 
 
 def visible_text(markup: str) -> str:
@@ -24,3 +32,18 @@ def test_the_user_menu_is_named_after_what_it_shows(client, personas):
     name = re.search(r'aria-label="([^"]*)"', summary.group(1))
     assert name is not None and name.group(1).startswith(shown)  # WCAG 2.5.3: the label is in the name
     assert name.group(1) == "Pieter, gebruikersmenu"
+
+
+def test_the_bell_is_an_svg_icon_with_its_count_and_name(client, personas):
+    for _ in range(3):
+        Notification.objects.create(
+            user=personas.client_user, client=personas.company, kind="reminder", title="Herinnering", link="/"
+        )
+    client.force_login(personas.client_user)
+    top = header(client.get(reverse("home:client", args=[personas.company.public_id])).content.decode())
+    bell = re.search(r'<a class="bell"[^>]*aria-label="([^"]*)"[^>]*>(.*?)</a>', top, re.S)
+    assert bell is not None
+    assert bell.group(1) == "3 ongelezen meldingen"
+    assert re.search(r'<svg[^>]*aria-hidden="true"', bell.group(2))
+    assert 'id="bell-count">3<' in bell.group(2)
+    assert not EMOJI.search(top)
