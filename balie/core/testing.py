@@ -1,7 +1,9 @@
 """Small helpers for tests."""
 
 import time
+from collections import Counter
 from datetime import timedelta
+from html.parser import HTMLParser
 
 
 def later(**delta) -> float:
@@ -49,3 +51,32 @@ def skip_unless_postgresql() -> None:
 
     if connection.vendor != "postgresql":
         pytest.skip("concurrency test: needs PostgreSQL (SQLite serialises all writers anyway)")
+
+
+class _IdsAndLabels(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: list[str] = []
+        self.label_targets: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if attributes.get("id") is not None:
+            self.ids.append(attributes["id"])
+        if tag == "label" and attributes.get("for") is not None:
+            self.label_targets.append(attributes["for"])
+
+
+def duplicate_ids(html: str) -> list[str]:
+    """The ids that occur more than once in a page (an id must be unique: labels, aria and scripts
+    find the first one only). ``<template>`` contents count too, as they are in the page's text."""
+    parser = _IdsAndLabels()
+    parser.feed(html)
+    return sorted(value for value, count in Counter(parser.ids).items() if count > 1)
+
+
+def labels_without_target(html: str) -> list[str]:
+    """The ``for`` values of labels that point at no element of the page."""
+    parser = _IdsAndLabels()
+    parser.feed(html)
+    return sorted(set(parser.label_targets) - set(parser.ids))

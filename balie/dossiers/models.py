@@ -12,13 +12,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Dossier(models.Model):
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", _("In progress")  # in behandeling
         ON_HOLD = "on_hold", _("On hold")  # aangehouden
-        CLOSED = "closed", _("Closed")  # afgerond
+        CLOSED = "closed", pgettext_lazy("dossier status", "Closed")  # afgerond; a task's "Closed" reads otherwise
 
     class Kind(models.TextChoices):
         STANDING = "standing", _("Standing dossier")  # doorlopend dossier (accountancy)

@@ -89,6 +89,11 @@ class NoteForm(forms.Form):
         help_text=_("Only the firm sees notes; the client never does."),
     )
 
+    def __init__(self, *args, **kwargs):
+        # The answer's textarea on the same page is id_body; the posted field keeps its name.
+        kwargs.setdefault("auto_id", "id_note_%s")
+        super().__init__(*args, **kwargs)
+
 
 class AssignForm(forms.Form):
     assignee = forms.ChoiceField(

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Todo(models.Model):
@@ -33,7 +34,7 @@ class Todo(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         DONE = "done", _("Handled")
-        CLOSED = "closed", _("Closed")  # its object was withdrawn
+        CLOSED = "closed", pgettext_lazy("task status", "Closed")  # its object was withdrawn: vervallen
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="todos")

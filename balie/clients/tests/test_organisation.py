@@ -116,6 +116,13 @@ def test_the_review_form_is_prefilled_and_has_send_and_reset(client, personas, c
     assert "stepup" not in page
 
 
+def test_the_reset_button_of_the_change_request_form_reads_herstel(client, personas, company):
+    client.force_login(personas.client_user)
+    page = client.get(edit_url(company)).content.decode()
+    assert '<button type="reset" class="secondary" id="reset-form">Herstel</button>' in page
+    assert "Opnieuw instellen" not in page  # that is the staff's reset of two-step verification
+
+
 def test_a_change_request_holds_only_the_changed_fields_and_tells_the_firm(client, personas, company):
     client.force_login(personas.client_user)
     response = client.post(edit_url(company), {**current(company), "street": "Kerkplein 2", "postal_code": "3512ab"})

@@ -10,10 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from balie.dossiers import services
 from balie.dossiers.models import Document, DocumentAccess, DocumentRead, DocumentVersion, Dossier
 from balie.dossiers.tests.utils import PDF
+from balie.todos.models import Todo
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +120,23 @@ def test_the_list_shows_number_status_kind_and_progress(member, personas, dossie
     assert "Doorlopend dossier" in row.group(0)
     assert "status-in_progress" in row.group(0)
     assert "1/2" in row.group(0)
+
+
+def test_a_closed_matter_reads_afgerond_and_a_withdrawn_task_keeps_its_own_word(member, personas):
+    matter = services.dossier_create(client=personas.company, description="Overdracht woning", number="N-17")
+    Dossier.objects.filter(pk=matter.pk).update(status=Dossier.Status.CLOSED, kind=Dossier.Kind.MATTER)
+    listed = member.get(list_url(personas.company) + "?status=closed").content.decode()
+    row = re.search(r"<tr>\s*<td>N-17</td>.*?</tr>", listed, re.S)
+    assert row is not None
+    assert '<span class="badge status-closed">Afgerond</span>' in row.group(0)
+    assert '<option value="closed" selected>Afgerond</option>' in listed
+    page = member.get(detail_url(matter)).content.decode()
+    assert '<span class="badge status-closed">Afgerond</span>' in page
+    assert "Vervallen" not in listed + page
+    with translation.override("nl"):
+        assert str(Todo.Status.CLOSED.label) == "Vervallen"  # the task's object was withdrawn: it lapsed
+    with translation.override("en"):
+        assert str(Dossier.Status.CLOSED.label) == str(Todo.Status.CLOSED.label) == "Closed"
 
 
 def test_an_environment_without_dossiers_says_so(member, personas):

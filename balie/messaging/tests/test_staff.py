@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from balie.core.factories import StaffMemberFactory
+from balie.core.testing import duplicate_ids, labels_without_target
 from balie.dossiers.models import Document
 from balie.dossiers.tests.utils import EXE, PDF, stored_files
 from balie.messaging import selectors, services
@@ -194,6 +195,20 @@ def test_the_thread_shows_messages_notes_marked_and_attachments_linked(staff, pe
         )
         in page
     )
+
+
+def test_the_answer_and_the_note_have_their_own_ids_and_labels(staff, personas):
+    thread = ask(personas, uploads=[pdf("jaaropgave.pdf")])
+    services.note_add(thread=thread, user=personas.staff.user, body="Eerst Mark vragen.")
+    shown = staff.get(url("thread", thread)).content.decode()
+    refused = staff.post(url("note", thread), {"body": ""})  # the page again, with the note's error
+    assert refused.status_code == 400
+    for page in (shown, refused.content.decode()):
+        assert duplicate_ids(page) == []
+        assert labels_without_target(page) == []
+        assert page.count('id="id_body"') == 1 and '<label for="id_body"' in page
+        assert page.count('id="id_note_body"') == 1 and '<label for="id_note_body"' in page
+    assert '<textarea name="body"' in shown and 'id="id_note_body"' in shown.split('id="note-form"')[1]
 
 
 def test_the_firms_answer_notifies_the_client_and_becomes_their_reply_task(staff, personas):
