@@ -119,6 +119,7 @@ def do_the_task(person: Person) -> str:
     if "/aanleveren/" in url:
         page.wait_for_load_state()  # the upload script (deferred)
         expect(page.locator("#id_map")).not_to_have_value("")  # the folder asked for, chosen
+        expect(page.locator("#asked li").first).to_be_visible()  # and what the firm asks for
         page.set_input_files(
             "#id_files",
             files=[{"name": "opgave.pdf", "mimeType": "application/pdf", "buffer": one_page_pdf("Opgave")}],

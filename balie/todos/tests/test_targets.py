@@ -210,6 +210,7 @@ def test_an_upload_task_opens_the_upload_page_with_its_folder_and_supplying_ther
     assert response.url == f"{upload}?map={folder.public_id}"
     page = client.get(response.url).content.decode()
     assert f'<option value="{folder.public_id}" selected>' in page
+    assert 'id="asked"' in page and "Jaaropgave 2025 van de bank" in page and "folder Fiscaal" in page
 
     def send(where):
         return client.post(
@@ -223,6 +224,7 @@ def test_an_upload_task_opens_the_upload_page_with_its_folder_and_supplying_ther
     todo.refresh_from_db()
     assert (todo.status, todo.handled_by) == (Todo.Status.DONE, employee)
     assert folder.documents.filter(created_by=employee).count() == 1
+    assert 'id="asked"' not in client.get(upload).content.decode()  # nothing asked any more
 
 
 def test_asking_for_documents_tells_every_member(personas, bv):
