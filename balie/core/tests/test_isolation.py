@@ -56,6 +56,7 @@ CASES = {
     "dossiers_staff:dossier_edit": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["get", "post"]),
     "dossiers_staff:folder_add": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["post"]),
     "dossiers_staff:step_add": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["post"]),
+    "dossiers_staff:documents_ask": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["post"]),
     "dossiers_staff:step_toggle": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p, step=True), ["post"]),
     "dossiers_staff:publish": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["post"]),
     "dossiers_staff:document": ("outsider_staff", lambda p, inv, todo: _firm_document(p), ["get"]),
