@@ -18,7 +18,7 @@ HINTS = [
 
 
 def load(context: DemoContext) -> None:
-    from balie.dossiers.demo import _pdf
+    from balie.dossiers.demo import demo_pdf
     from balie.dossiers.models import Dossier
     from balie.messaging import services
 
@@ -51,7 +51,7 @@ def load(context: DemoContext) -> None:
     # Mark is not Fatima's relationship manager; the firm lets clients write to him too.
     type(objects["mark"]).objects.filter(pk=objects["mark"].pk).update(contactable=True)
     statement = SimpleUploadedFile(
-        "Jaaropgave 2025.pdf", _pdf("Jaaropgave 2025", "Loon: EUR 41.250", "Ingehouden loonheffing: EUR 9.870")
+        "Jaaropgave 2025.pdf", demo_pdf("Jaaropgave 2025", "Loon: EUR 41.250", "Ingehouden loonheffing: EUR 9.870")
     )
     question = services.thread_start(
         client=own,
