@@ -123,6 +123,16 @@ CASES = {
         lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
         ["get", "post"],
     ),
+    "contacts:detail": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get"],
+    ),
+    "contacts:email": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get", "post"],
+    ),
     "contacts:access_remove": (
         "outsider",
         lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
@@ -145,6 +155,16 @@ CASES = {
     ),
     "contacts_staff:add": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "contacts_staff:edit": (
+        "outsider_staff",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get", "post"],
+    ),
+    "contacts_staff:detail": (
+        "outsider_staff",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get"],
+    ),
+    "contacts_staff:email": (
         "outsider_staff",
         lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
         ["get", "post"],
