@@ -49,11 +49,14 @@ def _search(threads: QuerySet[Thread], q: str, *, internal: bool) -> QuerySet[Th
     return threads.filter(Q(subject__icontains=q) | Exists(bodies))
 
 
-def threads_for_member(*, user, client, dossier=None, q: str = "") -> QuerySet[Thread]:
-    """The threads of ``client`` (all of them, or those of ``dossier``), newest activity first."""
+def threads_for_member(*, user, client, dossier=None, q: str = "", status: str = "") -> QuerySet[Thread]:
+    """The threads of ``client`` (all of them, or those of ``dossier``; with ``status``, only the
+    open ones or only the handled ones: Historie), newest activity first."""
     threads = Thread.objects.filter(visible_to(user, client))
     if dossier is not None:
         threads = threads.filter(dossier=dossier)
+    if status:
+        threads = threads.filter(status=status)
     return _with_state(_search(threads, q, internal=False), user).order_by("-last_message_at", "-pk")
 
 

@@ -104,12 +104,25 @@ def _compose(request, *, form, send, context: dict):
 @client_required
 @require_http_methods(["GET"])
 def thread_list(request):
-    """Berichten: the environment's threads, newest activity first, unread in bold; search on
-    subjects and message text."""
+    """Berichten: the environment's open threads, newest activity first, unread in bold; search on
+    subjects and message text. Handled ones are under Historie."""
+    return _threads_page(request, status=Thread.Status.OPEN)
+
+
+@client_required
+@require_http_methods(["GET"])
+def thread_history(request):
+    """Historie: every handled thread of the environment, searchable like the open ones; a new
+    message in one brings it back to the open list."""
+    return _threads_page(request, status=Thread.Status.HANDLED)
+
+
+def _threads_page(request, *, status: str):
     query = request.GET.get("q", "").strip()[:200]
-    threads = selectors.threads_for_member(user=request.user, client=request.client, q=query)
+    threads = selectors.threads_for_member(user=request.user, client=request.client, q=query, status=status)
     page = Paginator(threads, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "messaging/list.html", {"page": page, "query": query})
+    context = {"page": page, "query": query, "history": status == Thread.Status.HANDLED}
+    return render(request, "messaging/list.html", context)
 
 
 def _starter(request, kind: str, **extra):

@@ -248,6 +248,7 @@ CASES = {
     "verify:firm_certificate_cer": ("outsider", lambda p, inv, todo: {"firm": p.firm.public_id}, ["get"]),
     # -- messages, client side --
     "messaging:list": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "messaging:history": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "messaging:question": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "messaging:contact": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "messaging:dossier_new": (
