@@ -83,7 +83,7 @@ def messages_for_member(*, thread: Thread) -> QuerySet[Message]:
     )
     return (
         thread.messages.filter(internal=False)
-        .select_related("author")
+        .select_related("author__staff_member")  # the firm's writers: their photo beside the name
         .prefetch_related(Prefetch("attachments", queryset=attachments))
         .order_by("created_at", "pk")
     )
@@ -148,4 +148,19 @@ def waiting_count_for_staff(*, staff) -> int:
         Thread.objects.filter(client__firm_id=staff.firm_id, status=Thread.Status.OPEN, waiting_on=Thread.Side.FIRM)
         .filter(Q(assignee=staff.user) | Q(assignee__isnull=True))
         .count()
+    )
+
+
+def staff_author_for_member(*, user, client, author_public_id) -> StaffMember | None:
+    """A staff member of ``client``'s firm who wrote a message (not a note) in a thread ``user``
+    may read, or None: whose photo the thread page may show beside their name."""
+    written = Message.objects.filter(
+        Q(thread__in=Thread.objects.filter(visible_to(user, client))),
+        internal=False,
+        author=OuterRef("user"),
+    )
+    return (
+        StaffMember.objects.filter(firm_id=client.firm_id, user__public_id=author_public_id)
+        .filter(Exists(written))
+        .first()
     )
