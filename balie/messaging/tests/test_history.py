@@ -4,6 +4,7 @@ message is under Historie, searchable, at a constant number of queries."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from balie.messaging import services
 from balie.messaging.tests.test_client import ask, firm_reply, url
@@ -78,3 +79,8 @@ def test_historie_uses_a_constant_number_of_queries(member, personas, django_ass
     with django_assert_max_num_queries(few):
         response = member.get(url("history", personas.company))
     assert len(response.context["page"]) == 8
+
+
+def test_the_start_page_has_a_historie_button(member, personas):
+    page = member.get(reverse("home:client", args=[personas.company.public_id])).content.decode()
+    assert f'href="{url("history", personas.company)}" id="home-history"' in page
