@@ -136,7 +136,7 @@ def get_thread_for_staff(*, staff, public_id) -> Thread:
 
 def messages_for_staff(*, thread: Thread) -> QuerySet[Message]:
     return (
-        thread.messages.select_related("author")
+        thread.messages.select_related("author__staff_member")  # colleagues: their photo beside the name
         .prefetch_related("attachments__document__current_version")
         .order_by("created_at", "pk")
     )

@@ -76,6 +76,11 @@ CASES = {
         lambda p, inv, todo: {"client": p.company.public_id, "user": p.staff.user.public_id},
         ["get"],
     ),
+    "firms:staff_photo": (
+        "outsider_staff",
+        lambda p, inv, todo: {"user": _staff_with_photo(p).user.public_id},
+        ["get"],
+    ),
     "clients:staff_detail": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_edit": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "clients:staff_tile_add": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["post"]),
@@ -325,6 +330,19 @@ def _tile(p):
     from balie.clients.services import app_tile_create
 
     return app_tile_create(client=p.company, name="Exact Online", url="https://start.exactonline.nl")
+
+
+def _staff_with_photo(p):
+    """Firm A's staff member, with a photo set."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "#336699").save(buffer, "JPEG")
+    p.staff.photo.save("pasfoto.jpg", ContentFile(buffer.getvalue()))
+    return p.staff
 
 
 def _challenge(p):
