@@ -102,7 +102,10 @@ def test_a_beheerder_changes_a_medewerkers_sign_in_address_and_the_medewerker_co
     page.goto(f"{base}/o/{company.public_id}/contactpersonen/")
     page.get_by_role("link", name="Nina de Vries").click()
     expect(page.locator("h1")).to_have_text("Nina de Vries")
+    page.set_viewport_size({"width": 375, "height": 800})  # the contact's page fits a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.click("#contact-change-email")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.fill("#id_email", "nina@nieuw.test")
     page.click("#email-save")
     page.fill("#stepup-code", TEST_PASSWORD)

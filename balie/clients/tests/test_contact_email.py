@@ -10,6 +10,7 @@ from django.urls import reverse
 from balie.clients.models import ChangeLogEntry, ContactPerson
 from balie.clients.tests.test_contacts import confirmed, contact_of
 from balie.core.factories import TEST_PASSWORD, UserFactory
+from balie.core.testing import duplicate_ids, labels_without_target
 from balie.notifications.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,15 @@ def test_the_firm_changes_a_sign_in_address_the_same_way(client, personas, emplo
     assert person.post(link_in_mail_to(NEW)).status_code == 302
     personas.employee.refresh_from_db()
     assert personas.employee.email == NEW
+
+
+def test_the_new_pages_have_unique_ids_and_labels_with_targets(client, personas, employee_contact):
+    client.force_login(personas.client_user)
+    first = client.post(url("email", personas.company, employee_contact), {"email": NEW})
+    pages = [client.get(url("detail", personas.company, employee_contact)), first]
+    client.force_login(personas.staff.user)
+    pages.append(client.get(url("detail", personas.company, employee_contact, side="contacts_staff")))
+    pages.append(client.get(url("email", personas.company, employee_contact, side="contacts_staff")))
+    for response in pages:
+        html = response.content.decode()
+        assert duplicate_ids(html) == [] and labels_without_target(html) == []
