@@ -167,7 +167,8 @@ def question_new(request):
 def contact_new(request):
     """Contact (MSG-1): a message to a chosen person at the firm."""
     people = services.contactable_staff(client=request.client)
-    managers = {staff.user_id for staff in request.client.relationship_managers.all()}
+    relationship_managers = list(request.client.relationship_managers.select_related("user"))
+    managers = {staff.user_id for staff in relationship_managers}
     form = ContactForm(_data(request), people=people, managers=managers)
 
     return _compose(
@@ -180,6 +181,7 @@ def contact_new(request):
             % {"firm": request.client.firm.name},
             "cancel_url": reverse("home:client", args=[request.client.public_id]),
             "nobody": not people,
+            "managers": [staff for staff in relationship_managers if staff.user.is_active],
         },
     )
 

@@ -64,3 +64,11 @@ def test_a_writers_photo_is_404_to_those_who_cannot_read_what_they_wrote(client,
     assert client.get(photo_url(personas.company, colleague.user)).status_code == 404
     client.force_login(personas.outsider)
     assert client.get(photo_url(personas.company, colleague.user)).status_code == 404
+
+
+def test_the_contact_page_shows_the_contact_person_with_their_photo(client, personas):
+    with_photo(personas.staff)
+    client.force_login(personas.client_user)
+    page = client.get(reverse("messaging:contact", args=[personas.company.public_id])).content.decode()
+    assert 'id="contact-persons"' in page
+    assert f'src="{photo_url(personas.company, personas.staff.user)}"' in page and "/media/" not in page
