@@ -301,6 +301,7 @@ def history(request):
         "year": year,
         "filtered": bool(status or doc_type or year),
         "ready_count": _ready_count(request),
+        "approvable_count": selectors.approvable_for_user(user=request.user, client=request.client).count(),
         "query": _query(status=status, doc_type=doc_type, year=year),
     }
     return render(request, "approvals/history.html", context)

@@ -181,6 +181,7 @@ CASES = {
     ),
     "approvals:ready": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "approvals:history": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "approvals:batch": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     # -- approvals, staff side --
     "approvals_staff:detail": ("outsider_staff", lambda p, inv, todo: _approval(p), ["get"]),
     "approvals_staff:withdraw": ("outsider_staff", lambda p, inv, todo: _approval(p), ["post"]),
