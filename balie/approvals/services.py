@@ -572,13 +572,14 @@ def request_decide(
     return decision
 
 
-def check_chosen_version(locked: Request, sha256: str) -> None:
+def check_chosen_version(approval: Request, sha256: str) -> None:
     """Refuses a request whose document is no longer the exact version the person was shown (by its
-    SHA-256): a new version was published, or the document was withdrawn, since they chose it."""
-    document = Document.objects.only("current_version_id", "status").get(pk=locked.document_id)
+    SHA-256): a new version was published, or the document was withdrawn, since they chose it. A
+    request's version never changes; the document is read afresh."""
+    document = Document.objects.only("current_version_id", "status").get(pk=approval.document_id)
     if document.is_withdrawn:
         raise ValidationError(_("The firm has withdrawn the document."), code="document_withdrawn")
-    if locked.version.sha256 != sha256 or document.current_version_id != locked.version_id:
+    if approval.version.sha256 != sha256 or document.current_version_id != approval.version_id:
         raise ValidationError(
             _("The document has changed since you chose it. Open it and look at the new version."),
             code="not_current",
@@ -605,7 +606,7 @@ def requests_approve_batch(
     with transaction.atomic():
         for approval, sha256 in sorted(items, key=lambda item: item[0].pk):  # one lock order: no deadlocks
             try:
-                check_chosen_version(_lock(approval), sha256)
+                check_chosen_version(approval, sha256)
                 decisions.append(
                     request_decide(
                         approval=approval,

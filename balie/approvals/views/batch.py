@@ -33,24 +33,30 @@ register_action(APPROVE_BATCH, gettext_lazy("your approval of the documents list
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
+def items_digest(items) -> str:
+    """One SHA-256 over the set: each request's id with the SHA-256 of its version, in a fixed order."""
+    listed = ",".join(sorted(f"{approval.public_id}:{sha256}" for approval, sha256 in items))
+    return hashlib.sha256(listed.encode()).hexdigest()
+
+
 def batch_key(client, items) -> str:
     """The step-up object of a batch: Akkoord on these requests on these exact versions (their
     SHA-256), in this environment. Another set, or another version of one document, is another key."""
-    listed = ",".join(sorted(f"{approval.public_id}:{sha256}" for approval, sha256 in items))
-    return f"approve-batch:{client.public_id}:{hashlib.sha256(listed.encode()).hexdigest()}"
+    return f"approve-batch:{client.public_id}:{items_digest(items)}"
 
 
-def chosen_items(request) -> list[tuple[Request, str]]:
-    """The requests posted as ``approval`` (``<id>`` when chosen, ``<id>:<sha256>`` when confirmed),
-    each with the SHA-256 the person was shown. Only requests of this environment the person is asked
-    on are found; any other id (another person's, another environment's) is a 404."""
+def chosen_items(request, find) -> list[tuple[Request, str]]:
+    """The requests posted as ``approval`` (``<id>`` when chosen, ``<id>:<sha256>`` when shown for
+    confirmation), each with the SHA-256 the person was shown. ``find(public_ids)`` is the scoped
+    read of the requests the person may act on here; any id it does not find (another person's,
+    another environment's, a malformed one) is a 404."""
     posted: dict[str, str] = {}
     for value in request.POST.getlist("approval"):
         public_id, _sep, sha256 = value.partition(":")
         if sha256 and not SHA256_RE.match(sha256):
             raise Http404
         posted[public_id] = sha256
-    found = selectors.requests_chosen_by_user(user=request.user, client=request.client, public_ids=list(posted))
+    found = find(list(posted))
     if len(found) != len(posted):
         raise Http404
     return [(approval, posted[str(approval.public_id)] or approval.version.sha256) for approval in found]
@@ -91,7 +97,10 @@ def batch(request):
     client = request.client
     if request.method == "GET":
         return _page(request, items=list(selectors.approvable_for_user(user=request.user, client=client)))
-    items = chosen_items(request)
+    items = chosen_items(
+        request,
+        lambda ids: selectors.requests_chosen_by_user(user=request.user, client=client, public_ids=ids),
+    )
     if not items:
         return _page(
             request,

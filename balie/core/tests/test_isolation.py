@@ -195,6 +195,7 @@ CASES = {
         ["get"],
     ),
     # -- signing, client side --
+    "signing:batch": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "signing:detail": ("outsider", lambda p, inv, todo: {"client": p.company.public_id, **_sign_request(p)}, ["get"]),
     "signing:sign": (
         "outsider",
