@@ -230,3 +230,15 @@ def test_the_service_refuses_someone_not_asked(personas, bv, three):
     with pytest.raises(ValidationError):
         services.requests_approve_batch(items=items, user=bv.employee, confirmation=confirmation())
     assert not Decision.objects.exists()
+
+
+def test_the_choice_uses_a_constant_number_of_queries(as_director, personas, bv, django_assert_max_num_queries):
+    for number in range(3):
+        ask(personas, bv, f"Document {number}")
+    with django_assert_max_num_queries(25) as few:
+        as_director.get(batch_url(bv.client))
+    for number in range(3, 20):
+        ask(personas, bv, f"Document {number}", after="firm_software", required="all")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = as_director.get(batch_url(bv.client))
+    assert len(response.context["items"]) == 20

@@ -188,3 +188,15 @@ def test_the_service_is_all_or_nothing(bv, two):
         )  # fmt: skip
     assert refused.value.messages[0].startswith("Notulen AVA 2025: ")
     assert not Signature.objects.exists() and not Decision.objects.exists()
+
+
+def test_the_choice_uses_a_constant_number_of_queries(as_first, personas, bv, django_assert_max_num_queries):
+    for number in range(2):
+        ask(personas, bv, f"Document {number}")
+    with django_assert_max_num_queries(25) as few:
+        as_first.get(batch_url(bv.client))
+    for number in range(2, 10):
+        ask(personas, bv, f"Document {number}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = as_first.get(batch_url(bv.client))
+    assert len(response.context["items"]) == 10
