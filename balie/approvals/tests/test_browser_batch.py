@@ -59,7 +59,7 @@ def test_three_documents_approved_with_one_sms_code(page: Page, live_server, per
 
     page.goto(f"{base}/o/{bv.client.public_id}/overzicht-documenten/?status=open")  # Accorderingen, open tasks
     page.click("#to-batch")
-    expect(page.locator("#batch-table tbody tr")).to_have_count(3)
+    expect(page.locator("#batch-list li")).to_have_count(3)
     fits(page, width)
     for title in TITLES:
         page.get_by_role("checkbox", name=title).check()

@@ -56,7 +56,7 @@ def test_two_documents_signed_with_one_drawing_and_one_code(page: Page, live_ser
 
     page.goto(f"{base}/o/{bv.client.public_id}/overzicht-documenten/?status=open")
     page.click("#to-sign-batch")
-    expect(page.locator("#batch-table tbody tr")).to_have_count(2)
+    expect(page.locator("#batch-list li")).to_have_count(2)
     for title in TITLES:
         page.get_by_role("checkbox", name=title).check()
     page.click("#sign-selected")
