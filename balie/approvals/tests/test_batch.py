@@ -242,3 +242,12 @@ def test_the_choice_uses_a_constant_number_of_queries(as_director, personas, bv,
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = as_director.get(batch_url(bv.client))
     assert len(response.context["items"]) == 20
+
+
+def test_ids_in_another_spelling_or_malformed(as_director, bv, three):
+    spelled = three[0].public_id.hex.upper()  # a UUID without dashes, in capitals: the same request
+    response = as_director.post(batch_url(bv.client), {"approval": [spelled]})
+    assert response.status_code == 200 and [each for each, _sha in response.context["chosen"]] == [three[0]]
+    assert as_director.post(batch_url(bv.client), {"approval": ["nonsense"]}).status_code == 404
+    bad_hash = f"{three[0].public_id}:{'x' * 64}"
+    assert as_director.post(batch_url(bv.client), {"approval": [bad_hash]}).status_code == 404

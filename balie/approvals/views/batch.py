@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -50,19 +51,23 @@ def chosen_items(request, find) -> list[tuple[Request, str]]:
     confirmation), each with the SHA-256 the person was shown. ``find(public_ids)`` is the scoped
     read of the requests the person may act on here; any id it does not find (another person's,
     another environment's, a malformed one) is a 404."""
-    posted: dict[str, str] = {}
+    posted: dict[uuid.UUID, str] = {}
     for value in request.POST.getlist("approval"):
         public_id, _sep, sha256 = value.partition(":")
+        try:
+            public_id = uuid.UUID(public_id)
+        except ValueError:
+            raise Http404 from None
         if sha256 and not SHA256_RE.match(sha256):
             raise Http404
         posted[public_id] = sha256
-    found = find(list(posted))
+    found = find([str(public_id) for public_id in posted])
     if len(found) != len(posted):
         raise Http404
-    return [(approval, posted[str(approval.public_id)] or approval.version.sha256) for approval in found]
+    return [(approval, posted[approval.public_id] or approval.version.sha256) for approval in found]
 
 
-def refusals(request, items) -> list[str]:
+def _refusals(request, items) -> list[str]:
     """Why some chosen requests cannot be approved now (read without a lock; the service checks again)."""
     reasons = []
     for approval, sha256 in items:
@@ -113,7 +118,7 @@ def batch(request):
     if confirming and _all_decided(request, items):  # a second click on Bevestigen
         messages.info(request, _("Your decisions have already been recorded."))
         return redirect(_open_tasks(client))
-    reasons = refusals(request, items)
+    reasons = _refusals(request, items)
     if reasons:
         return _page(
             request,
