@@ -207,6 +207,7 @@ CASES = {
     ),
     "approvals:ready": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "approvals:history": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "approvals:batch": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     # -- approvals, staff side --
     "approvals_staff:detail": ("outsider_staff", lambda p, inv, todo: _approval(p), ["get"]),
     "approvals_staff:withdraw": ("outsider_staff", lambda p, inv, todo: _approval(p), ["post"]),
@@ -220,6 +221,7 @@ CASES = {
         ["get"],
     ),
     # -- signing, client side --
+    "signing:batch": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "signing:detail": ("outsider", lambda p, inv, todo: {"client": p.company.public_id, **_sign_request(p)}, ["get"]),
     "signing:sign": (
         "outsider",
