@@ -154,3 +154,21 @@ def test_the_staff_menu_is_one_line_on_a_laptop_with_my_details_last(page: Page,
     boxes = [item.bounding_box() for item in items.all()]
     widths = {text: round(box["width"]) for text, box in zip(items.all_inner_texts(), boxes, strict=True)}
     assert len({round(box["y"]) for box in boxes}) == 1, f"the menu takes more than one line: {widths}"
+
+
+CONTRAST = (Path(__file__).parent / "contrast_check.js").read_text()
+HEADER_TEXT = [".switcher-label", ".switcher summary strong", ".brand-name", ".user-name", ".modules a", "main a"]
+
+
+@pytest.mark.parametrize("colour", ["#1f5f8b", "#ffd700"])
+def test_the_header_reads_on_the_firms_colour_dark_or_light(page: Page, demo, colour):
+    """The small "Omgeving" label and the rest of the header reach 4.5:1 on the firm's colour."""
+    from balie.firms.models import Firm
+
+    Firm.objects.filter(slug="van-dijk-partners").update(primary_colour=colour)
+    page.set_viewport_size(LAPTOP)
+    sign_in(page, demo, "fatima.elamrani@mail.example")
+    expect(page.locator(".switcher-label")).to_be_visible()
+    ratios = {selector: page.evaluate(CONTRAST, selector) for selector in HEADER_TEXT}
+    assert all(ratio is not None for ratio in ratios.values()), ratios
+    assert all(ratio >= 4.5 for ratio in ratios.values()), ratios
