@@ -145,6 +145,22 @@ def test_every_staff_page_of_the_demo_fits_a_phone(page: Page, demo):
     found = problems(findings)
     assert not found, "\n".join(found)
 
+    # The whole menu is in sight, in rows, rather than a strip cut off at the screen's edge.
+    page.goto(f"{demo}/kantoor/taken/")
+    items = page.locator(".modules a")
+    assert items.count() >= 9
+    for item in items.all():
+        box = item.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], item.inner_text()
+    # A data table is a list of cards, each cell labelled with its column, and still a table.
+    first_row = page.locator("main table tbody tr").first
+    assert first_row.evaluate("row => getComputedStyle(row).display") == "block"
+    expect(first_row.locator("td").first).to_have_attribute("data-label", "Omgeving")
+    label = first_row.locator("td").first.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert label == '"Omgeving"'
+    expect(page.get_by_role("table")).to_have_count(1)
+    expect(page.get_by_role("columnheader", name="Omgeving")).to_have_count(1)
+
 
 def test_the_staff_menu_is_one_line_on_a_laptop_with_my_details_last(page: Page, demo):
     page.set_viewport_size(LAPTOP)
