@@ -55,3 +55,25 @@ def test_the_operator_hears_when_white_does_not_read_on_the_colour_set(personas)
     assert "#ffd700" in advice and "1.4:1" in advice and "#1d2330" in advice
     personas.firm.primary_colour = "#1f5f8b"
     assert save_in_admin(personas.firm) == []
+
+
+def test_emails_put_readable_text_on_the_firms_colour(personas):
+    from django.template.loader import render_to_string
+
+    personas.firm.primary_colour = "#ffd700"
+    button = render_to_string(
+        "emails/_button.html", {"firm": personas.firm, "link": "https://x.test/", "label": "Open"}
+    )
+    assert "background:#ffd700;color:#1d2330;" in button
+    personas.firm.primary_colour = "#1f5f8b"
+    button = render_to_string(
+        "emails/_button.html", {"firm": personas.firm, "link": "https://x.test/", "label": "Open"}
+    )
+    assert "background:#1f5f8b;color:#ffffff;" in button
+
+
+def test_printed_headings_use_a_shade_of_the_colour_that_reads_on_paper(personas):
+    personas.firm.primary_colour = "#ffd700"
+    assert contrast_ratio(personas.firm.brand_text, "#ffffff") >= 4.5
+    personas.firm.primary_colour = "#1f5f8b"
+    assert personas.firm.brand_text == "#1f5f8b"
