@@ -202,7 +202,7 @@ def _facts(rows, styles) -> Table:
 
 
 def _story(approval: Request, decisions, submissions, *, firm, title: str, full: bool, signing=None) -> list:
-    colour = colors.HexColor(firm.primary_colour)
+    colour = colors.HexColor(firm.brand_text)  # headings on white paper
     styles = _styles(colour)
     document, version, client = approval.document, approval.version, approval.client
     story: list = []

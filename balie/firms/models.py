@@ -7,6 +7,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from balie.core.colours import readable_against, text_on
+
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb, for example #1f5f8b."))
 
 
@@ -93,6 +95,16 @@ class Firm(models.Model):
     @property
     def reminder_schedule(self) -> list[int]:
         return sorted({int(day) for day in self.reminder_days.split(",") if day.strip().isdigit()})
+
+    @property
+    def brand_ink(self) -> str:
+        """Text colour that reads on the firm's colour (white on a dark one, dark on a light one)."""
+        return text_on(self.primary_colour)
+
+    @property
+    def brand_text(self) -> str:
+        """The firm's colour as text on white: itself, or a darker shade of it where it would not read."""
+        return readable_against(self.primary_colour)
 
     @property
     def sender_name(self) -> str:

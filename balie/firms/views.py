@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
+from balie.core.colours import brand_palette
 from balie.firms.access import firm_admin_required, staff_required
 from balie.firms.forms import ContactableForm
 from balie.firms.images import image_response
@@ -21,7 +22,9 @@ def branding_css(request, firm):
     colour = Firm.objects.filter(public_id=firm).values_list("primary_colour", flat=True).first()
     if colour is None:
         raise Http404
-    css = f":root {{ --brand: {colour}; }}\n"
+    # The firm's colour and the readable text colours derived from it (WCAG contrast, balie.core.colours).
+    variables = " ".join(f"--{name}: {value};" for name, value in brand_palette(colour).items())
+    css = f":root {{ {variables} }}\n"
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
     return response
 

@@ -520,7 +520,7 @@ def _audit_page(approval: Request) -> pdf.AuditPage:
         ],
         statement=statement(),
         signers_heading=_("Signers"),
-        colour=approval.client.firm.primary_colour or "#1f5f8b",
+        colour=approval.client.firm.brand_text,  # headings on the white audit page
     )
 
 

@@ -74,7 +74,7 @@ def _lines(text: str) -> str:
 
 
 def _story(letter: PinLetter, pin: str, *, firm, user, client) -> list:
-    colour = colors.HexColor(firm.primary_colour)
+    colour = colors.HexColor(firm.brand_text)  # headings on white paper
     styles = _styles(colour)
     firm_name = escape(firm.name)
     name = user.get_full_name() or user.email
