@@ -108,3 +108,35 @@ def test_after_approval_nothing_is_not_mentioned(client, personas):
     client.force_login(personas.client_user)
     page = client.get(reverse("approvals:detail", args=[approval.client.public_id, approval.public_id]))
     assert 'id="after-approval"' not in page.content.decode()
+
+
+def test_the_firms_administrator_turns_the_accountants_words_off_on_the_flow_settings(client, personas):
+    from balie.approvals.tests.test_staff import flows_data
+
+    client.force_login(personas.staff.user)
+    page = client.get(reverse("approvals_staff:flows")).content.decode()
+    assert 'name="firm-uses_tax_filing"' in page and "checked" in page[page.index('id="vocabulary"') :][:400]
+    response = client.post(reverse("approvals_staff:flows"), {**flows_data(), "firm-shown": "1"})
+    assert response.status_code == 302
+    personas.firm.refresh_from_db()
+    assert personas.firm.uses_tax_filing is False
+    client.post(reverse("approvals_staff:flows"), flows_data())  # a post without the setting leaves it
+    personas.firm.refresh_from_db()
+    assert personas.firm.uses_tax_filing is False
+    client.post(reverse("approvals_staff:flows"), {**flows_data(), "firm-shown": "1", "firm-uses_tax_filing": "on"})
+    personas.firm.refresh_from_db()
+    assert personas.firm.uses_tax_filing is True
+
+
+def test_only_the_firms_administrators_change_the_words(personas):
+    from django.core.exceptions import ValidationError
+
+    from balie.core.factories import StaffMemberFactory
+    from balie.firms.services import firm_tax_filing_update
+
+    employee = StaffMemberFactory(firm=personas.firm, role="employee")
+    for actor in (employee.user, personas.outsider_staff.user, personas.client_user):
+        with pytest.raises(ValidationError):
+            firm_tax_filing_update(firm=personas.firm, actor=actor, uses_tax_filing=False)
+    personas.firm.refresh_from_db()
+    assert personas.firm.uses_tax_filing is True
