@@ -140,3 +140,21 @@ def test_only_the_firms_administrators_change_the_words(personas):
             firm_tax_filing_update(firm=personas.firm, actor=actor, uses_tax_filing=False)
     personas.firm.refresh_from_db()
     assert personas.firm.uses_tax_filing is True
+
+
+def test_a_notarys_sign_request_page_keeps_the_fingerprint_behind_the_toggle(client, personas):
+    from balie.signing.services import sign_request_create
+    from balie.signing.tests.support import annual_accounts
+
+    personas.other_firm.uses_tax_filing = False
+    personas.other_firm.save(update_fields=["uses_tax_filing"])
+    deed = annual_accounts(personas.outsider_client, actor=personas.outsider_staff.user, title="Akte van levering")
+    approval = sign_request_create(document=deed, actor=personas.outsider_staff.user, signers=[personas.outsider])
+    client.force_login(personas.outsider)
+    page = client.get(reverse("signing:detail", args=[approval.client.public_id, approval.public_id])).content.decode()
+    details = page[page.index('id="request-details"') :]
+    details = details[: details.index("</details>")]
+    assert approval.version.sha256 in details
+    assert "SHA-256" not in page.replace(details, "")
+    assert not ACCOUNTANCY_WORDS.findall(visible_text(page))
+    assert re.search(r'id="menu-approvals"[^>]*>Acties</a>', page)
