@@ -4,7 +4,8 @@ Pieter's BV has its VAT return waiting for his Akkoord (nothing follows it: the 
 software connected) and an earlier one he did not approve (the
 firm sees why); the holding's corporate tax return is approved and waits under Klaar om te
 verzenden, so sending it shows the Digipoort simulator's receipt. Fatima's income tax return waits
-for her Akkoord.
+for her Akkoord. The firm publishes the BV's company details for review and the holding's draft
+annual accounts for approval, as the publish page does.
 """
 
 from datetime import timedelta
@@ -14,9 +15,10 @@ from django.utils import timezone
 from balie.core.demo import DemoContext
 
 HINTS = [
+    "Reviews: Pieter marks the BV's company details as seen and approves the holding's draft annual accounts (Taken).",
     "Approvals: Pieter gives Akkoord on the BV's VAT return (Accorderingen), and sends the holding's corporate "
     "tax return from Klaar om te verzenden; the Digipoort simulator answers after about 20 seconds. Sanne sees "
-    "the rejected VAT return of Q2 with its reason under Accorderingen."
+    "the rejected VAT return of Q2 with its reason under Accorderingen.",
 ]
 
 
@@ -37,6 +39,26 @@ def _ask(document, actor, *, due_days=14):
         required=spec.required,
         after=after,
         due_date=timezone.localdate() + timedelta(days=due_days),
+    )
+
+
+def _publish(dossier, folder_name: str, title: str, actor, *, lines: list[str], due_days: int, **fields):
+    """Publishes a PDF with a request, as staff do on the publish page."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from balie.dossiers.demo import demo_pdf
+    from balie.dossiers.services import document_publish
+
+    upload = SimpleUploadedFile(f"{title}.pdf", demo_pdf(title, *lines), content_type="application/pdf")
+    return document_publish(
+        dossier=dossier,
+        uploads=[upload],
+        folder=dossier.folders.get(name=folder_name),
+        direction="firm",
+        actor=actor,
+        period="",
+        request_settings={"due_date": timezone.localdate() + timedelta(days=due_days)},
+        **fields,
     )
 
 
@@ -96,3 +118,29 @@ def load(context: DemoContext) -> None:
 
     income = Document.objects.get(client=objects["fatima_private"], doc_type=DocumentType.INCOME_TAX_RETURN)
     _ask(income, mark, due_days=21)
+
+    sanne = objects["sanne"].user
+    _publish(
+        vat.dossier,
+        "Permanent",
+        f"Bedrijfsgegevens {year}",
+        sanne,
+        lines=["Statutaire naam, adres en KvK-nummer", "Bestuurders en gemachtigden"],
+        due_days=5,
+        doc_type=DocumentType.OTHER,
+        year=year,
+        message="Kloppen uw bedrijfsgegevens nog? Graag controleren.",
+        request_kind="review",
+    )
+    _publish(
+        corporate.dossier,
+        "Jaarrekening",
+        f"Conceptjaarrekening {year - 1}",
+        sanne,
+        lines=["Balans per 31 december", "Deelneming Bakker Installatietechniek B.V."],
+        due_days=14,
+        doc_type=DocumentType.CONCEPT_ANNUAL_ACCOUNTS,
+        year=year - 1,
+        message="Graag doornemen en uw akkoord geven.",
+        request_kind="approve",
+    )

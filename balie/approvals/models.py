@@ -113,6 +113,15 @@ class Request(models.Model):
     def is_withdrawn(self) -> bool:  # a task about a withdrawn or replaced request closes
         return self.status in (Status.WITHDRAWN, Status.REPLACED)
 
+    # A task about a request (balie/todos/targets.py) is its own kind: approve, review or sign.
+    def todo_kinds(self) -> tuple[str, ...]:
+        return (self.kind,)
+
+    def todo_url(self, kind: str) -> str:
+        if self.kind == Kind.SIGN:
+            return reverse("signing:detail", args=[self.client.public_id, self.public_id])
+        return self.get_absolute_url()
+
 
 class DecisionQuerySet(models.QuerySet):
     """Decisions are added (``create``, ``bulk_create``), never changed or deleted, not in bulk

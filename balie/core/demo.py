@@ -16,7 +16,6 @@ DEMO_PASSWORD = "balie-demo-2026"
 
 LOADERS = [
     "balie.clients.demo",
-    "balie.todos.demo",
     "balie.twostep.demo",
     "balie.dossiers.demo",
     "balie.approvals.demo",

@@ -1,6 +1,8 @@
 """Demo dossiers: a standing dossier for Pieter Bakker's BV and holding, Fatima's income tax, and
-two matters at the notary's office; real PDFs, published and supplied through the services."""
+two matters at the notary's office; real PDFs, published and supplied through the services. The
+firm asks Pieter (privately) and Fatima to supply a document into their Fiscaal folder."""
 
+from datetime import timedelta
 from io import BytesIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,11 +11,17 @@ from django.utils import timezone
 from balie.core.demo import DemoContext
 from balie.dossiers.models import DocumentRead, DocumentType, Dossier
 from balie.dossiers.services import checklist_add, checklist_toggle, document_add, dossier_create
+from balie.dossiers.uploads import documents_request
 
-HINTS = ["Pieter Bakker's BV has a standing dossier with unread documents; staff publish more under Kantoor."]
+HINTS = [
+    "Pieter Bakker's BV has a standing dossier with unread documents; staff publish more under Kantoor.",
+    "Tasks: every task under Taken opens the page where it is done; Pieter supplies his bank's annual statement "
+    "(Aanleveren) into the Fiscaal folder it was asked for, Fatima her mortgage interest statement.",
+]
 
 
-def _pdf(title: str, *lines: str) -> bytes:
+def demo_pdf(title: str, *lines: str) -> bytes:
+    """A one-page PDF with a title and lines of text (for the demos of other apps too)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -32,7 +40,7 @@ def _pdf(title: str, *lines: str) -> bytes:
 
 def _add(dossier, folder_name, name, title, direction, actor, **fields):
     folder = dossier.folders.filter(name=folder_name).first() if folder_name else None
-    content = _pdf(title, *fields.pop("lines", ()))
+    content = demo_pdf(title, *fields.pop("lines", ()))
     upload = SimpleUploadedFile(name, content, content_type="application/pdf")
     return document_add(
         dossier=dossier, folder=folder, upload=upload, title=title, direction=direction, actor=actor, **fields
@@ -129,6 +137,22 @@ def load(context: DemoContext) -> None:
         doc_type=DocumentType.INCOME_TAX_RETURN,
         year=year - 1,
         lines=["Box 1", "Box 3"],
+    )
+
+    # The firm asks for documents: a task that opens the upload page of the folder (overdue for Pieter).
+    today = timezone.localdate()
+    pieter_private = dossier_create(client=objects["private"], description="Particulier dossier", created_by=sanne)
+    documents_request(
+        folder=pieter_private.folders.get(name="Fiscaal"),
+        title=f"Jaaropgave {year - 1} van de bank",
+        actor=mark,
+        due_date=today - timedelta(days=2),
+    )
+    documents_request(
+        folder=private.folders.get(name="Fiscaal"),
+        title=f"Renteopgave hypotheek {year - 1}",
+        actor=mark,
+        due_date=today + timedelta(days=10),
     )
 
     visser = objects["visser"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,29 @@ class FolderForm(forms.Form):
     def __init__(self, *args, tree, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].choices = folder_choices(tree, empty_label=_("— top level —"))
+
+
+class AskForm(forms.Form):
+    """Documenten opvragen: what the client should supply, into which folder, by when (TASK-1)."""
+
+    title = forms.CharField(
+        label=_("What to supply"), max_length=200, help_text=_("For example: Jaaropgave 2025 van de bank")
+    )
+    folder = forms.ChoiceField(label=_("Into folder"))
+    due_date = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, tree, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["folder"].choices = folder_choices(tree, empty_label=_("Choose a folder"))
+        self.prefix = "ask"
+
+    def clean_due_date(self):
+        due = self.cleaned_data.get("due_date")
+        if due is not None and due < timezone.localdate():
+            raise forms.ValidationError(_("The due date cannot be in the past."))
+        return due
 
 
 class StepForm(forms.Form):

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from balie.todos.models import Todo
+
 
 class Dossier(models.Model):
     class Status(models.TextChoices):
@@ -71,6 +73,21 @@ class Folder(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # A task about a folder (balie/todos/targets.py): supplying documents into it, on the client's
+    # upload page with this folder chosen; an upload there handles it (documents_supply).
+    @property
+    def client_id(self) -> int:
+        return self.dossier.client_id
+
+    def todo_kinds(self) -> tuple[str, ...]:
+        return (Todo.Kind.UPLOAD,)
+
+    def todo_url(self, kind: str) -> str:
+        from django.urls import reverse
+
+        url = reverse("dossiers:upload", args=[self.dossier.client.public_id, self.dossier.public_id])
+        return f"{url}?map={self.public_id}"
 
 
 class ChecklistItem(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -15,6 +16,8 @@ from django.utils.translation import ngettext
 from balie.dossiers import files
 from balie.dossiers.models import Document, DocumentRead, DocumentVersion, Dossier, Folder
 from balie.dossiers.services import MAX_FILES_PER_REQUEST, document_add
+from balie.todos.models import Todo
+from balie.todos.services import todo_create, todos_handle_for_target
 
 
 def documents_supply(
@@ -54,6 +57,37 @@ def documents_supply(
         return _supply(dossier=dossier, folder=folder, uploads=uploads, ids=ids, actor=actor)
 
 
+@transaction.atomic
+def documents_request(*, folder: Folder, title: str, actor, due_date: date | None = None) -> Todo:
+    """Asks the environment to supply documents into ``folder`` (TASK-1, "aanleveren").
+
+    Every member gets the task (bell and e-mail per their choice); it opens the client's upload
+    page with this folder chosen, and the first upload into the folder by a member handles it.
+    """
+    client = folder.dossier.client
+    todo = todo_create(
+        client=client,
+        kind=Todo.Kind.UPLOAD,
+        title=title,
+        target=folder,
+        due_date=due_date,
+        audience=Todo.Audience.MEMBERS,
+        created_by=actor,
+    )
+    from balie.notifications.models import EventKind
+    from balie.notifications.services import notify
+    from balie.todos.selectors import todo_recipients
+
+    notify(
+        users=todo_recipients(todo=todo),
+        client=client,
+        kind=EventKind.REQUEST,
+        title=_("Please supply: %(title)s") % {"title": todo.title},
+        link=reverse("todos:open", args=[client.public_id, todo.public_id]),
+    )
+    return todo
+
+
 def _supply(*, dossier: Dossier, folder: Folder | None, uploads: list, ids: list, actor) -> list[Document]:
     known = {
         document.upload_id: document
@@ -91,6 +125,8 @@ def _supply(*, dossier: Dossier, folder: Folder | None, uploads: list, ids: list
                 stored.append(document.current_version.file.name)
                 documents.append(document)
             _tell_the_firm(dossier=dossier, folder=folder, documents=documents, actor=actor)
+            if folder is not None:
+                todos_handle_for_target(target=folder, user=actor)  # the documents asked for came
     except BaseException:
         for key in stored:
             default_storage.delete(key)  # the rows are rolled back: leave no orphan files

@@ -13,6 +13,7 @@ urlpatterns = [
     path(DOSSIER + "wijzigen/", views.dossier_edit, name="dossier_edit"),
     path(DOSSIER + "mappen/", views.folder_add, name="folder_add"),
     path(DOSSIER + "voortgang/", views.step_add, name="step_add"),
+    path(DOSSIER + "opvragen/", views.documents_ask, name="documents_ask"),
     path(DOSSIER + "voortgang/<int:step>/", views.step_toggle, name="step_toggle"),
     path(DOSSIER + "publiceren/", views.publish, name="publish"),
     path(DOCUMENT, views.document_detail, name="document"),

@@ -26,7 +26,15 @@ from balie.clients.selectors import get_client_for_staff
 from balie.core.limits import allows_large_body
 from balie.dossiers import limits, selectors, services
 from balie.dossiers.delivery import file_response
-from balie.dossiers.forms_staff import DossierForm, FolderForm, PublishForm, ReplaceForm, StepForm, folder_paths
+from balie.dossiers.forms_staff import (
+    AskForm,
+    DossierForm,
+    FolderForm,
+    PublishForm,
+    ReplaceForm,
+    StepForm,
+    folder_paths,
+)
 from balie.dossiers.models import Document, DocumentAccess, Dossier
 from balie.dossiers.views import DOWNLOAD_CSP
 from balie.firms.access import staff_required
@@ -67,7 +75,17 @@ def _settings_url(client) -> str:
     return reverse("approvals_staff:flow_defaults") + "?" + urlencode({"client": client.public_id})
 
 
-def _detail(request, dossier, *, folder_form=None, step_form=None, publish_form=None, request_form=None, status=200):
+def _detail(
+    request,
+    dossier,
+    *,
+    folder_form=None,
+    step_form=None,
+    publish_form=None,
+    request_form=None,
+    ask_form=None,
+    status=200,
+):
     """The staff dossier page; a form that failed is shown again with its errors."""
     client = dossier.client
     tree = selectors.folder_tree(dossier=dossier)
@@ -109,6 +127,7 @@ def _detail(request, dossier, *, folder_form=None, step_form=None, publish_form=
             "directions": Document.Direction.choices,
             "folder_form": folder_form or FolderForm(tree=tree),
             "step_form": step_form or StepForm(),
+            "ask_form": ask_form or AskForm(tree=tree),
             "publish_form": publish_form or PublishForm(tree=tree, settings_url=_settings_url(client)),
             "request_form": request_form
             or request_settings_form(
@@ -203,6 +222,30 @@ def folder_add(request, client, dossier):
             messages.success(request, _("Folder “%(name)s” has been added.") % {"name": folder.name})
             return _back(dossier, "#folders")
     return _detail(request, dossier, folder_form=form, status=400)
+
+
+@staff_required
+@require_POST
+def documents_ask(request, client, dossier):
+    """Documenten opvragen: the environment's members get a task to supply documents into a folder."""
+    from balie.dossiers.uploads import documents_request
+
+    dossier = _dossier(request, client, dossier)
+    form = AskForm(request.POST, tree=selectors.folder_tree(dossier=dossier))
+    if not form.is_valid():
+        return _detail(request, dossier, ask_form=form, status=400)
+    data = form.cleaned_data
+    folder = selectors.get_folder(dossier=dossier, folder_public_id=data["folder"])
+    try:
+        documents_request(folder=folder, title=data["title"], actor=request.user, due_date=data["due_date"])
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _detail(request, dossier, ask_form=form, status=400)
+    messages.success(
+        request,
+        _("%(client)s has been asked for “%(title)s”.") % {"client": dossier.client.name, "title": data["title"]},
+    )
+    return _back(dossier, "#ask")
 
 
 @staff_required

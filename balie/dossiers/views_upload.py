@@ -22,6 +22,8 @@ from balie.dossiers.selectors import folder_list, get_dossier, get_folder
 from balie.dossiers.services import MAX_FILES_PER_REQUEST
 from balie.dossiers.uploads import documents_supply, supplied_documents_for_staff, upload_limits
 from balie.firms.access import staff_required
+from balie.todos.models import Todo
+from balie.todos.selectors import open_todos_about
 
 
 def _wants_json(request) -> bool:
@@ -84,9 +86,15 @@ def upload(request, dossier):
             return redirect(
                 reverse("dossiers:detail", args=[request.client.public_id, dossier.public_id]) + "?tab=client"
             )
+    by_id = {str(folder.pk): folder for folder in folders}
+    asked = [
+        (todo, by_id[todo.target_id])
+        for todo in open_todos_about(user=request.user, targets=folders, kind=Todo.Kind.UPLOAD)
+    ]
     context = {
         "dossier": dossier,
         "folders": folders,
+        "asked": asked,
         "chosen": chosen,
         "errors": errors,
         "limits": upload_limits(request.client.firm),

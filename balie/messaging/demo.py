@@ -18,7 +18,7 @@ HINTS = [
 
 
 def load(context: DemoContext) -> None:
-    from balie.dossiers.demo import _pdf
+    from balie.dossiers.demo import demo_pdf
     from balie.dossiers.models import Dossier
     from balie.messaging import services
 
@@ -42,8 +42,8 @@ def load(context: DemoContext) -> None:
         user=sanne,
         body=(
             "<p>Dag Pieter,</p><p>Voor een bestelauto die <i>(bijna) alleen zakelijk</i> wordt gebruikt geldt geen "
-            "bijtelling, mits je een verklaring geen privégebruik bestelauto aanvraagt bij de Belastingdienst. "
-            "Zal ik die voor je regelen?</p><p>Met vriendelijke groet,<br>Sanne de Vries</p>"
+            "bijtelling, mits u een verklaring geen privégebruik bestelauto aanvraagt bij de Belastingdienst. "
+            "Zal ik die voor u regelen?</p><p>Met vriendelijke groet,<br>Sanne de Vries</p>"
         ),
     )
 
@@ -51,7 +51,7 @@ def load(context: DemoContext) -> None:
     # Mark is not Fatima's relationship manager; the firm lets clients write to him too.
     type(objects["mark"]).objects.filter(pk=objects["mark"].pk).update(contactable=True)
     statement = SimpleUploadedFile(
-        "Jaaropgave 2025.pdf", _pdf("Jaaropgave 2025", "Loon: EUR 41.250", "Ingehouden loonheffing: EUR 9.870")
+        "Jaaropgave 2025.pdf", demo_pdf("Jaaropgave 2025", "Loon: EUR 41.250", "Ingehouden loonheffing: EUR 9.870")
     )
     question = services.thread_start(
         client=own,
@@ -61,7 +61,7 @@ def load(context: DemoContext) -> None:
         subject="Jaaropgave 2025 en hypotheekrente",
         body=(
             "<p>Beste Mark,</p><p>Hierbij mijn jaaropgave. De renteopgave van de hypotheek volgt nog. "
-            "Kun je de aangifte al voorbereiden?</p><p>Fatima</p>"
+            "Kunt u de aangifte al voorbereiden?</p><p>Fatima</p>"
         ),
         uploads=[statement],
     )
@@ -76,5 +76,5 @@ def load(context: DemoContext) -> None:
         subject="Bankafschriften december",
         body="<p>De afschriften van december staan erin.</p>",
     )
-    services.reply(thread=handled, user=sanne, body="<p>Dank je, ze zijn verwerkt.</p>")
+    services.reply(thread=handled, user=sanne, body="<p>Dank u, ze zijn verwerkt.</p>")
     services.thread_handle(thread=handled, user=pieter)

@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from balie.todos.models import Todo
+
 
 class Thread(models.Model):
     class Kind(models.TextChoices):
@@ -70,6 +72,13 @@ class Thread(models.Model):
     @property
     def is_withdrawn(self) -> bool:  # a reply task about a handled thread closes
         return self.status == self.Status.HANDLED
+
+    # A task about a thread (balie/todos/targets.py): replying, on the thread's page.
+    def todo_kinds(self) -> tuple[str, ...]:
+        return (Todo.Kind.REPLY,)
+
+    def todo_url(self, kind: str) -> str:
+        return self.get_absolute_url()
 
 
 class Message(models.Model):

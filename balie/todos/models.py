@@ -14,8 +14,9 @@ from django.utils.translation import pgettext_lazy
 class Todo(models.Model):
     """A to-do item ("taak") for the people of one environment, about one object.
 
-    The object (a document, a request, a questionnaire, ...) is any model with
-    ``get_absolute_url()``; it may say it was withdrawn with an ``is_withdrawn`` attribute.
+    The object (a request, a message thread, a dossier folder, ...) offers a page where this kind
+    of task is done (``todo_kinds()`` and ``todo_url(kind)``, see balie/todos/targets.py); it may
+    say it was withdrawn with an ``is_withdrawn`` attribute.
     """
 
     class Kind(models.TextChoices):

@@ -33,6 +33,25 @@ def todo_list_for_user(*, user) -> QuerySet[Todo]:
     )
 
 
+def open_todos_about(*, user, targets, kind: str) -> list[Todo]:
+    """The user's open tasks of ``kind`` about any of ``targets`` (objects of one model), due first;
+    one query, e.g. what the firm asked to supply into the folders of a dossier."""
+    targets = list(targets)
+    if not targets or not user.is_authenticated:
+        return []
+    from django.contrib.contenttypes.models import ContentType
+
+    return list(
+        Todo.objects.filter(
+            _entitled(user),
+            status=Todo.Status.OPEN,
+            kind=kind,
+            target_type=ContentType.objects.get_for_model(targets[0]),
+            target_id__in=[str(target.pk) for target in targets],
+        ).order_by("due_date", "created_at", "pk")
+    )
+
+
 def user_may_handle(*, user, todo: Todo) -> bool:
     return Todo.objects.filter(_entitled(user), pk=todo.pk).exists()
 

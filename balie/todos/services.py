@@ -1,6 +1,7 @@
 """Writes of to-do items: the interface every capability uses.
 
 todo_create(client=..., kind=Todo.Kind.APPROVE, title=..., target=request, due_date=...)
+    # the target offers a page where the task is done (balie/todos/targets.py), else ValidationError
 todos_handle_for_target(target=request, user=director)   # when the object was handled
 todos_close_for_target(target=document)                  # when the firm withdrew it
 """
@@ -23,6 +24,7 @@ from balie.notifications.models import EventKind
 from balie.notifications.services import notify
 from balie.todos.models import Todo
 from balie.todos.selectors import todo_recipients, user_may_handle
+from balie.todos.targets import todo_kinds_of, todo_page
 
 
 def _target_fields(target) -> dict:
@@ -43,8 +45,26 @@ def todo_create(
     assignees: Iterable = (),
     created_by=None,
 ) -> Todo:
-    """Creates an open task in ``client`` about ``target`` for the given audience."""
+    """Creates an open task in ``client`` about ``target`` for the given audience.
+
+    Refuses (ValidationError) a target without a page where this kind of task can be done: no
+    target (code ``no_target``), or one whose ``todo_kinds()`` does not offer ``kind``
+    (``no_page``); see balie/todos/targets.py.
+    """
     assignees = list(assignees)
+    if kind not in Todo.Kind.values:
+        raise ValidationError(_("Choose a valid kind of task."), code="kind")
+    if target is None:
+        raise ValidationError(
+            _("A task must be about something that can be acted on: a request, a message or a folder."),
+            code="no_target",
+        )
+    if kind not in todo_kinds_of(target):
+        raise ValidationError(
+            _("There is no page for “%(target)s” where this task (%(kind)s) can be done.")
+            % {"target": target, "kind": Todo.Kind(kind).label},
+            code="no_page",
+        )
     owner = getattr(target, "client_id", None)
     if owner is not None and owner != client.pk:
         raise ValidationError(_("A task can only be about something in its own environment."), code="other_client")
@@ -109,8 +129,16 @@ def todos_close_for_target(*, target) -> int:
 
 
 def todo_target_gone(todo: Todo) -> bool:
+    """Whether the task can no longer be done: its object is gone, withdrawn, or has no page for it."""
+    return todo_url(todo) is None
+
+
+def todo_url(todo: Todo) -> str | None:
+    """The page where the task is done, or None when it can no longer be done there."""
     target = todo.target if todo.target_type_id else None
-    return target is None or bool(getattr(target, "is_withdrawn", False))
+    if target is None or getattr(target, "is_withdrawn", False):
+        return None
+    return todo_page(target, todo.kind)
 
 
 @transaction.atomic

@@ -48,7 +48,7 @@ def test_invitation_link_sets_password_signs_in_and_lands_on_my_details(client, 
     assert client.get(reverse("accounts:profile")).context["user"] == user
     confirmation = DevOutboxMessage.objects.order_by("-id").first()
     assert confirmation.recipients == "nina@example.test"
-    assert confirmation.subject == "Je account is geactiveerd"
+    assert confirmation.subject == "Uw account is geactiveerd"
 
 
 def test_invitation_link_is_single_use(client, personas):

@@ -118,9 +118,10 @@ def test_client_sees_tasks_and_notifications_and_opens_a_task(page: Page, live_s
 
     base = live_server.url
     Membership.objects.filter(user=personas.client_user).update(may_handle_documents=True)
-    todo = todo_create(
-        client=personas.holding, kind=Todo.Kind.APPROVE, title="Btw-aangifte Q3", target=personas.holding
-    )
+    from balie.dossiers.services import dossier_create
+
+    folder = dossier_create(client=personas.holding, description="Doorlopend dossier").folders.get(name="Fiscaal")
+    todo = todo_create(client=personas.holding, kind=Todo.Kind.UPLOAD, title="Btw-aangifte Q3", target=folder)
     notify(
         users=[personas.client_user],
         client=personas.holding,
@@ -135,7 +136,10 @@ def test_client_sees_tasks_and_notifications_and_opens_a_task(page: Page, live_s
     # The bell leads to the task, which opens in its own environment (the holding).
     page.locator(".bell").click()
     page.get_by_role("link", name="Akkoord gevraagd: Btw-aangifte Q3").click()
-    expect(page).to_have_url(re.compile(f"/o/{personas.holding.public_id}/$"))
+    expect(page).to_have_url(
+        re.compile(f"/o/{personas.holding.public_id}/dossiers/.+/aanleveren/[?]map={folder.public_id}$")
+    )
+    expect(page.locator("#id_map")).to_have_value(str(folder.public_id))  # the folder asked for, chosen
     expect(page.locator(".switcher summary strong")).to_have_text(personas.holding.name)
     expect(page.locator(".bell .count")).to_have_count(0)  # read now
     # Once handled by someone, the task leaves the list; the old link says who handled it.

@@ -56,6 +56,7 @@ CASES = {
     "dossiers_staff:dossier_edit": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["get", "post"]),
     "dossiers_staff:folder_add": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["post"]),
     "dossiers_staff:step_add": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["post"]),
+    "dossiers_staff:documents_ask": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["post"]),
     "dossiers_staff:step_toggle": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p, step=True), ["post"]),
     "dossiers_staff:publish": ("outsider_staff", lambda p, inv, todo: _firm_dossier(p), ["post"]),
     "dossiers_staff:document": ("outsider_staff", lambda p, inv, todo: _firm_document(p), ["get"]),
@@ -421,9 +422,17 @@ def test_every_route_with_an_object_is_covered():
     assert routes - set(CASES) - NOT_TENANT_SCOPED == set()
 
 
+def a_task(personas):
+    """A task in the company: supplying documents into a folder of its dossier."""
+    from balie.dossiers.services import dossier_create
+
+    folder = dossier_create(client=personas.company, description="Dossier").folders.first()
+    return todo_create(client=personas.company, kind="upload", title="Aanleveren", target=folder, audience="members")
+
+
 def test_other_tenant_gets_404_everywhere(client, personas):
     invitation = invitation_create(client=personas.company, actor=personas.staff.user, email="x@example.test")
-    todo = todo_create(client=personas.company, kind="review", title="Controleren", audience="members")
+    todo = a_task(personas)
     for name, (who, kwargs, methods) in CASES.items():
         actor = getattr(personas, who)
         client.force_login(getattr(actor, "user", actor))
@@ -435,7 +444,7 @@ def test_other_tenant_gets_404_everywhere(client, personas):
 
 def test_client_of_same_firm_cannot_use_the_back_office(client, personas):
     invitation = invitation_create(client=personas.company, actor=personas.staff.user, email="x@example.test")
-    todo = todo_create(client=personas.company, kind="review", title="Controleren", audience="members")
+    todo = a_task(personas)
     client.force_login(personas.client_user)  # a member of the company, not staff
     for name, (who, kwargs, methods) in CASES.items():
         if who != "outsider_staff":

@@ -306,10 +306,23 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys, set
     other = Firm.objects.get(slug="notariskantoor-hoekstra")
     assert other.primary_colour != Firm.objects.get(slug="van-dijk-partners").primary_colour
     assert Client.objects.filter(firm=other).count() == 1
+    # The VAT return's Akkoord, the annual accounts to sign, a reply, the company details to review, the
+    # holding's draft accounts to approve and the bank's annual statement to supply (overdue).
+    from balie.todos.models import Todo
     from balie.todos.selectors import todo_list_for_user
+    from balie.todos.services import todo_url
 
-    # One of them overdue, one the VAT return's Akkoord, one the annual accounts to sign, one a reply.
-    assert len(todo_list_for_user(user=pieter)) == 6
+    assert sorted(todo_list_for_user(user=pieter).values_list("kind", flat=True)) == [
+        "approve",
+        "approve",
+        "reply",
+        "review",
+        "sign",
+        "upload",
+    ]
+    assert [todo.kind for todo in todo_list_for_user(user=second)] == ["upload", "approve"]
+    # Every task of the demo opens a page where it is done: none is about the environment itself.
+    assert all(todo_url(todo) for todo in Todo.objects.filter(status="open"))
     from balie.twostep.selectors import has_sign_in_factor, pending_pin_letter, twostep_required
 
     assert has_sign_in_factor(user=pieter)  # signs in with an SMS code
@@ -322,9 +335,10 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys, set
     company = Client.objects.get(name__startswith="Bakker Installatie")
     dossier = company.dossiers.get()
     assert dossier.folders.count() == 5 and dossier.checklist.count() == 4
-    # With the VAT return of Q2 (approvals demo), the annual accounts and the publication documents (signing).
-    assert Document.objects.filter(client=company).count() == 7
-    assert tab_unread_counts(dossier=dossier, user=pieter) == {"correspondence": 0, "firm": 4, "client": 0}
+    # With the VAT return of Q2 (approvals demo), the annual accounts and the publication documents (signing),
+    # the company details to review (tasks).
+    assert Document.objects.filter(client=company).count() == 8
+    assert tab_unread_counts(dossier=dossier, user=pieter) == {"correspondence": 0, "firm": 5, "client": 0}
     invitation = DevOutboxMessage.objects.get(recipients="lisa.mulder@bakker-installatie.example")
     assert "/uitnodiging/" in invitation.body_text
     # Organisation: contact persons, a bookkeeper until 31 December, a change request waiting.

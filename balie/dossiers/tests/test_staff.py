@@ -581,3 +581,66 @@ def test_sanity_check_lists_orphan_files(personas, dossier, settings):
     with pytest.raises(CommandError, match="1 orphan"):
         call_command("sanity_check", stdout=out)
     assert "ORPHAN    documents/ab/verweesd (no version refers to it)" in out.getvalue()
+
+
+# -- Documenten opvragen ---------------------------------------------------------------------------
+
+
+def test_asking_for_documents_gives_every_member_a_task_that_opens_the_folders_upload_page(
+    staff, client, personas, dossier
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    folder = dossier.folders.get(name="Fiscaal")
+    due = timezone.localdate() + timedelta(days=7)
+    page = staff.get(url("dossier", dossier)).content.decode()
+    assert 'id="ask-documents"' in page and 'id="id_ask-title"' in page
+    response = staff.post(
+        url("documents_ask", dossier),
+        {"ask-title": "Jaaropgave 2025 van de bank", "ask-folder": str(folder.public_id), "ask-due_date": due},
+    )
+    assert response.status_code == 302 and response.url.endswith("#ask")
+    todo = Todo.objects.get()
+    assert (todo.kind, todo.title, todo.target, todo.due_date, todo.audience) == (
+        "upload",
+        "Jaaropgave 2025 van de bank",
+        folder,
+        due,
+        "members",
+    )
+    assert todo.created_by == personas.staff.user
+    client.force_login(personas.employee)  # a member without the right to handle documents: still asked
+    opened = client.get(reverse("todos:open", args=[personas.company.public_id, todo.public_id]))
+    assert opened.url.endswith(f"/aanleveren/?map={folder.public_id}")
+
+
+def test_asking_for_documents_needs_what_and_where_and_no_past_date(staff, dossier):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    response = staff.post(url("documents_ask", dossier), {"ask-title": "", "ask-folder": ""})
+    assert response.status_code == 400
+    errors = response.context["ask_form"].errors
+    assert set(errors) == {"title", "folder"}
+    folder = dossier.folders.first()
+    yesterday = timezone.localdate() - timedelta(days=1)
+    response = staff.post(
+        url("documents_ask", dossier),
+        {"ask-title": "Jaaropgave", "ask-folder": str(folder.public_id), "ask-due_date": yesterday},
+    )
+    assert response.status_code == 400
+    assert response.context["ask_form"].errors["due_date"] == ["The due date cannot be in the past."]
+    assert not Todo.objects.exists()
+
+
+def test_a_folder_of_another_dossier_cannot_be_asked_for(staff, personas, dossier):
+    other = services.dossier_create(client=personas.holding, description="Holding")
+    response = staff.post(
+        url("documents_ask", dossier),
+        {"ask-title": "Jaaropgave", "ask-folder": str(other.folders.first().public_id)},
+    )
+    assert response.status_code == 400  # not one of this dossier's folders
+    assert not Todo.objects.exists()

@@ -89,3 +89,6 @@ def test_the_start_page_dossier_page_and_staff_thread_page_have_unique_ids(clien
         assert labels_without_target(page) == [], name
     staff_dossier = client.get(reverse("dossiers_staff:dossier", args=[personas.company.public_id, dossier.public_id]))
     assert duplicate_ids(staff_dossier.content.decode()) == []
+    # The publish form's radio groups are named by a legend: a label pointing at nothing names nothing.
+    assert labels_without_target(staff_dossier.content.decode()) == []
+    assert "<legend>" in staff_dossier.content.decode()

@@ -68,7 +68,7 @@ def test_preferences_off_and_daily_digest(personas, settings):
     assert notifications_send_digests(now=tomorrow_after_hour) == 1
     digest = OutboxMessage.objects.get()
     assert digest.recipient == personas.employee.email
-    assert digest.subject == "Je dagelijkse overzicht: 3 nieuwe meldingen"
+    assert digest.subject == "Uw dagelijkse overzicht: 3 nieuwe meldingen"
     assert notifications_send_digests(now=tomorrow_after_hour + timedelta(minutes=20)) == 0
     # Off means no e-mail, but the bell still shows it.
     assert Notification.objects.filter(user=personas.client_user, read_at=None).count() == 3

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from balie.clients.models import Client, Membership
+from balie.clients.models import Membership
 from balie.core.factories import ClientFactory, FirmFactory, MembershipFactory, UserFactory
 from balie.core.testing import later
 from balie.notifications.models import DevOutboxMessage, Notification
@@ -32,10 +32,21 @@ def todo_setup(personas):
     return personas
 
 
+def folder_of(client):
+    """The Fiscaal folder of the environment's dossier: something a task can be about (an upload)."""
+    from balie.dossiers.models import Dossier
+    from balie.dossiers.services import dossier_create
+
+    dossier = Dossier.objects.filter(client=client).first() or dossier_create(client=client, description="Dossier")
+    return dossier.folders.get(name="Fiscaal")
+
+
 def approve(personas, client=None, **kwargs):
+    """A task for the environment's handlers: supplying documents into a folder."""
     client = client or personas.company
-    kwargs.setdefault("target", client)
-    return todo_create(client=client, kind=Todo.Kind.APPROVE, title="Btw-aangifte Q3 goedkeuren", **kwargs)
+    kwargs.setdefault("target", folder_of(client))
+    kwargs.setdefault("title", "Btw-aangifte Q3 goedkeuren")
+    return todo_create(client=client, kind=Todo.Kind.UPLOAD, **kwargs)
 
 
 def test_handlers_see_the_task_and_others_do_not(todo_setup):
@@ -68,7 +79,7 @@ def test_a_task_disappears_for_everyone_once_one_entitled_person_handles_it(todo
     second = UserFactory()
     MembershipFactory(user=second, client=p.company, may_handle_documents=True)
     todo = approve(p)
-    assert todos_handle_for_target(target=p.company, user=second) == 1
+    assert todos_handle_for_target(target=folder_of(p.company), user=second) == 1
     todo.refresh_from_db()
     assert (todo.status, todo.handled_by) == ("done", second)
     assert list(todo_list_for_user(user=p.client_user)) == []
@@ -127,7 +138,9 @@ def test_opening_a_task_goes_to_its_object_in_the_right_environment(client, todo
     todo = approve(p, client=p.holding)
     client.force_login(p.client_user)
     response = client.get(reverse("todos:open", args=[p.holding.public_id, todo.public_id]))
-    assert response.url == p.holding.get_absolute_url()
+    folder = folder_of(p.holding)
+    upload = reverse("dossiers:upload", args=[p.holding.public_id, folder.dossier.public_id])
+    assert response.url == f"{upload}?map={folder.public_id}"
 
 
 def test_old_link_to_a_handled_task_says_who_handled_it(client, todo_setup):
@@ -141,9 +154,11 @@ def test_old_link_to_a_handled_task_says_who_handled_it(client, todo_setup):
 
 
 def test_a_task_whose_object_was_withdrawn_closes_itself(client, todo_setup, monkeypatch):
+    from balie.dossiers.models import Folder
+
     p = todo_setup
     todo = approve(p)
-    monkeypatch.setattr(Client, "is_withdrawn", True, raising=False)
+    monkeypatch.setattr(Folder, "is_withdrawn", True, raising=False)
     client.force_login(p.client_user)
     response = client.get(reverse("todos:open", args=[p.company.public_id, todo.public_id]))
     assert response.status_code == 200
@@ -154,7 +169,7 @@ def test_a_task_whose_object_was_withdrawn_closes_itself(client, todo_setup, mon
 
 def test_a_task_whose_object_is_gone_closes_itself(client, todo_setup):
     p = todo_setup
-    gone = ClientFactory(firm=p.firm)
+    gone = folder_of(p.company)
     todo = approve(p, target=gone)
     gone.delete()
     client.force_login(p.client_user)
@@ -165,7 +180,7 @@ def test_a_task_whose_object_is_gone_closes_itself(client, todo_setup):
 
 def test_withdrawing_an_object_closes_its_tasks(todo_setup):
     todo = approve(todo_setup)
-    assert todos_close_for_target(target=todo_setup.company) == 1
+    assert todos_close_for_target(target=folder_of(todo_setup.company)) == 1
     assert Todo.objects.get(pk=todo.pk).status == "closed"
 
 
@@ -183,7 +198,7 @@ def test_staff_see_open_and_overdue_tasks_of_their_firm_only(client, todo_setup)
     p = todo_setup
     late = approve(p, due_date=timezone.localdate() - timedelta(days=3))
     approve(p, due_date=timezone.localdate() + timedelta(days=3))
-    other = todo_create(client=p.outsider_client, kind="review", title="Elders", audience=Todo.Audience.MEMBERS)
+    other = approve(p, client=p.outsider_client, title="Elders", audience=Todo.Audience.MEMBERS)
     client.force_login(p.staff.user)
     response = client.get(reverse("todos:staff_list"))
     assert len(response.context["page"]) == 2
@@ -211,7 +226,7 @@ def test_staff_nudge_mails_everyone_who_may_handle_it_once_a_day(still_clock, cl
 
 def test_staff_cannot_nudge_another_firms_task(client, todo_setup):
     p = todo_setup
-    other = todo_create(client=p.outsider_client, kind="review", title="Elders", audience=Todo.Audience.MEMBERS)
+    other = approve(p, client=p.outsider_client, title="Elders", audience=Todo.Audience.MEMBERS)
     client.force_login(p.staff.user)
     assert client.post(reverse("todos:staff_remind", args=[other.public_id])).status_code == 404
     assert not DevOutboxMessage.objects.exists()
@@ -257,10 +272,11 @@ def test_reminders_follow_the_persons_choice_for_reminders(client, todo_setup):
 
 
 def test_no_reminders_for_a_withdrawn_object(todo_setup, monkeypatch):
+    from balie.dossiers.models import Folder
     from balie.todos.services import todos_send_due_reminders
 
     todo = approve(todo_setup)
-    monkeypatch.setattr(Client, "is_withdrawn", True, raising=False)
+    monkeypatch.setattr(Folder, "is_withdrawn", True, raising=False)
     with time_machine.travel(later(days=8)):
         assert todos_send_due_reminders() == 0
     assert Todo.objects.get(pk=todo.pk).status == "closed"
@@ -279,8 +295,15 @@ def test_a_task_cannot_point_at_another_environments_object(todo_setup):
         pk = 1
         client_id = todo_setup.outsider_client.pk
 
-    with pytest.raises(ValidationError):
+        def todo_kinds(self):
+            return ("review",)
+
+        def todo_url(self, kind):
+            return "/elders/"
+
+    with pytest.raises(ValidationError) as refused:
         todo_create(client=todo_setup.company, kind="review", title="X", target=Foreign())
+    assert refused.value.code == "other_client"
 
 
 def test_a_firm_without_reminder_days_sends_none(todo_setup):

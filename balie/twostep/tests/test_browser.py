@@ -259,6 +259,6 @@ def test_change_the_email_address_with_the_link_from_the_outbox(page: Page, live
     expect(page.locator("#confirm-email")).to_be_visible()
     page.click("#confirm-email")
     expect(page).to_have_url(re.compile("/mijn-gegevens/$"))
-    expect(page.locator(".message.success")).to_contain_text("Je e-mailadres is nu pieter@nieuw.test")
+    expect(page.locator(".message.success")).to_contain_text("Uw e-mailadres is nu pieter@nieuw.test")
     user.refresh_from_db()
     assert user.email == "pieter@nieuw.test"

@@ -362,7 +362,7 @@ def test_a_confirmation_sms_is_throttled_and_says_so(client, personas):
     assert 'role="status"' in client.post(url, HTTP_HX_REQUEST="true").content.decode()
     body = client.post(url, HTTP_HX_REQUEST="true").content.decode()
     assert 'role="alert"' in body
-    assert re.search(r"Over \d+ seconden kun je een nieuwe aanvragen", body)
+    assert re.search(r"Over \d+ seconden kunt u een nieuwe aanvragen", body)
     assert OutboxMessage.objects.filter(channel="sms").count() == 1
 
 
