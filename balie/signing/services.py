@@ -239,6 +239,8 @@ def open_turn(approval: Request, *, actor) -> None:
                 title=gettext_noop("Please sign for the firm: %(title)s (%(client)s)"),
                 params={"title": title, "client": approval.client.name},
                 link=approvals._staff_link(approval),
+                needs_action=True,
+                due_date=approval.due_date,
             )
             continue
         todo_create(
