@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from balie.accounts.models import Invitation, UserSession
 from balie.accounts.selectors import session_store_is_database, user_session_alive
 from balie.clients.models import Client, Membership
-from balie.clients.services import membership_create, personal_member_error
+from balie.clients.services import contact_emails_follow_login, membership_create, personal_member_error
 from balie.core import jobs
 from balie.core.links import absolute_url
 from balie.notifications.email import send_templated_email
@@ -350,17 +350,22 @@ def _email_taken(email: str, user) -> bool:
     return users.exists() or EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists()
 
 
-def email_change_request(*, user, email: str) -> None:
+def email_change_request(*, user, email: str, requested_by=None) -> None:
     """Sends a confirmation link to the new address (valid one hour); the old address is told.
 
     The change happens only when the link is opened by the same person, signed in: the new
     mailbox is proven to be theirs. The caller confirmed the request with a second factor.
+    ``requested_by``: someone else who asked for it (a Beheerder of the environment, or the firm);
+    both e-mails then say who.
     """
     email = email.strip().lower()
+    if email == user.email.lower():
+        raise ValidationError(_("This is already the e-mail address to sign in with."), code="same")
     if _email_taken(email, user):
         raise ValidationError(_("This e-mail address cannot be used. Choose another one."), code="taken")
     token = signing.dumps({"u": str(user.public_id), "old": user.email, "new": email}, salt=EMAIL_CHANGE_SALT)
-    context = {"user": user, "old": user.email, "new": email}
+    by = requested_by if requested_by is not None and requested_by.pk != user.pk else None
+    context = {"user": user, "old": user.email, "new": email, "requested_by": by and (by.get_full_name() or by.email)}
     send_templated_email(
         to=email,
         template="email_change_confirm",
@@ -402,6 +407,7 @@ def email_change_confirm(*, user, token: str, keep_session_key: str | None = Non
         user.save(update_fields=["email"])
         EmailAddress.objects.filter(user=user).delete()
         EmailAddress.objects.create(user=user, email=new, verified=True, primary=True)
+        contact_emails_follow_login(user=user, old=old, new=new)
         user_end_sessions(user=user, keep_session_key=keep_session_key)
         for address in (old, new):
             send_templated_email(

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from balie.approvals.models import Audience, Decision, Request, Required
+from balie.approvals.models import Audience, Decision, Kind, Request, Required
 from balie.approvals.states import Status
 from balie.clients.models import Membership
 from balie.dossiers.models import DocumentType
@@ -143,6 +143,13 @@ def open_for_user(*, user, client) -> QuerySet[Request]:
         return Request.objects.none()
     requests = Request.objects.filter(_asked(user), client=client, status=Status.OPEN)
     return _with_details(requests).order_by("due_date", "created_at", "pk")
+
+
+def approvable_for_user(*, user, client) -> QuerySet[Request]:
+    """The environment's open requests to approve on which ``user`` is asked and has not decided
+    yet: what they may approve together with one confirmation."""
+    requests = open_for_user(user=user, client=client).filter(kind=Kind.APPROVE)
+    return requests.exclude(Exists(Decision.objects.filter(request=OuterRef("pk"), user=user)))
 
 
 def user_decision(*, approval: Request, user) -> Decision | None:

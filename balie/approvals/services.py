@@ -8,6 +8,7 @@ clicking at the same moment decide once, the other is told who was first.
     request_decide(approval=approval, user=director, outcome="approved", confirmation=confirmation)
     request_send(approvals=[approval], actor=director, later=True)          # Klaar om te verzenden
     requests_send_batch(approvals=[...], actor=director, confirmation=confirmation)
+    requests_approve_batch(items=[(approval, sha256), ...], user=director, confirmation=confirmation)
 """
 
 from __future__ import annotations
@@ -594,6 +595,62 @@ def request_decide(
         _settle(locked, decision)
     approval.status = locked.status
     return decision
+
+
+def check_chosen_version(approval: Request, sha256: str) -> None:
+    """Refuses a request whose document is no longer the exact version the person was shown (by its
+    SHA-256): a new version was published, or the document was withdrawn, since they chose it. A
+    request's version never changes; the document is read afresh."""
+    document = Document.objects.only("current_version_id", "status").get(pk=approval.document_id)
+    if document.is_withdrawn:
+        raise ValidationError(_("The firm has withdrawn the document."), code="document_withdrawn")
+    if approval.version.sha256 != sha256 or document.current_version_id != approval.version_id:
+        raise ValidationError(
+            _("The document has changed since you chose it. Open it and look at the new version."),
+            code="not_current",
+        )
+
+
+def requests_approve_batch(
+    *,
+    items: Iterable[tuple[Request, str]],
+    user,
+    confirmation,
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> list[Decision]:
+    """Akkoord on several requests with one confirmation: ``items`` pairs each request with the
+    SHA-256 of the version the person was shown. All or nothing, in one transaction: each decision
+    goes through ``request_decide`` (with its own evidence bound to its own version), and a request
+    that cannot be approved (withdrawn, decided, a changed version) refuses the whole batch, its
+    message prefixed with the document's title. An approval that settles a request with something
+    following it puts it under Klaar om te verzenden, to send from there."""
+    if confirmation is None:
+        raise ValidationError(_("Confirm your decision."), code="confirmation")
+    decisions = []
+    with transaction.atomic():
+        for approval, sha256 in sorted(items, key=lambda item: item[0].pk):  # one lock order: no deadlocks
+            try:
+                check_chosen_version(approval, sha256)
+                decisions.append(
+                    request_decide(
+                        approval=approval,
+                        user=user,
+                        outcome=Outcome.APPROVED,
+                        confirmation=confirmation,
+                        ip_address=ip_address,
+                        user_agent=user_agent,
+                    )
+                )
+                if approval.status == Status.APPROVED and approval.after != After.NOTHING:
+                    request_send(approvals=[approval], actor=user, later=True)
+            except ValidationError as error:
+                title = approval.document.title
+                raise ValidationError(
+                    _("%(title)s: %(reason)s") % {"title": title, "reason": " ".join(error.messages)},
+                    code=getattr(error, "code", None) or "refused",
+                ) from None
+    return decisions
 
 
 def request_acknowledge(

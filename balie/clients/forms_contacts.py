@@ -118,3 +118,9 @@ class ContactForm(OwnContactForm):
         if wanted is None:
             return False
         return self.holder is None or Access.of(self.holder).for_client(self.client) != wanted
+
+
+class LoginEmailForm(forms.Form):
+    """A new sign-in address for a contact person with portal access; they confirm it themselves."""
+
+    email = forms.EmailField(label=_("New e-mail address"), max_length=254)

@@ -66,6 +66,9 @@ def describe(entry: ChangeLogEntry) -> list[dict]:
         if name == "access":  # portal access given or ended
             rows.append({"label": _access_label(), "old": _yes_no(old), "new": _yes_no(new)})
             continue
+        if name == "login_email":  # a new sign-in address asked for; the person confirms it
+            rows.append({"label": _login_email_label(), "old": old, "new": new})
+            continue
         if model is not None:
             try:
                 field = model._meta.get_field(name)
@@ -92,3 +95,9 @@ def _access_label() -> str:
     from django.utils.translation import gettext
 
     return gettext("Portal access")
+
+
+def _login_email_label() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("sign-in address (to be confirmed)")

@@ -191,3 +191,9 @@ def app_tile_create(*, client, name: str, url: str, description: str = "", icon:
 
 def app_tile_delete(*, tile) -> None:
     tile.delete()
+
+
+def contact_emails_follow_login(*, user, old: str, new: str) -> int:
+    """After ``user`` confirmed a new sign-in address: their contact persons that showed the old
+    address show the new one (contact persons with another address keep it). Returns how many."""
+    return ContactPerson.objects.filter(membership__user=user, email__iexact=old).update(email=new)

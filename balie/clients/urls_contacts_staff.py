@@ -6,6 +6,16 @@ app_name = "contacts_staff"
 urlpatterns = [
     path("kantoor/omgevingen/<uuid:client>/contactpersonen/toevoegen/", staff_contacts.contact_add, name="add"),
     path(
+        "kantoor/omgevingen/<uuid:client>/contactpersonen/<uuid:contact>/",
+        staff_contacts.contact_detail,
+        name="detail",
+    ),
+    path(
+        "kantoor/omgevingen/<uuid:client>/contactpersonen/<uuid:contact>/e-mailadres/",
+        staff_contacts.contact_email,
+        name="email",
+    ),
+    path(
         "kantoor/omgevingen/<uuid:client>/contactpersonen/<uuid:contact>/wijzigen/",
         staff_contacts.contact_edit,
         name="edit",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -68,7 +69,15 @@ class StepForm(forms.Form):
 
 
 class MultipleFileInput(forms.ClearableFileInput):
+    """The browser's own file control, which ``files.js`` turns into a "Choose files" button with
+    the chosen names under it (one control either way)."""
+
     allow_multiple_selected = True
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        context = {"input": html, "id": (attrs or {}).get("id", ""), "standalone": True}
+        return render_to_string("partials/_file_picker.html", context)
 
 
 class MultipleFileField(forms.FileField):

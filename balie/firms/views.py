@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
-from balie.firms.access import firm_admin_required
+from balie.firms.access import firm_admin_required, staff_required
 from balie.firms.forms import ContactableForm
 from balie.firms.images import image_response
-from balie.firms.models import Firm
+from balie.firms.models import Firm, StaffMember
 from balie.firms.selectors import staff_list_for_firm
 from balie.firms.services import staff_contactable_update
 
@@ -61,3 +61,14 @@ def staff_settings(request):
     ]
     context = {"firm": firm, "form": form, "rows": rows}
     return render(request, "firms/staff_settings.html", context, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_GET
+def staff_photo(request, user):
+    """A colleague's photo (shown beside their name on the firm's pages); 404 for anyone outside the
+    staff member's own firm, and when no photo is set."""
+    colleague = StaffMember.objects.filter(firm_id=request.staff.firm_id, user__public_id=user).first()
+    if colleague is None:
+        raise Http404
+    return image_response(colleague.photo)

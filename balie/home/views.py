@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from balie.clients.access import client_required
@@ -7,6 +8,7 @@ from balie.clients.selectors import app_tile_list, client_list_for_user, relatio
 from balie.dossiers.selectors import document_list, dossier_counts, dossier_list
 from balie.firms.access import staff_member_for
 from balie.firms.images import image_response
+from balie.messaging.selectors import staff_author_for_member
 from balie.todos.selectors import todo_list_for_user
 
 TODO_PANEL_SIZE = 5
@@ -58,7 +60,12 @@ def client_home(request):
 @client_required
 @require_GET
 def manager_photo(request, user):
-    """The photo of one of the environment's contact persons (the start page shows it); 404 for anyone
-    else's photo, so it is no way to look up staff members of other firms."""
-    manager = get_object_or_404(relationship_managers_for_client(client=request.client), user__public_id=user)
+    """The photo of one of the environment's contact persons (the start page shows it), or of a staff
+    member of its firm who wrote in one of its threads the person may read (shown beside their
+    name); 404 for anyone else's photo, so it is no way to look up staff members of other firms."""
+    manager = relationship_managers_for_client(client=request.client).filter(user__public_id=user).first()
+    if manager is None:
+        manager = staff_author_for_member(user=request.user, client=request.client, author_public_id=user)
+    if manager is None:
+        raise Http404
     return image_response(manager.photo)

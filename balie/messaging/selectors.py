@@ -49,11 +49,14 @@ def _search(threads: QuerySet[Thread], q: str, *, internal: bool) -> QuerySet[Th
     return threads.filter(Q(subject__icontains=q) | Exists(bodies))
 
 
-def threads_for_member(*, user, client, dossier=None, q: str = "") -> QuerySet[Thread]:
-    """The threads of ``client`` (all of them, or those of ``dossier``), newest activity first."""
+def threads_for_member(*, user, client, dossier=None, q: str = "", status: str = "") -> QuerySet[Thread]:
+    """The threads of ``client`` (all of them, or those of ``dossier``; with ``status``, only the
+    open ones or only the handled ones: Historie), newest activity first."""
     threads = Thread.objects.filter(visible_to(user, client))
     if dossier is not None:
         threads = threads.filter(dossier=dossier)
+    if status:
+        threads = threads.filter(status=status)
     return _with_state(_search(threads, q, internal=False), user).order_by("-last_message_at", "-pk")
 
 
@@ -80,7 +83,7 @@ def messages_for_member(*, thread: Thread) -> QuerySet[Message]:
     )
     return (
         thread.messages.filter(internal=False)
-        .select_related("author")
+        .select_related("author__staff_member")  # the firm's writers: their photo beside the name
         .prefetch_related(Prefetch("attachments", queryset=attachments))
         .order_by("created_at", "pk")
     )
@@ -133,7 +136,7 @@ def get_thread_for_staff(*, staff, public_id) -> Thread:
 
 def messages_for_staff(*, thread: Thread) -> QuerySet[Message]:
     return (
-        thread.messages.select_related("author")
+        thread.messages.select_related("author__staff_member")  # colleagues: their photo beside the name
         .prefetch_related("attachments__document__current_version")
         .order_by("created_at", "pk")
     )
@@ -145,4 +148,19 @@ def waiting_count_for_staff(*, staff) -> int:
         Thread.objects.filter(client__firm_id=staff.firm_id, status=Thread.Status.OPEN, waiting_on=Thread.Side.FIRM)
         .filter(Q(assignee=staff.user) | Q(assignee__isnull=True))
         .count()
+    )
+
+
+def staff_author_for_member(*, user, client, author_public_id) -> StaffMember | None:
+    """A staff member of ``client``'s firm who wrote a message (not a note) in a thread ``user``
+    may read, or None: whose photo the thread page may show beside their name."""
+    written = Message.objects.filter(
+        Q(thread__in=Thread.objects.filter(visible_to(user, client))),
+        internal=False,
+        author=OuterRef("user"),
+    )
+    return (
+        StaffMember.objects.filter(firm_id=client.firm_id, user__public_id=author_public_id)
+        .filter(Exists(written))
+        .first()
     )

@@ -104,12 +104,25 @@ def _compose(request, *, form, send, context: dict):
 @client_required
 @require_http_methods(["GET"])
 def thread_list(request):
-    """Berichten: the environment's threads, newest activity first, unread in bold; search on
-    subjects and message text."""
+    """Berichten: the environment's open threads, newest activity first, unread in bold; search on
+    subjects and message text. Handled ones are under Historie."""
+    return _threads_page(request, status=Thread.Status.OPEN)
+
+
+@client_required
+@require_http_methods(["GET"])
+def thread_history(request):
+    """Historie: every handled thread of the environment, searchable like the open ones; a new
+    message in one brings it back to the open list."""
+    return _threads_page(request, status=Thread.Status.HANDLED)
+
+
+def _threads_page(request, *, status: str):
     query = request.GET.get("q", "").strip()[:200]
-    threads = selectors.threads_for_member(user=request.user, client=request.client, q=query)
+    threads = selectors.threads_for_member(user=request.user, client=request.client, q=query, status=status)
     page = Paginator(threads, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "messaging/list.html", {"page": page, "query": query})
+    context = {"page": page, "query": query, "history": status == Thread.Status.HANDLED}
+    return render(request, "messaging/list.html", context)
 
 
 def _starter(request, kind: str, **extra):
@@ -154,7 +167,8 @@ def question_new(request):
 def contact_new(request):
     """Contact (MSG-1): a message to a chosen person at the firm."""
     people = services.contactable_staff(client=request.client)
-    managers = {staff.user_id for staff in request.client.relationship_managers.all()}
+    relationship_managers = list(request.client.relationship_managers.select_related("user"))
+    managers = {staff.user_id for staff in relationship_managers}
     form = ContactForm(_data(request), people=people, managers=managers)
 
     return _compose(
@@ -167,6 +181,7 @@ def contact_new(request):
             % {"firm": request.client.firm.name},
             "cancel_url": reverse("home:client", args=[request.client.public_id]),
             "nobody": not people,
+            "managers": [staff for staff in relationship_managers if staff.user.is_active],
         },
     )
 

@@ -2,20 +2,25 @@
 signature count per request in the approvals list, and where the signatures of a new request go.
 
 Every read here starts from a request the caller already reached through
-``approvals.selectors.get_request_for_staff`` (or the firm's own list): nothing here checks access.
+``approvals.selectors.get_request_for_staff`` (or the firm's own list): nothing here checks access;
+except the client's reads for signing several at once (at the end), which look only inside one
+environment the person is a member of.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from balie.approvals.certificate import factor_label
-from balie.approvals.models import Request
+from balie.approvals.models import Kind, Request
 from balie.approvals.states import Status
+from balie.clients.models import Membership
+from balie.dossiers.models import Document
 from balie.signing.models import Signature, SignedFile, Signer
 
 # What a signer's row says (the template words it).
@@ -167,3 +172,44 @@ def get_signer(*, approval: Request, slot: int) -> Signer:
     if signer is None:
         raise Http404
     return signer
+
+
+# -- signing several at once (client side) ---------------------------------------------------------
+
+
+def _signed_by(*, user, client) -> QuerySet[Request]:
+    """Sign requests of ``client`` where ``user`` is a signer (signed or not) and still a member."""
+    if not user.is_authenticated or not user.is_active:
+        return Request.objects.none()
+    member = Membership.objects.active().filter(client=client, user=user)
+    mine = Signer.objects.filter(request=OuterRef("pk"), user=user)
+    return Request.objects.filter(Exists(member), Exists(mine), client=client, kind=Kind.SIGN)
+
+
+def signable_for_user(*, user, client) -> QuerySet[Request]:
+    """The sign requests ``user`` can sign now in ``client``: open, their turn has come (asked), on
+    the document's current version. What they may sign together with one confirmation."""
+    turn = Signer.objects.filter(request=OuterRef("pk"), user=user, signature__isnull=True, asked_at__isnull=False)
+    requests = _signed_by(user=user, client=client).filter(
+        Exists(turn), status=Status.OPEN, version_id=F("document__current_version_id")
+    )
+    return (
+        requests.exclude(document__status=Document.Status.WITHDRAWN)
+        .select_related("client", "document", "version")
+        .order_by("due_date", "created_at", "pk")
+    )
+
+
+def sign_requests_chosen_by_user(*, user, client, public_ids) -> list[Request]:
+    """The sign requests named by ``public_ids`` on which ``user`` is a signer in ``client`` (signed
+    or not, whatever their status); malformed and foreign ids are left out."""
+    ids = []
+    for value in public_ids:
+        try:
+            ids.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    if not ids:
+        return []
+    requests = _signed_by(user=user, client=client).filter(public_id__in=ids)
+    return list(requests.select_related("client", "document", "version").order_by("pk"))

@@ -360,6 +360,49 @@ def signature_add(
     return signature
 
 
+def signatures_add_batch(
+    *,
+    items: Iterable[tuple[Request, str]],
+    user,
+    image_png: bytes,
+    method: str,
+    typed_name: str = "",
+    confirmation,
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> list[Signature]:
+    """One signature, one confirmation, several documents: ``items`` pairs each sign request with
+    the SHA-256 of the version the person was shown. All or nothing, in one transaction: each goes
+    through ``signature_add`` (its own Decision bound to its own version, the same image), and one
+    that cannot be signed now (not their turn, withdrawn, a changed version) refuses them all, its
+    message prefixed with the document's title. Each is sealed by its own job after the commit."""
+    if confirmation is None:
+        raise ValidationError(_("Confirm your signature."), code="confirmation")
+    signatures = []
+    with transaction.atomic():
+        for approval, sha256 in sorted(items, key=lambda item: item[0].pk):  # one lock order: no deadlocks
+            try:
+                approvals.check_chosen_version(approval, sha256)
+                signatures.append(
+                    signature_add(
+                        approval=approval,
+                        user=user,
+                        image_png=image_png,
+                        method=method,
+                        typed_name=typed_name,
+                        confirmation=confirmation,
+                        ip_address=ip_address,
+                        user_agent=user_agent,
+                    )
+                )
+            except ValidationError as error:
+                raise ValidationError(
+                    _("%(title)s: %(reason)s") % {"title": approval.document.title, "reason": " ".join(error.messages)},
+                    code=getattr(error, "code", None) or "refused",
+                ) from None
+    return signatures
+
+
 def signature_decline(*, approval: Request, user, reason: str) -> Decision:
     """``user`` will not sign: the request is REJECTED with the reason, the firm told, the tasks
     closed, and the steps waiting for it withdrawn."""

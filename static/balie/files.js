@@ -34,5 +34,36 @@ window.BalieFiles = (function () {
     return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-')
   }
 
-  return { format: format, humanSize: humanSize, problemOf: problemOf, newId: newId }
+  // The page works with the browser's own file control; once a script is here, its label becomes
+  // the "Choose files" button and the input is hidden from sight only (Tab still reaches it). Files
+  // chosen before this ran stay in input.files: the page's script takes them from there.
+  function enhance (input) {
+    const picker = input.closest('.file-picker')
+    if (picker) picker.classList.add('is-enhanced')
+    const zone = input.closest('.dropzone')
+    if (zone) zone.classList.add('is-enhanced')
+  }
+
+  // A picker on a plain form (publishing): the form is sent as is; the names chosen are listed.
+  function listNames (input) {
+    const list = input.closest('.file-picker').querySelector('.file-picker-names')
+    list.replaceChildren(...Array.from(input.files, function (file) {
+      const item = document.createElement('li')
+      item.className = 'upload-item'
+      item.textContent = file.name + ' '
+      const size = document.createElement('small')
+      size.className = 'muted'
+      size.textContent = humanSize(file.size)
+      item.append(size)
+      return item
+    }))
+  }
+
+  document.querySelectorAll('[data-file-picker=standalone] input[type=file]').forEach(function (input) {
+    enhance(input)
+    input.addEventListener('change', function () { listNames(input) })
+    listNames(input)
+  })
+
+  return { format: format, humanSize: humanSize, problemOf: problemOf, newId: newId, enhance: enhance }
 })()

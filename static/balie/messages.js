@@ -104,6 +104,8 @@
   }
 
   input.addEventListener('change', function () { add(input.files) })
+  window.BalieFiles.enhance(input)
+  if (input.files.length) add(input.files) // chosen before this script ran
   ;['dragenter', 'dragover'].forEach(function (name) {
     zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add('dragging') })
   })

@@ -314,6 +314,11 @@ def history(request):
         "year": year,
         "filtered": bool(status or doc_type or year),
         "ready_count": _ready_count(request),
+        "approvable_count": selectors.approvable_for_user(user=request.user, client=request.client).count(),
+        # Asked to sign; whose turn it is, the signing page says.
+        "to_sign_count": selectors.open_for_user(user=request.user, client=request.client)
+        .filter(kind=Kind.SIGN)
+        .count(),
         "query": _query(status=status, doc_type=doc_type, year=year),
     }
     return render(request, "approvals/history.html", context)

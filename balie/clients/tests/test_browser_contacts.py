@@ -81,3 +81,48 @@ def test_a_beheerder_gives_a_new_medewerker_access_who_then_sees_but_cannot_mana
     # Opening the add page directly is refused.
     response = page.goto(f"{base}/o/{company.public_id}/contactpersonen/toevoegen/")
     assert response.status == 403
+
+
+def test_a_beheerder_changes_a_medewerkers_sign_in_address_and_the_medewerker_confirms(
+    page: Page, live_server, settings
+):
+    """Names link to the contact person; the link in the mail to the new address is posted from
+    Chromium by the person themselves, signed in with the old address."""
+    settings.BALIE_SITE_URL = live_server.url
+    base = live_server.url
+    firm = FirmFactory(name="Van Dijk & Partners")
+    company = ClientFactory(firm=firm, kind=Client.Kind.COMPANY, name="Bakker Installatietechniek B.V.")
+    boss = UserFactory(email="pieter@bakker.test", first_name="Pieter", last_name="Bakker")
+    membership_create(client=company, user=boss, role=Membership.Role.ADMIN, is_director=True)
+    nina = UserFactory(email="nina@bakker.test", first_name="Nina", last_name="de Vries")
+    membership_create(client=company, user=nina, role=Membership.Role.EMPLOYEE)
+
+    sign_in(page, base, boss.email, TEST_PASSWORD)
+    expect(page.locator(".user-menu")).to_be_visible()
+    page.goto(f"{base}/o/{company.public_id}/contactpersonen/")
+    page.get_by_role("link", name="Nina de Vries").click()
+    expect(page.locator("h1")).to_have_text("Nina de Vries")
+    page.set_viewport_size({"width": 375, "height": 800})  # the contact's page fits a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.click("#contact-change-email")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.fill("#id_email", "nina@nieuw.test")
+    page.click("#email-save")
+    page.fill("#stepup-code", TEST_PASSWORD)
+    page.click("#email-save")
+    expect(page.locator(".message.success")).to_contain_text("nina@nieuw.test")
+    expect(page.locator("#contact-login")).to_have_text("nina@bakker.test")  # until Nina confirms
+
+    # Nina signs in with her current address and opens the link from the outbox.
+    page.context.clear_cookies()
+    sign_in(page, base, nina.email, TEST_PASSWORD)
+    expect(page.locator(".user-menu")).to_be_visible()
+    page.goto(f"{base}/dev/outbox/")
+    page.locator("tbody tr", has_text="nina@nieuw.test").locator("a").first.click()
+    expect(page.locator("body")).to_contain_text("Pieter Bakker")
+    page.locator("a[href*='/mijn-gegevens/e-mailadres/bevestigen/']").first.click()
+    page.click("#confirm-email")
+    expect(page.locator(".message.success")).to_contain_text("nina@nieuw.test")
+    nina.refresh_from_db()
+    assert nina.email == "nina@nieuw.test"
+    assert ContactPerson.objects.get(client=company, membership__user=nina).email == "nina@nieuw.test"

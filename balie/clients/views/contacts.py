@@ -14,12 +14,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from balie.clients.access import client_required
+from balie.clients.contact_email import contact_login_email_change_request, email_change_object_key, login_of
 from balie.clients.contacts import (
     access_object_key,
     contact_access_remove,
@@ -40,7 +42,7 @@ from balie.clients.contacts import (
     removal_needs_confirmation,
     removal_object_key,
 )
-from balie.clients.forms_contacts import ContactForm, OwnContactForm
+from balie.clients.forms_contacts import ContactForm, LoginEmailForm, OwnContactForm
 from balie.clients.models import ChangeLogEntry, Membership
 from balie.clients.roles import Action, can, role_required
 from balie.twostep.stepup import StepUp, register_action
@@ -49,9 +51,11 @@ PAGE_SIZE = 25
 ACTION_GIVE = "member_access"
 ACTION_CHANGE = "member_role_change"
 ACTION_REMOVE = "member_access_remove"
+ACTION_EMAIL = "member_email_change"
 register_action(ACTION_GIVE, gettext_lazy("giving someone portal access"))
 register_action(ACTION_CHANGE, gettext_lazy("changing someone's role or access"))
 register_action(ACTION_REMOVE, gettext_lazy("removing an administrator's portal access"))
+register_action(ACTION_EMAIL, gettext_lazy("changing someone's sign-in e-mail address"))
 
 
 # -- Shared with the firm's side (views/staff_contacts.py) --------------------------------------------
@@ -147,6 +151,42 @@ def form_status(form, stepup: StepUp | None) -> int:
     return 400 if form.errors or (stepup is not None and stepup.error) else 200
 
 
+def login_email_change(request, *, client, contact, via: str, firm):
+    """The work of the page where a Beheerder (or the firm) asks for a new sign-in address of
+    ``contact``: confirmed with a step-up bound to the contact and the new address, then the link
+    goes to that address. Returns (form, stepup, the address the link went to or None)."""
+    if login_of(contact) is None:
+        raise Http404
+    form = LoginEmailForm(request.POST or None)
+    stepup = None
+    if form.is_bound and form.is_valid():
+        stepup = StepUp(
+            request,
+            action=ACTION_EMAIL,
+            object_key=email_change_object_key(client=client, contact=contact, email=form.cleaned_data["email"]),
+            firm=firm,
+            allow_password=True,
+        )
+        if stepup_passed(request, stepup):
+            try:
+                email = contact_login_email_change_request(
+                    contact=contact, actor=request.user, via=via, email=form.cleaned_data["email"]
+                )
+            except ValidationError as error:
+                form.add_error("email", error)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "We sent a link to %(email)s. The address changes when %(name)s opens it, within an hour,"
+                        " and confirms."
+                    )
+                    % {"email": email, "name": contact.full_name},
+                )
+                return form, stepup, email
+    return form, stepup, None
+
+
 # -- Pages ----------------------------------------------------------------------------------------
 
 
@@ -167,6 +207,38 @@ def contact_list(request):
         "own_membership_id": request.membership.pk,
     }
     return render(request, "clients/contacts/list.html", context)
+
+
+@client_required
+@require_GET
+def contact_detail(request, contact):
+    """One contact person: details and portal access for every member; the actions for a Beheerder."""
+    client = request.client
+    contact = get_contact_for_client(client=client, contact_public_id=contact)
+    context = {
+        "contact": contact,
+        "row": describe_access(contact),
+        "manage": can(request.membership, Action.MANAGE_CONTACTS),
+        "own": contact.membership_id == request.membership.pk,
+        "has_login": login_of(contact) is not None,
+    }
+    return render(request, "clients/contacts/detail.html", context)
+
+
+@client_required
+@role_required(Action.MANAGE_CONTACTS)
+@require_http_methods(["GET", "POST"])
+def contact_email(request, contact):
+    """A Beheerder changes a contact person's sign-in address: through a link to the new address."""
+    client = request.client
+    contact = get_contact_for_client(client=client, contact_public_id=contact)
+    form, stepup, sent = login_email_change(
+        request, client=client, contact=contact, via=ChangeLogEntry.Via.DIRECT, firm=client.firm
+    )
+    if sent:
+        return redirect("contacts:detail", client=client.public_id, contact=contact.public_id)
+    context = {"form": form, "stepup": stepup, "contact": contact}
+    return render(request, "clients/contacts/email.html", context, status=form_status(form, stepup))
 
 
 @client_required

@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from balie.clients.contact_email import login_of
 from balie.clients.contacts import (
     contact_access_remove,
     contact_add_refusal,
@@ -36,6 +37,7 @@ from balie.clients.views.contacts import (
     access_stepup,
     access_summary,
     form_status,
+    login_email_change,
     removal_status,
     removal_stepup,
     remove_confirmed,
@@ -80,6 +82,33 @@ def contact_add(request, client):
         messages.error(request, refusal)
         return _back(client)
     return add_contact(request, client, request.POST if request.method == "POST" else None)
+
+
+@staff_required
+@require_GET
+def contact_detail(request, client, contact):
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    contact = get_contact_for_client(client=client, contact_public_id=contact)
+    context = {
+        "client": client,
+        "contact": contact,
+        "row": describe_access(contact),
+        "has_login": login_of(contact) is not None,
+    }
+    return render(request, "clients/staff/contacts/detail.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def contact_email(request, client, contact):
+    """The firm changes a contact person's sign-in address: through a link to the new address."""
+    client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    contact = get_contact_for_client(client=client, contact_public_id=contact)
+    form, stepup, sent = login_email_change(request, client=client, contact=contact, via=VIA, firm=None)
+    if sent:
+        return redirect("contacts_staff:detail", client=client.public_id, contact=contact.public_id)
+    context = {"client": client, "form": form, "stepup": stepup, "contact": contact}
+    return render(request, "clients/staff/contacts/email.html", context, status=form_status(form, stepup))
 
 
 @staff_required

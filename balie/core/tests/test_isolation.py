@@ -77,6 +77,11 @@ CASES = {
         lambda p, inv, todo: {"client": p.company.public_id, "user": p.staff.user.public_id},
         ["get"],
     ),
+    "firms:staff_photo": (
+        "outsider_staff",
+        lambda p, inv, todo: {"user": _staff_with_photo(p).user.public_id},
+        ["get"],
+    ),
     "clients:staff_detail": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "clients:staff_edit": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "clients:staff_tile_add": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["post"]),
@@ -124,6 +129,16 @@ CASES = {
         lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
         ["get", "post"],
     ),
+    "contacts:detail": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get"],
+    ),
+    "contacts:email": (
+        "outsider",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get", "post"],
+    ),
     "contacts:access_remove": (
         "outsider",
         lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
@@ -146,6 +161,16 @@ CASES = {
     ),
     "contacts_staff:add": ("outsider_staff", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "contacts_staff:edit": (
+        "outsider_staff",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get", "post"],
+    ),
+    "contacts_staff:detail": (
+        "outsider_staff",
+        lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
+        ["get"],
+    ),
+    "contacts_staff:email": (
         "outsider_staff",
         lambda p, inv, todo: {"client": p.company.public_id, "contact": p.company.contacts.first().public_id},
         ["get", "post"],
@@ -182,6 +207,7 @@ CASES = {
     ),
     "approvals:ready": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "approvals:history": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "approvals:batch": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     # -- approvals, staff side --
     "approvals_staff:detail": ("outsider_staff", lambda p, inv, todo: _approval(p), ["get"]),
     "approvals_staff:withdraw": ("outsider_staff", lambda p, inv, todo: _approval(p), ["post"]),
@@ -195,6 +221,7 @@ CASES = {
         ["get"],
     ),
     # -- signing, client side --
+    "signing:batch": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "signing:detail": ("outsider", lambda p, inv, todo: {"client": p.company.public_id, **_sign_request(p)}, ["get"]),
     "signing:sign": (
         "outsider",
@@ -229,6 +256,7 @@ CASES = {
     "verify:firm_certificate_cer": ("outsider", lambda p, inv, todo: {"firm": p.firm.public_id}, ["get"]),
     # -- messages, client side --
     "messaging:list": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "messaging:history": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "messaging:question": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "messaging:contact": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get", "post"]),
     "messaging:dossier_new": (
@@ -305,6 +333,19 @@ def _tile(p):
     from balie.clients.services import app_tile_create
 
     return app_tile_create(client=p.company, name="Exact Online", url="https://start.exactonline.nl")
+
+
+def _staff_with_photo(p):
+    """Firm A's staff member, with a photo set."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "#336699").save(buffer, "JPEG")
+    p.staff.photo.save("pasfoto.jpg", ContentFile(buffer.getvalue()))
+    return p.staff
 
 
 def _challenge(p):

@@ -8,9 +8,8 @@ from django.test import Client as HttpClient
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from balie.accounts.services import invitation_create
-from balie.core.tests.test_isolation import CASES
+from balie.core.tests.test_isolation import CASES, a_task
 from balie.core.tests.test_tone import INFORMAL
-from balie.todos.services import todo_create
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +45,7 @@ def _pages(personas):
         yield personas.client_user, url
         yield personas.staff.user, url
     invitation = invitation_create(client=personas.company, actor=personas.staff.user, email="x@example.test")
-    todo = todo_create(client=personas.company, kind="review", title="Controleren", audience="members")
+    todo = a_task(personas)
     for name, (who, kwargs, methods) in CASES.items():
         if "get" in methods and name not in SKIPPED:
             owner = personas.client_user if who == "outsider" else personas.staff.user
