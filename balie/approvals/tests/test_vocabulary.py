@@ -158,3 +158,11 @@ def test_a_notarys_sign_request_page_keeps_the_fingerprint_behind_the_toggle(cli
     assert "SHA-256" not in page.replace(details, "")
     assert not ACCOUNTANCY_WORDS.findall(visible_text(page))
     assert re.search(r'id="menu-approvals"[^>]*>Acties</a>', page)
+
+
+def test_publication_documents_filed_after_approval_are_not_called_a_tax_return(client, personas):
+    doc = document(personas.company, actor=personas.staff.user, title="Deponering 2025", doc_type="publication")
+    approval = services.request_create(document=doc, actor=personas.staff.user, audience="directors", after="digipoort")
+    client.force_login(personas.client_user)
+    page = client.get(reverse("approvals:detail", args=[approval.client.public_id, approval.public_id]))
+    assert "Na uw akkoord dient het kantoor het document in." in page.content.decode()

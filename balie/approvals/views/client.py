@@ -24,7 +24,7 @@ from balie.approvals.forms import SEND_LATER, DecisionForm, SendForm
 from balie.approvals.models import After, Decision, Kind, Request
 from balie.approvals.states import Status
 from balie.clients.access import client_required
-from balie.dossiers.models import DocumentType
+from balie.dossiers.models import TAX_RETURN_TYPES, DocumentType
 from balie.dossiers.views import _client_ip
 from balie.twostep.stepup import StepUp, register_action
 
@@ -279,14 +279,6 @@ def _year_or_none(value) -> int | None:
 
 # What a firm without tax returns (a notary's office) never has: its clients do not see them offered.
 FILING_STATUSES = frozenset({Status.READY_TO_SEND, Status.SUBMITTED, Status.ACCEPTED, Status.FAILED})
-TAX_RETURN_TYPES = frozenset(
-    {
-        DocumentType.VAT_RETURN,
-        DocumentType.INCOME_TAX_RETURN,
-        DocumentType.CORPORATE_TAX_RETURN,
-        DocumentType.CONCEPT_RETURN,
-    }
-)
 
 
 @client_required
