@@ -80,6 +80,7 @@ def notify(
         Frequency.OFF: Notification.Email.SKIPPED,
     }
     msgid = str(title) if params is not None else ""
+    rendered: dict[str, str] = {}  # the title per language: rendered once, not once per person
     rows = []
     for user in users:
         row = Notification(
@@ -97,8 +98,11 @@ def notify(
             email=status[chosen.get((user.pk, kind), Frequency.IMMEDIATE)],
         )
         if msgid:
-            with translation.override(user.language or settings.LANGUAGE_CODE):
-                row.title = row.display_title
+            language = user.language or settings.LANGUAGE_CODE
+            if language not in rendered:
+                with translation.override(language):
+                    rendered[language] = row.display_title
+            row.title = rendered[language]
         else:
             row.title = Truncator(str(title)).chars(Notification._meta.get_field("title").max_length)
         rows.append(row)
