@@ -51,6 +51,7 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from balie.approvals.connectors import (
     Delivered,
@@ -452,10 +453,18 @@ def _tell_the_firm(approval: Request, *, unknown: bool) -> None:
         people = [staff.user for staff in client.firm.staff.filter(role="admin").select_related("user")]
     names = {"title": approval.document.title, "client": client.name}
     if unknown:
-        title = _("Filing outcome unknown, check with the receiver: %(title)s (%(client)s)") % names
+        title = gettext_noop("Filing outcome unknown, check with the receiver: %(title)s (%(client)s)")
     else:
-        title = _("Filing failed: %(title)s (%(client)s)") % names
-    notify(users=people, client=client, kind=EventKind.REQUEST, title=title, link=staff_link(approval), urgent=True)
+        title = gettext_noop("Filing failed: %(title)s (%(client)s)")
+    notify(
+        users=people,
+        client=client,
+        kind=EventKind.REQUEST,
+        title=title,
+        params=names,
+        link=staff_link(approval),
+        urgent=True,
+    )
 
 
 def _tell_the_approvers(approval: Request, *, submission: Submission) -> None:

@@ -384,6 +384,16 @@ def request_settings_form(
     return form
 
 
+class VocabularyForm(forms.Form):
+    """Whether the firm's clients read the accountant's words (``Firm.uses_tax_filing``)."""
+
+    uses_tax_filing = forms.BooleanField(
+        label=_("Our clients file tax returns through us: show them the accountant's words"),
+        help_text=_("Accorderingen, aangifte, Digipoort. Off (a notary's office): the menu says Acties."),
+        required=False,
+    )
+
+
 class FlowForm(forms.Form):
     """The firm's default flow for one document type (prefix: the type)."""
 

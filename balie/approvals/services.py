@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from balie.approvals import selectors, states
 from balie.approvals.models import After, Audience, Decision, Kind, Request, Required
@@ -183,8 +184,8 @@ def _open(approval: Request, *, actor, strict: bool) -> None:
             users=_firm_people(client),
             client=client,
             kind=EventKind.REQUEST,
-            title=_("Nobody in %(client)s can act on %(title)s")
-            % {"client": client.name, "title": approval.document.title},
+            title=gettext_noop("Nobody in %(client)s can act on %(title)s"),
+            params={"client": client.name, "title": approval.document.title},
             link=_staff_link(approval),
         )
         return
@@ -198,15 +199,20 @@ def _open(approval: Request, *, actor, strict: bool) -> None:
         assignees=assignees,
         created_by=actor,
     )
-    title = (_("Please review: %(title)s") if approval.kind == Kind.REVIEW else _("Please approve: %(title)s")) % {
-        "title": approval.document.title
-    }
+    if approval.kind == Kind.REVIEW:
+        title = gettext_noop("Please review: %(title)s")
+    else:
+        title = gettext_noop("Please approve: %(title)s")
     notify(
         users=[user for user in asked if actor is None or user.pk != actor.pk],
         client=client,
         kind=EventKind.REQUEST,
         title=title,
-        link=approval.get_absolute_url(),
+        params={"title": approval.document.title},
+        link=approval.get_absolute_url(),  # the page where it is decided, not the document
+        message=approval.document.message,
+        needs_action=True,
+        due_date=approval.due_date,
     )
 
 
@@ -424,25 +430,39 @@ def _tell_the_firm(locked: Request, decision: Decision) -> None:
     client = locked.client
     values = {"who": _name(decision.user), "title": locked.document.title, "client": client.name}
     if decision.outcome == Outcome.APPROVED:
-        title = _("%(who)s approved %(title)s (%(client)s)") % values
+        title = gettext_noop("%(who)s approved %(title)s (%(client)s)")
     elif decision.outcome == Outcome.REJECTED:
         values["reason"] = _short(decision.comment)
-        title = _("%(who)s did not approve %(title)s (%(client)s): %(reason)s") % values
+        title = gettext_noop("%(who)s did not approve %(title)s (%(client)s): %(reason)s")
     else:
-        title = _("%(who)s has seen %(title)s (%(client)s)") % values
-    notify(users=_firm_people(client), client=client, kind=EventKind.REQUEST, title=title, link=_staff_link(locked))
+        title = gettext_noop("%(who)s has seen %(title)s (%(client)s)")
+    notify(
+        users=_firm_people(client),
+        client=client,
+        kind=EventKind.REQUEST,
+        title=title,
+        params=values,
+        link=_staff_link(locked),
+    )
 
 
 def _tell_the_others(locked: Request, decision: Decision) -> None:
     """The other people asked learn that the request was settled, and by whom."""
     values = {"who": _name(decision.user), "title": locked.document.title}
     title = {
-        Outcome.APPROVED: _("%(title)s has been approved by %(who)s"),
-        Outcome.REJECTED: _("%(title)s has been rejected by %(who)s"),
-        Outcome.ACKNOWLEDGED: _("%(title)s has been seen by %(who)s"),
-    }[decision.outcome] % values
+        Outcome.APPROVED: gettext_noop("%(title)s has been approved by %(who)s"),
+        Outcome.REJECTED: gettext_noop("%(title)s has been rejected by %(who)s"),
+        Outcome.ACKNOWLEDGED: gettext_noop("%(title)s has been seen by %(who)s"),
+    }[decision.outcome]
     others = [user for user in selectors.asked_users(approval=locked) if user.pk != decision.user_id]
-    notify(users=others, client=locked.client, kind=EventKind.REQUEST, title=title, link=locked.get_absolute_url())
+    notify(
+        users=others,
+        client=locked.client,
+        kind=EventKind.REQUEST,
+        title=title,
+        params=values,
+        link=locked.get_absolute_url(),
+    )
 
 
 def _open_followers(locked: Request, *, actor) -> None:
@@ -468,14 +488,19 @@ def _withdraw_followers(locked: Request) -> list[Request]:
             "steps": _short(", ".join(each.document.title for each in withdrawn), 150),
         }
         if locked.status == Status.REJECTED:
-            title = _("%(title)s was not approved (%(client)s); the steps waiting for it are withdrawn: %(steps)s")
+            title = gettext_noop(
+                "%(title)s was not approved (%(client)s); the steps waiting for it are withdrawn: %(steps)s"
+            )
         else:
-            title = _("%(title)s was withdrawn (%(client)s); the steps waiting for it are withdrawn too: %(steps)s")
+            title = gettext_noop(
+                "%(title)s was withdrawn (%(client)s); the steps waiting for it are withdrawn too: %(steps)s"
+            )
         notify(
             users=_firm_people(locked.client),
             client=locked.client,
             kind=EventKind.REQUEST,
-            title=title % values,
+            title=title,
+            params=values,
             link=_staff_link(locked),
         )
     return withdrawn
@@ -797,7 +822,8 @@ def _tell_withdrawn(locked: Request, *, title: str) -> None:
         users=selectors.asked_users(approval=locked),
         client=locked.client,
         kind=EventKind.REQUEST,
-        title=title % {"title": locked.document.title},
+        title=title,
+        params={"title": locked.document.title},
         link=locked.get_absolute_url(),
     )
 
@@ -821,7 +847,7 @@ def _withdraw(locked: Request, *, actor) -> None:
     _set_status(locked, Status.WITHDRAWN)
     todos_close_for_target(target=locked)
     if not was_waiting:
-        _tell_withdrawn(locked, title=_("The firm has withdrawn the request about %(title)s"))
+        _tell_withdrawn(locked, title=gettext_noop("The firm has withdrawn the request about %(title)s"))
     _withdraw_followers(locked)
 
 

@@ -29,6 +29,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from balie.accounts.models import Invitation
 from balie.clients.history import change_log_record, diff
@@ -379,7 +380,7 @@ def contact_create(*, client: Client, actor, via: str, details: dict, access: Ac
             client=client,
             actor=actor,
             via=via,
-            title=_("%(who)s gave %(name)s portal access to %(client)s"),
+            title=gettext_noop("%(who)s gave %(name)s portal access to %(client)s"),
             contact=contact,
         )
     else:
@@ -387,7 +388,7 @@ def contact_create(*, client: Client, actor, via: str, details: dict, access: Ac
             client=client,
             actor=actor,
             via=via,
-            title=_("%(who)s added contact person %(name)s to %(client)s"),
+            title=gettext_noop("%(who)s added contact person %(name)s to %(client)s"),
             contact=contact,
         )
     return contact
@@ -455,7 +456,7 @@ def contact_update(
             client=client,
             actor=actor,
             via=via,
-            title=_("%(who)s changed contact person %(name)s of %(client)s"),
+            title=gettext_noop("%(who)s changed contact person %(name)s of %(client)s"),
             contact=contact,
         )
     return contact
@@ -501,7 +502,7 @@ def contact_access_remove(*, contact: ContactPerson, actor, via: str) -> bool:
             client=client,
             actor=actor,
             via=via,
-            title=_("%(who)s removed the portal access of %(name)s at %(client)s"),
+            title=gettext_noop("%(who)s removed the portal access of %(name)s at %(client)s"),
             contact=contact,
         )
     return removed
@@ -525,7 +526,7 @@ def contact_delete(*, contact: ContactPerson, actor, via: str) -> None:
         client=client,
         actor=actor,
         via=via,
-        title=_("%(who)s removed contact person %(name)s from %(client)s"),
+        title=gettext_noop("%(who)s removed contact person %(name)s from %(client)s"),
         contact=contact,
     )
     contact.delete()
@@ -562,7 +563,7 @@ def pending_invitation_revoke(*, invitation: Invitation, actor, via: str) -> boo
         client=client,
         actor=actor,
         via=via,
-        title=_("%(who)s withdrew the invitation of %(name)s to %(client)s"),
+        title=gettext_noop("%(who)s withdrew the invitation of %(name)s to %(client)s"),
         name=name or invitation.email,
     )
     return True
@@ -639,6 +640,7 @@ def _tell_the_firm(
         users=[user for user in managers if user.pk != actor.pk],
         client=client,
         kind=EventKind.DETAILS,
-        title=title % {"who": who, "name": contact.full_name if contact else name, "client": client.name},
+        title=title,
+        params={"who": who, "name": contact.full_name if contact else name, "client": client.name},
         link=reverse("clients:staff_detail", args=[client.public_id]) + "#contacts",
     )

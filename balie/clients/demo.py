@@ -114,6 +114,7 @@ def load(context: DemoContext) -> None:
         slug="notariskantoor-hoekstra",
         primary_colour="#6b2d5c",
         email_sender_name="Notariskantoor Hoekstra",
+        uses_tax_filing=False,  # a notary's office: its clients read "Acties", no accountant's words
     )
     jeroen = _staff(hoekstra, LOGINS[4][1], "Jeroen", "Hoekstra", StaffMember.Role.ADMIN, "Notaris", "+31 58 212 00 00")
     anna = _user(LOGINS[5][1], "Anna", "Visser")

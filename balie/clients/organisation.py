@@ -23,6 +23,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from balie.clients.history import change_log_record, describe, diff
 from balie.clients.models import ChangeLogEntry, ChangePolicy, ChangeRequest, Client, Membership
@@ -53,13 +54,13 @@ def organisation_changes(*, client: Client, values: dict) -> dict[str, tuple[str
     return {name: (current[name], new) for name, old, new in diff(current, wanted)}
 
 
-def _notify_firm(*, client: Client, title: str, link: str) -> None:
+def _notify_firm(*, client: Client, title: str, params: dict, link: str) -> None:
     """The environment's relationship managers hear of it; without any, the firm's administrators."""
     managers = [staff.user for staff in client.relationship_managers.select_related("user")]
     if not managers:
         admins = StaffMember.objects.filter(firm_id=client.firm_id, role=StaffMember.Role.ADMIN).select_related("user")
         managers = [staff.user for staff in admins]
-    notify(users=managers, client=client, kind=EventKind.DETAILS, title=title, link=link)
+    notify(users=managers, client=client, kind=EventKind.DETAILS, title=title, params=params, link=link)
 
 
 def _validated(client: Client, values: dict) -> Client:
@@ -111,8 +112,8 @@ def change_request_create(*, client: Client, actor, values: dict) -> ChangeReque
     who = actor.get_full_name() or actor.email
     _notify_firm(
         client=client,
-        title=_("%(who)s (%(client)s) asks to change the data of the environment")
-        % {"who": who, "client": client.name},
+        title=gettext_noop("%(who)s (%(client)s) asks to change the data of the environment"),
+        params={"who": who, "client": client.name},
         link=reverse("organisation_staff:request", kwargs={"request": change_request.public_id}),
     )
     return change_request
@@ -150,7 +151,7 @@ def _decide(change_request: ChangeRequest, *, status: str, actor, note: str = ""
     change_request.save(update_fields=["status", "decided_by", "decided_at", "note"])
 
 
-def _tell_requester(change_request: ChangeRequest, client: Client, title: str) -> None:
+def _tell_requester(change_request: ChangeRequest, client: Client, title: str, params: dict) -> None:
     requester = change_request.requested_by
     # Told only while they still have access here: someone who left does not get the firm's note.
     if requester is None or not Membership.objects.active().filter(client=client, user=requester).exists():
@@ -160,6 +161,7 @@ def _tell_requester(change_request: ChangeRequest, client: Client, title: str) -
         client=client,
         kind=EventKind.DETAILS,
         title=title,
+        params=params,
         link=reverse("organisation:detail", kwargs={"client": client.public_id}),
     )
 
@@ -190,7 +192,8 @@ def change_request_approve(*, change_request: ChangeRequest, actor) -> ChangeLog
     _tell_requester(
         change_request,
         client,
-        _("Your change of the data of %(client)s has been approved and applied.") % {"client": client.name},
+        gettext_noop("Your change of the data of %(client)s has been approved and applied."),
+        {"client": client.name},
     )
     return entry
 
@@ -207,8 +210,8 @@ def change_request_reject(*, change_request: ChangeRequest, actor, note: str) ->
     _tell_requester(
         change_request,
         client,
-        _("Your change of the data of %(client)s has been rejected: %(note)s")
-        % {"client": client.name, "note": note[:200]},
+        gettext_noop("Your change of the data of %(client)s has been rejected: %(note)s"),
+        {"client": client.name, "note": note[:200]},
     )
     return change_request
 
@@ -243,7 +246,8 @@ def organisation_change_direct(*, client: Client, actor, values: dict) -> Change
     who = actor.get_full_name() or actor.email
     _notify_firm(
         client=client,
-        title=_("%(who)s changed the data of %(client)s") % {"who": who, "client": client.name},
+        title=gettext_noop("%(who)s changed the data of %(client)s"),
+        params={"who": who, "client": client.name},
         link=reverse("clients:staff_detail", kwargs={"client": client.public_id}),
     )
     return entry

@@ -28,6 +28,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from balie.core import jobs
 from balie.dossiers import files, search, services
@@ -564,8 +565,10 @@ def _publish_one(publication: BulkPublication, item: BulkItem) -> Document:
         users=members,
         client=client,
         kind=EventKind.DOCUMENT,
-        title=_("New document: %(title)s") % {"title": document.title},
+        title=gettext_noop("New document: %(title)s"),
+        params={"title": document.title},
         link=document.get_absolute_url(),
+        message=document.message,
     )
     # An approval or sign request with the publication's settings (the type's flow for what they leave out).
     settings = request_settings_of(publication)

@@ -122,6 +122,17 @@ class DocumentType(models.TextChoices):
     OTHER = "other", _("Other document")
 
 
+# The tax returns (aangiften): words a firm without them (a notary's office) never shows its clients.
+TAX_RETURN_TYPES = frozenset(
+    {
+        DocumentType.VAT_RETURN,
+        DocumentType.INCOME_TAX_RETURN,
+        DocumentType.CORPORATE_TAX_RETURN,
+        DocumentType.CONCEPT_RETURN,
+    }
+)
+
+
 class Document(models.Model):
     class Direction(models.TextChoices):
         CORRESPONDENCE = "correspondence", _("Correspondence")  # tab Correspondentie
@@ -187,6 +198,10 @@ class Document(models.Model):
         from django.urls import reverse
 
         return reverse("dossiers:document", args=[self.client.public_id, self.public_id])
+
+    @property
+    def is_tax_return(self) -> bool:
+        return self.doc_type in TAX_RETURN_TYPES
 
     @property
     def is_withdrawn(self) -> bool:

@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from balie.dossiers import files, search
 from balie.dossiers.models import (
@@ -309,8 +310,10 @@ def document_publish(
                     users=members,
                     client=client,
                     kind=EventKind.DOCUMENT,
-                    title=_("New document: %(title)s") % {"title": document.title},
+                    title=gettext_noop("New document: %(title)s"),
+                    params={"title": document.title},
                     link=document.get_absolute_url(),
+                    message=document.message,
                 )
                 document_ask(document=document, actor=actor, request_settings=request_settings)
     except BaseException:

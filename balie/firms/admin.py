@@ -30,7 +30,7 @@ class StaffMemberInline(admin.TabularInline):
 
 @admin.register(Firm)
 class FirmAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "primary_colour", "created_at"]
+    list_display = ["name", "slug", "primary_colour", "uses_tax_filing", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [StaffMemberInline]

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from balie.core.colours import readable_against, text_on
@@ -77,6 +78,16 @@ class Firm(models.Model):
         default="review",
         help_text=_("How a client's change of the organisation's data takes effect; an environment may differ."),
     )
+    # Until firms choose their modules: whether clients see the accountant's words. A notary's
+    # office turns it off, and its clients read "Acties" and plain sentences instead.
+    uses_tax_filing = models.BooleanField(
+        _("accountancy and tax returns"),
+        default=True,
+        help_text=_(
+            "Clients see the accountant's words (Accorderingen, aangifte, Digipoort). "
+            "Turn off for a notary's office: the menu then says Acties."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -109,6 +120,13 @@ class Firm(models.Model):
     @property
     def sender_name(self) -> str:
         return self.email_sender_name or self.name
+
+    @property
+    def approvals_name(self) -> str:
+        """What the firm's clients call the requests to act on: "Accorderingen" or "Acties"."""
+        if self.uses_tax_filing:
+            return gettext("Approvals")
+        return pgettext("module of a firm without tax returns", "Actions")
 
 
 class StaffMember(models.Model):

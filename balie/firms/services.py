@@ -51,3 +51,15 @@ def staff_contactable_update(*, firm: Firm, actor, contactable: set[int]) -> int
         members.filter(pk__in=contactable, contactable=False).update(contactable=True)
         members.exclude(pk__in=contactable).filter(contactable=True).update(contactable=False)
         return members.filter(contactable=True).count()
+
+
+def firm_tax_filing_update(*, firm: Firm, actor, uses_tax_filing: bool) -> Firm:
+    """Whether the firm works with tax returns, and so whether its clients read the accountant's
+    words (Accorderingen, aangifte, Digipoort) or "Acties". Only the firm's administrators."""
+    staff = getattr(actor, "staff_member", None)
+    if staff is None or staff.firm_id != firm.pk or not staff.is_admin:
+        raise ValidationError(_("Only the firm's administrators can change this."), code="forbidden")
+    if firm.uses_tax_filing != uses_tax_filing:
+        firm.uses_tax_filing = uses_tax_filing
+        firm.save(update_fields=["uses_tax_filing"])
+    return firm

@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from balie.clients.models import Membership
 from balie.dossiers import files
@@ -266,7 +267,8 @@ def _after_message(thread: Thread, message: Message) -> None:
             users=members,
             client=client,
             kind=EventKind.MESSAGE,
-            title=_("New message from %(firm)s: %(subject)s") % {"firm": client.firm.name, "subject": thread.subject},
+            title=gettext_noop("New message from %(firm)s: %(subject)s"),
+            params={"firm": client.firm.name, "subject": thread.subject},
             link=thread.get_absolute_url(),
         )
         starter = thread.created_by
@@ -288,8 +290,8 @@ def _after_message(thread: Thread, message: Message) -> None:
             users=[assignee] if assignee else _firm_people(client),
             client=client,
             kind=EventKind.MESSAGE,
-            title=_("New message from %(who)s (%(client)s): %(subject)s")
-            % {"who": _name(message.author), "client": client.name, "subject": thread.subject},
+            title=gettext_noop("New message from %(who)s (%(client)s): %(subject)s"),
+            params={"who": _name(message.author), "client": client.name, "subject": thread.subject},
             link=staff_link(thread),
         )
 
@@ -362,8 +364,8 @@ def thread_assign(*, thread: Thread, assignee, actor) -> Thread:
                 users=[assignee],
                 client=thread.client,
                 kind=EventKind.REQUEST,
-                title=_("%(who)s gave you the message “%(subject)s” (%(client)s)")
-                % {"who": _name(actor), "subject": thread.subject, "client": thread.client.name},
+                title=gettext_noop("%(who)s gave you the message “%(subject)s” (%(client)s)"),
+                params={"who": _name(actor), "subject": thread.subject, "client": thread.client.name},
                 link=staff_link(thread),
             )
     return thread

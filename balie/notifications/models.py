@@ -2,6 +2,8 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -141,8 +143,18 @@ class Notification(models.Model):
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications")
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=EventKind.choices)
+    # Rendered in the recipient's language when it was made; shown as is for rows without a
+    # ``title_msgid`` (made before titles were stored untranslated).
     title = models.CharField(max_length=300)
+    # The English source text and its values: rendered in the reader's language when shown or e-mailed.
+    title_msgid = models.TextField(blank=True)
+    title_params = models.JSONField(default=dict, blank=True)
     link = models.CharField(max_length=500)  # a path inside Balie, e.g. /o/<client>/taken/<id>/
+    # The firm's own words with it (the message written when publishing or asking), quoted in the e-mail.
+    message = models.TextField(blank=True)
+    # Something waiting for this person to act on (approve, sign, a task): first in the e-mail.
+    needs_action = models.BooleanField(default=False)
+    due_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     email = models.CharField(max_length=10, choices=Email.choices, default=Email.PENDING)
@@ -158,3 +170,14 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (the reader's on a page, the recipient's in an e-mail)."""
+        if not self.title_msgid:
+            return self.title
+        try:
+            text = gettext(self.title_msgid) % self.title_params
+        except (KeyError, TypeError, ValueError):
+            return self.title
+        return Truncator(text).chars(self._meta.get_field("title").max_length)

@@ -1,6 +1,7 @@
 """Notifications: the one call capabilities make when something happened for someone.
 
-    notify(users=[...], client=client, kind=EventKind.DOCUMENT, title="Jaarrekening 2025", link=url)
+    notify(users=[...], client=client, kind=EventKind.DOCUMENT,
+           title=gettext_noop("New document: %(title)s"), params={"title": document.title}, link=url)
 
 Each person gets an item under the bell and, per their preference for that kind, an e-mail:
 immediately (bundled with everything else that reaches them within BALIE_NOTIFY_WINDOW_MINUTES,
@@ -12,16 +13,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.transaction import on_commit
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import Truncator
 
 from balie.core import jobs
 from balie.notifications.email import absolute_url, send_templated_email
-from balie.notifications.models import Frequency, Notification, NotificationPreference
+from balie.notifications.models import EventKind, Frequency, Notification, NotificationPreference
 
 BUNDLE_JOB = "notifications.send_bundles"
 CHUNK_JOB = "notifications.send_chunk"
@@ -30,8 +32,6 @@ CHUNK = 200  # people per transaction when sending bundles
 
 def preferences_for(*, user) -> dict[str, str]:
     stored = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "frequency"))
-    from balie.notifications.models import EventKind
-
     return {kind: stored.get(kind, Frequency.IMMEDIATE) for kind in EventKind.values}
 
 
@@ -42,12 +42,27 @@ def preferences_save(*, user, choices: dict[str, str]) -> None:
 
 
 @transaction.atomic
-def notify(*, users: Iterable, client, kind: str, title: str, link: str, urgent: bool = False) -> list[Notification]:
-    """Records the event for each person, in the caller's transaction. A title longer than the
-    column is cut with an ellipsis (names and subjects come from people)."""
-    from django.utils.text import Truncator
+def notify(
+    *,
+    users: Iterable,
+    client,
+    kind: str,
+    title: str,
+    link: str,
+    params: dict | None = None,
+    message: str = "",
+    needs_action: bool = False,
+    due_date: date | None = None,
+    urgent: bool = False,
+) -> list[Notification]:
+    """Records the event for each person, in the caller's transaction.
 
-    title = Truncator(title).chars(Notification._meta.get_field("title").max_length)
+    With ``params`` the title is an untranslated text (marked with ``gettext_noop``) that each
+    person reads in their own language, under the bell and in the e-mail:
+    ``notify(..., title=gettext_noop("Please approve: %(title)s"), params={"title": ...})``.
+    Without it the title is shown as given. ``message`` is the firm's own text that came with it
+    (quoted in the e-mail); ``needs_action`` and ``due_date`` put it first in the e-mail.
+    A title longer than the column is cut with an ellipsis (names and subjects come from people)."""
     users = [user for user in users if user.is_active]
     if not users:
         return []
@@ -64,26 +79,71 @@ def notify(*, users: Iterable, client, kind: str, title: str, link: str, urgent:
         Frequency.DAILY: Notification.Email.DIGEST,
         Frequency.OFF: Notification.Email.SKIPPED,
     }
-    rows = Notification.objects.bulk_create(
-        Notification(
+    msgid = str(title) if params is not None else ""
+    rendered: dict[str, str] = {}  # the title per language: rendered once, not once per person
+    rows = []
+    for user in users:
+        row = Notification(
             user=user,
             client=client,
             kind=kind,
-            title=title,
+            title_msgid=msgid,
+            title_params=params or {},
             link=link,
+            message=message,
+            needs_action=needs_action,
+            due_date=due_date,
             created_at=now,
             send_after=now + wait,
             email=status[chosen.get((user.pk, kind), Frequency.IMMEDIATE)],
         )
-        for user in users
-    )
+        if msgid:
+            language = user.language or settings.LANGUAGE_CODE
+            if language not in rendered:
+                with translation.override(language):
+                    rendered[language] = row.display_title
+            row.title = rendered[language]
+        else:
+            row.title = Truncator(str(title)).chars(Notification._meta.get_field("title").max_length)
+        rows.append(row)
+    rows = Notification.objects.bulk_create(rows)
     if urgent:
         on_commit(lambda: jobs.enqueue(BUNDLE_JOB))
     return rows
 
 
+# What comes first in an e-mail: what waits for the person (earliest due date first), then by kind.
+KIND_ORDER = [
+    EventKind.REQUEST,
+    EventKind.REMINDER,
+    EventKind.QUESTIONNAIRE,
+    EventKind.MESSAGE,
+    EventKind.TICKET,
+    EventKind.DOCUMENT,
+    EventKind.DETAILS,
+]
+
+
+def notifications_by_importance(items: Iterable[Notification]) -> list[Notification]:
+    """Most important first: requests awaiting the person's action (by due date, undated last),
+    then messages, then documents and the rest; newest first within the same rank."""
+
+    def rank(item: Notification):
+        kind = KIND_ORDER.index(item.kind) if item.kind in KIND_ORDER else len(KIND_ORDER)
+        return (not item.needs_action, item.due_date or date.max, kind, -item.created_at.timestamp(), -item.pk)
+
+    return sorted(items, key=rank)
+
+
 def _send_one(user, items: list[Notification], *, template: str) -> None:
     firm = items[0].client.firm
+    items = notifications_by_importance(items)
+    # The firm's message once, with the first item it came with (a document and its request share it).
+    entries, quoted = [], set()
+    for item in items:
+        message = item.message.strip()
+        entries.append({"item": item, "url": absolute_url(item.link), "message": "" if message in quoted else message})
+        quoted.add(message)
     send_templated_email(
         to=user.email,
         template=template,
@@ -92,8 +152,10 @@ def _send_one(user, items: list[Notification], *, template: str) -> None:
         queue="bulk",
         context={
             "user": user,
-            "items": [(item, absolute_url(item.link)) for item in items],
-            "count": len(items),
+            "top": entries[0],
+            "rest": entries[1:],
+            "others": len(entries) - 1,
+            "count": len(entries),
             "link": absolute_url("/meldingen/"),
         },
     )

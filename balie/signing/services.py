@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from balie.approvals import services as approvals
 from balie.approvals.certificate import factor_label
@@ -235,9 +236,11 @@ def open_turn(approval: Request, *, actor) -> None:
                 users=[signer.user],
                 client=approval.client,
                 kind=EventKind.REQUEST,
-                title=_("Please sign for the firm: %(title)s (%(client)s)")
-                % {"title": title, "client": approval.client.name},
+                title=gettext_noop("Please sign for the firm: %(title)s (%(client)s)"),
+                params={"title": title, "client": approval.client.name},
                 link=approvals._staff_link(approval),
+                needs_action=True,
+                due_date=approval.due_date,
             )
             continue
         todo_create(
@@ -255,8 +258,12 @@ def open_turn(approval: Request, *, actor) -> None:
                 users=[signer.user],
                 client=approval.client,
                 kind=EventKind.REQUEST,
-                title=_("Please sign: %(title)s") % {"title": title},
+                title=gettext_noop("Please sign: %(title)s"),
+                params={"title": title},
                 link=approval.get_absolute_url(),
+                message=approval.document.message,
+                needs_action=True,
+                due_date=approval.due_date,
             )
 
 
@@ -343,8 +350,8 @@ def signature_add(
             users=approvals._firm_people(locked.client),
             client=locked.client,
             kind=EventKind.REQUEST,
-            title=_("%(who)s signed %(title)s (%(client)s)")
-            % {"who": _name(user), "title": locked.document.title, "client": locked.client.name},
+            title=gettext_noop("%(who)s signed %(title)s (%(client)s)"),
+            params={"who": _name(user), "title": locked.document.title, "client": locked.client.name},
             link=approvals._staff_link(locked),
         )
         request_id = locked.pk
@@ -416,8 +423,8 @@ def signature_decline(*, approval: Request, user, reason: str) -> Decision:
             users=approvals._firm_people(locked.client),
             client=locked.client,
             kind=EventKind.REQUEST,
-            title=_("%(who)s will not sign %(title)s (%(client)s): %(reason)s")
-            % {**values, "reason": approvals._short(reason)},
+            title=gettext_noop("%(who)s will not sign %(title)s (%(client)s): %(reason)s"),
+            params={**values, "reason": approvals._short(reason)},
             link=approvals._staff_link(locked),
         )
         others = [signer.user for signer in Signer.objects.filter(request=locked, is_firm=False).exclude(user=user)]
@@ -425,7 +432,8 @@ def signature_decline(*, approval: Request, user, reason: str) -> Decision:
             users=others,
             client=locked.client,
             kind=EventKind.REQUEST,
-            title=_("%(who)s will not sign %(title)s; the request has stopped.") % values,
+            title=gettext_noop("%(who)s will not sign %(title)s; the request has stopped."),
+            params=values,
             link=locked.get_absolute_url(),
         )
         approvals._withdraw_followers(locked)
@@ -457,7 +465,8 @@ def signers_remind(*, approval: Request, actor) -> int:
             users=[signer.user],
             client=approval.client,
             kind=EventKind.REMINDER,
-            title=_("Reminder: please sign for the firm: %(title)s") % {"title": approval.document.title},
+            title=gettext_noop("Reminder: please sign for the firm: %(title)s"),
+            params={"title": approval.document.title},
             link=approvals._staff_link(approval),
         )
         reminded += 1
@@ -678,8 +687,8 @@ def _seal_one(signature: Signature) -> bool:
                 users=approvals._firm_people(approval.client),
                 client=approval.client,
                 kind=EventKind.REQUEST,
-                title=_("Sealing a signature on %(title)s (%(client)s) failed")
-                % {"title": approval.document.title, "client": approval.client.name},
+                title=gettext_noop("Sealing a signature on %(title)s (%(client)s) failed"),
+                params={"title": approval.document.title, "client": approval.client.name},
                 link=approvals._staff_link(approval),
             )
         return False
@@ -777,14 +786,16 @@ def _finish(locked: Request, signed: SignedFile, *, last: Signature) -> None:
         users=approvals._firm_people(locked.client),
         client=locked.client,
         kind=EventKind.REQUEST,
-        title=_("%(title)s has been signed by everyone (%(client)s)") % values,
+        title=gettext_noop("%(title)s has been signed by everyone (%(client)s)"),
+        params=values,
         link=approvals._staff_link(locked),
     )
     notify(
         users=[signer.user for signer in Signer.objects.filter(request=locked, is_firm=False).select_related("user")],
         client=locked.client,
         kind=EventKind.REQUEST,
-        title=_("%(title)s has been signed by everyone: the signed PDF is in the dossier") % values,
+        title=gettext_noop("%(title)s has been signed by everyone: the signed PDF is in the dossier"),
+        params=values,
         link=document.get_absolute_url(),
     )
     approvals._open_followers(locked, actor=None)

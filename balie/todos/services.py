@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from balie.clients.models import Client, Membership
 from balie.notifications.models import EventKind
@@ -155,7 +156,10 @@ def todo_remind(*, todo: Todo, urgent: bool = False) -> int:
         users=recipients,
         client=todo.client,
         kind=EventKind.REMINDER,
-        title=_("Reminder: %(title)s") % {"title": todo.title},
+        title=gettext_noop("Reminder: %(title)s"),
+        params={"title": todo.title},
+        needs_action=True,
+        due_date=todo.due_date,
         link=reverse("todos:open", args=[todo.client.public_id, todo.public_id]),
         urgent=urgent,
     )

@@ -48,7 +48,8 @@ def decide(approval, user, outcome="approved", comment="", **extra):
 
 
 def titles(user, kind=EventKind.REQUEST):
-    return list(Notification.objects.filter(user=user, kind=kind).order_by("pk").values_list("title", flat=True))
+    # As the bell shows them in the active language (English here); stored per recipient's language.
+    return [item.display_title for item in Notification.objects.filter(user=user, kind=kind).order_by("pk")]
 
 
 # -- flows (APR-1) ------------------------------------------------------------------------------

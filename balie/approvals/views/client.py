@@ -24,7 +24,7 @@ from balie.approvals.forms import SEND_LATER, DecisionForm, SendForm
 from balie.approvals.models import After, Decision, Kind, Request
 from balie.approvals.states import Status
 from balie.clients.access import client_required
-from balie.dossiers.models import DocumentType
+from balie.dossiers.models import TAX_RETURN_TYPES, DocumentType
 from balie.dossiers.views import _client_ip
 from balie.twostep.stepup import StepUp, register_action
 
@@ -277,6 +277,10 @@ def _year_or_none(value) -> int | None:
     return year if 1000 <= year <= 9999 else None
 
 
+# What a firm without tax returns (a notary's office) never has: its clients do not see them offered.
+FILING_STATUSES = frozenset({Status.READY_TO_SEND, Status.SUBMITTED, Status.ACCEPTED, Status.FAILED})
+
+
 @client_required
 @require_GET
 def history(request):
@@ -291,11 +295,12 @@ def history(request):
         user=request.user, client=request.client, status=status, year=year, doc_type=doc_type
     )
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    files = request.client.firm.uses_tax_filing  # else no filing statuses or tax returns in the filters
     context = {
         "page": page,
-        "statuses": Status.choices,
+        "statuses": [choice for choice in Status.choices if files or choice[0] not in FILING_STATUSES],
         "status": status,
-        "doc_types": DocumentType.choices,
+        "doc_types": [choice for choice in DocumentType.choices if files or choice[0] not in TAX_RETURN_TYPES],
         "doc_type": doc_type,
         "years": selectors.history_years(user=request.user, client=request.client),
         "year": year,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -30,6 +31,7 @@ from balie.approvals.forms_staff import (
     OutsideDecisionForm,
     ReceiverForm,
     ReconcileForm,
+    VocabularyForm,
     request_settings_form,
 )
 from balie.approvals.models import Decision, Kind, Request, Submission
@@ -40,6 +42,7 @@ from balie.clients.selectors import get_client_for_staff
 from balie.dossiers.models import DocumentType
 from balie.dossiers.views import DOWNLOAD_CSP
 from balie.firms.access import firm_admin_required, staff_required
+from balie.firms.services import firm_tax_filing_update
 from balie.signing import selectors as signing_selectors
 from balie.signing.views_staff import signing_context
 
@@ -379,19 +382,30 @@ def flows(request):
                 "note": form.unavailable_note(),
             }
         )
+    vocabulary = VocabularyForm(
+        request.POST if "firm-shown" in request.POST else None,  # left out of a post: unchanged
+        prefix="firm",
+        initial={"uses_tax_filing": firm.uses_tax_filing},
+    )
     valid = [row["form"].is_valid() for row in rows]  # every row, so that each shows its errors
-    if request.method == "POST" and all(valid):
+    if request.method == "POST" and all(valid) and (not vocabulary.is_bound or vocabulary.is_valid()):
         try:
-            firm_flows_update(
-                firm=firm, actor=request.user, flows={row["doc_type"]: row["form"].spec() for row in rows}
-            )
+            with transaction.atomic():
+                if vocabulary.is_bound:
+                    firm_tax_filing_update(
+                        firm=firm, actor=request.user, uses_tax_filing=vocabulary.cleaned_data["uses_tax_filing"]
+                    )
+                firm_flows_update(
+                    firm=firm, actor=request.user, flows={row["doc_type"]: row["form"].spec() for row in rows}
+                )
         except ValidationError as error:
             messages.error(request, error.messages[0])
         else:
             messages.success(request, _("The approval flows have been saved."))
             return redirect("approvals_staff:flows")
     status = 400 if request.method == "POST" else 200
-    return render(request, "approvals/staff/flows.html", {"rows": rows, "firm": firm}, status=status)
+    context = {"rows": rows, "firm": firm, "vocabulary": vocabulary}
+    return render(request, "approvals/staff/flows.html", context, status=status)
 
 
 # -- the firm software's webhook (APR-8) --------------------------------------------------------

@@ -32,7 +32,7 @@ def test_a_bulk_publish_of_12_documents_is_one_email_per_person(personas):
         assert send_bundles() == 2
     mails = OutboxMessage.objects.order_by("recipient")
     assert [m.recipient for m in mails] == sorted([personas.client_user.email, personas.employee.email])
-    assert mails[0].subject == "12 nieuwe meldingen in het klantportaal"
+    assert mails[0].subject == "Nieuw document: Jaarrekening 2011 (+11 andere meldingen)"  # the newest first
     assert mails[0].body_text.count("Nieuw document: Jaarrekening") == 12
     assert mails[0].queue == "bulk"
     with time_machine.travel(later(minutes=30)):
