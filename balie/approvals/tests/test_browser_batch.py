@@ -11,7 +11,7 @@ from balie.approvals import services
 from balie.approvals.models import Decision
 from balie.approvals.tests.client_support import company_with_directors, document
 from balie.notifications.models import OutboxMessage
-from balie.twostep.tests.test_browser import sign_in
+from balie.twostep.tests.test_browser import sign_in_with_sms
 from balie.twostep.tests.utils import enrol_sms, sms_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("still_clock")]
@@ -41,21 +41,13 @@ def director_with_requests(personas, titles, **settings):
     return bv, director, approvals
 
 
-def sign_in_with_sms(page: Page, base: str, user) -> None:
-    sign_in(page, base, user.email)
-    expect(page.locator("#sms-sent-to")).to_be_visible()
-    page.fill("#id_code", sms_code(NUMBER))
-    page.click("#verify")
-    expect(page.locator(".user-menu")).to_be_visible()
-
-
 @pytest.mark.parametrize("width", [1280, 375])
 def test_three_documents_approved_with_one_sms_code(page: Page, live_server, personas, settings, width):
     settings.BALIE_SMS_CODE_INTERVAL_SECONDS = 0
     base = live_server.url
     page.set_viewport_size({"width": width, "height": 800})
     bv, director, approvals = director_with_requests(personas, TITLES)
-    sign_in_with_sms(page, base, director)
+    sign_in_with_sms(page, base, director, NUMBER)
 
     page.goto(f"{base}/o/{bv.client.public_id}/overzicht-documenten/?status=open")  # Accorderingen, open tasks
     page.click("#to-batch")
@@ -93,7 +85,7 @@ def test_keyboard_only_the_document_comes_first_and_the_code_field_takes_the_foc
     settings.BALIE_SMS_CODE_INTERVAL_SECONDS = 0
     base = live_server.url
     bv, director, (approval,) = director_with_requests(personas, TITLES[:1])
-    sign_in_with_sms(page, base, director)
+    sign_in_with_sms(page, base, director, NUMBER)
     page.goto(f"{base}{approval.get_absolute_url()}")
     expect(page.locator("#approve")).to_be_visible()
 

@@ -13,7 +13,7 @@ from balie.signing import services
 from balie.signing.models import Signature
 from balie.signing.tests.support import annual_accounts, company_with_directors
 from balie.signing.tests.test_browser_signing import draw_signature
-from balie.twostep.tests.test_browser import sign_in
+from balie.twostep.tests.test_browser import sign_in_with_sms
 from balie.twostep.tests.utils import enrol_sms, sms_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("still_clock")]
@@ -38,21 +38,13 @@ def signer_with_requests(personas, titles):
     return bv, director, approvals
 
 
-def sign_in_with_sms(page: Page, base: str, user) -> None:
-    sign_in(page, base, user.email)
-    expect(page.locator("#sms-sent-to")).to_be_visible()
-    page.fill("#id_code", sms_code(NUMBER))
-    page.click("#verify")
-    expect(page.locator(".user-menu")).to_be_visible()
-
-
 @pytest.mark.parametrize("width", [1280, 375])
 def test_two_documents_signed_with_one_drawing_and_one_code(page: Page, live_server, personas, settings, width):
     settings.BALIE_SMS_CODE_INTERVAL_SECONDS = 0
     base = live_server.url
     page.set_viewport_size({"width": width, "height": 800})
     bv, director, approvals = signer_with_requests(personas, TITLES)
-    sign_in_with_sms(page, base, director)
+    sign_in_with_sms(page, base, director, NUMBER)
 
     page.goto(f"{base}/o/{bv.client.public_id}/overzicht-documenten/?status=open")
     page.click("#to-sign-batch")
@@ -89,7 +81,7 @@ def test_two_documents_signed_with_one_drawing_and_one_code(page: Page, live_ser
 def test_the_signing_confirmation_puts_the_focus_on_the_code(page: Page, live_server, personas):
     base = live_server.url
     bv, director, (approval,) = signer_with_requests(personas, TITLES[:1])
-    sign_in_with_sms(page, base, director)
+    sign_in_with_sms(page, base, director, NUMBER)
     page.goto(f"{base}/o/{bv.client.public_id}/ondertekenen/{approval.public_id}/tekenen/")
     page.click("label.pad-tab:has(#pad-method-typed)")
     page.locator("#id_typed_name").press("Enter")  # the name is there already; Enter sends the pad

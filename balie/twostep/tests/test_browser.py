@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from balie.clients.models import Client, Membership
 from balie.core.factories import TEST_PASSWORD, ClientFactory, FirmFactory, MembershipFactory, UserFactory
-from balie.twostep.tests.utils import totp_now
+from balie.twostep.tests.utils import sms_code, totp_now
 
 # The server's clock stands still: a code typed from the app (30-second windows) or an SMS cannot
 # expire while a busy machine takes its time between reading the code and checking it.
@@ -19,6 +19,15 @@ def sign_in(page: Page, base: str, email: str, password: str = TEST_PASSWORD) ->
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
     page.click("#sign-in")
+
+
+def sign_in_with_sms(page: Page, base: str, user, number: str) -> None:
+    """Signs ``user`` in with the SMS code sent to ``number`` on arrival at the second step."""
+    sign_in(page, base, user.email)
+    expect(page.locator("#sms-sent-to")).to_be_visible()
+    page.fill("#id_code", sms_code(number))
+    page.click("#verify")
+    expect(page.locator(".user-menu")).to_be_visible()
 
 
 def sign_out(page: Page) -> None:
