@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop
 
 from balie.dossiers import files
 from balie.dossiers.models import Document, DocumentRead, DocumentVersion, Dossier, Folder
@@ -82,8 +82,11 @@ def documents_request(*, folder: Folder, title: str, actor, due_date: date | Non
         users=todo_recipients(todo=todo),
         client=client,
         kind=EventKind.REQUEST,
-        title=_("Please supply: %(title)s") % {"title": todo.title},
+        title=gettext_noop("Please supply: %(title)s"),
+        params={"title": todo.title},
         link=reverse("todos:open", args=[client.public_id, todo.public_id]),
+        needs_action=True,
+        due_date=due_date,
     )
     return todo
 
@@ -204,12 +207,21 @@ def _tell_the_firm(*, dossier: Dossier, folder: Folder | None, documents: list[D
         managers = [staff.user for staff in client.firm.staff.filter(role="admin").select_related("user")]
     who = actor.get_full_name() or actor.email
     where = folder.name if folder is not None else dossier.description
-    title = ngettext(
-        "%(who)s (%(client)s) supplied %(count)s document in %(where)s",
-        "%(who)s (%(client)s) supplied %(count)s documents in %(where)s",
-        len(documents),
-    ) % {"who": who, "client": client.name, "count": len(documents), "where": where}
-    notify(users=managers, client=client, kind=EventKind.DOCUMENT, title=title, link=reverse("dossiers_inbox:list"))
+    # Two texts rather than a plural form: each reader's language renders the stored text later.
+    if len(documents) == 1:
+        title = gettext_noop("%(who)s (%(client)s) supplied %(document)s in %(where)s")
+    else:
+        title = gettext_noop("%(who)s (%(client)s) supplied %(count)s documents in %(where)s")
+    params = {"who": who, "client": client.name, "count": len(documents), "where": where}
+    params["document"] = documents[0].title
+    notify(
+        users=managers,
+        client=client,
+        kind=EventKind.DOCUMENT,
+        title=title,
+        params=params,
+        link=reverse("dossiers_inbox:list"),
+    )
 
 
 def staff_unseen_filter(firm) -> Exists:

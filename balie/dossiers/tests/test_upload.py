@@ -45,6 +45,25 @@ def test_client_supplies_several_files_into_a_folder_and_the_manager_is_told(cli
     assert note.link == reverse("dossiers_inbox:list")
 
 
+def test_the_firm_reads_of_supplied_documents_in_each_staff_members_language(client, personas, dossier):
+    from django.utils import translation
+
+    personas.staff.user.language = "en"
+    personas.staff.user.save(update_fields=["language"])
+    folder = dossier.folders.get(name="Administratie")
+    client.force_login(personas.client_user)
+    client.post(url(personas, dossier), {"map": folder.public_id, "files": [pdf("a.pdf")]})
+    client.post(url(personas, dossier), {"map": folder.public_id, "files": [pdf("b.pdf"), pdf("c.pdf")]})
+    one, two = Notification.objects.filter(user=personas.staff.user).order_by("pk")
+    who = personas.client_user.get_full_name()
+    with translation.override("en"):
+        assert one.display_title == f"{who} (Bakker B.V.) supplied a in Administratie"
+        assert two.display_title == f"{who} (Bakker B.V.) supplied 2 documents in Administratie"
+    with translation.override("nl"):
+        assert one.display_title == f"{who} (Bakker B.V.) heeft a aangeleverd in Administratie"
+        assert two.display_title == f"{who} (Bakker B.V.) heeft 2 documenten aangeleverd in Administratie"
+
+
 def test_one_file_per_request_answers_json_for_the_progress_bars(client, personas, dossier):
     folder = dossier.folders.get(name="Administratie")
     client.force_login(personas.client_user)

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from balie.approvals import services as approvals
 from balie.approvals.states import Status
@@ -233,4 +234,21 @@ def test_asking_for_documents_tells_every_member(personas, bv):
     documents_request(folder=fiscaal(bv.client), title="Jaaropgave 2025 van de bank", actor=personas.staff.user)
     told = set(Notification.objects.filter(kind="request").values_list("user", flat=True))
     assert told == {bv.directors[0].pk, bv.handler.pk, bv.employee.pk}
-    assert Notification.objects.filter(title="Graag aanleveren: Jaaropgave 2025 van de bank").count() == 3
+    titles = Notification.objects.filter(kind="request").values_list("title", flat=True)
+    assert sorted(titles) == ["Graag aanleveren: Jaaropgave 2025 van de bank"] + 2 * [
+        "Please supply: Jaaropgave 2025 van de bank"
+    ]  # each in the member's own language: the handler reads Dutch, the others English
+
+
+def test_asking_for_documents_is_read_in_each_members_language_and_waits_for_them(personas, bv):
+    from balie.notifications.models import Notification
+
+    folder = fiscaal(bv.client)
+    documents_request(folder=folder, title="Jaaropgave 2025 van de bank", actor=personas.staff.user)
+    english = Notification.objects.get(user=bv.employee, kind="request")
+    dutch = Notification.objects.get(user=bv.handler, kind="request")
+    with translation.override("en"):
+        assert english.display_title == "Please supply: Jaaropgave 2025 van de bank"
+    with translation.override("nl"):
+        assert dutch.display_title == "Graag aanleveren: Jaaropgave 2025 van de bank"
+    assert english.needs_action and dutch.needs_action  # first in the e-mail: it waits for them
