@@ -1,23 +1,15 @@
 import time
 
-from allauth.account.adapter import get_adapter
 from allauth.account.signals import password_changed, password_reset
 from django.contrib.auth.signals import user_logged_in
-from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 
 from balie.accounts import services
 from balie.accounts.throttle import device_cookie_promise, signin_failures_clear
+from balie.core.addresses import client_ip
 
 SESSION_AUTH_AT = "balie_auth_at"
 SESSION_SEEN_AT = "balie_seen_at"  # last renewal of the idle deadline (see SessionLifetimeMiddleware)
-
-
-def _client_ip(request) -> str | None:
-    try:
-        return get_adapter(request).get_client_ip(request)  # honours the trusted-proxy settings
-    except PermissionDenied:
-        return None
 
 
 def _register(request, user) -> None:
@@ -26,7 +18,7 @@ def _register(request, user) -> None:
     services.session_register(
         user=user,
         session_key=request.session.session_key,
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
 

@@ -33,7 +33,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from balie.approvals.models import Decision, Kind, Request
-from balie.twostep.letters import GREY, _logo
+from balie.twostep.letters import GREY, letterhead_logo
 from balie.twostep.models import Factor
 
 FULL, CLIENT = "full", "client"  # the firm's copy, the client's copy
@@ -207,7 +207,7 @@ def _story(approval: Request, decisions, submissions, *, firm, title: str, full:
     document, version, client = approval.document, approval.version, approval.client
     story: list = []
 
-    logo = _logo(firm)
+    logo = letterhead_logo(firm)
     if logo is not None:
         story += [logo, Spacer(1, 3 * mm)]
     story.append(Paragraph(escape(firm.name), styles["firm"]))

@@ -64,7 +64,7 @@ def _publish(dossier, folder_name: str, title: str, actor, *, lines: list[str], 
 
 def load(context: DemoContext) -> None:
     from balie.approvals.services import request_decide, request_send
-    from balie.dossiers.demo import _add
+    from balie.dossiers.demo import demo_document
     from balie.dossiers.models import Document, DocumentRead, DocumentType
     from balie.twostep.stepup import Confirmation
 
@@ -78,7 +78,7 @@ def load(context: DemoContext) -> None:
     vat = Document.objects.get(client=objects["company"], doc_type=DocumentType.VAT_RETURN)
     _ask(vat, mark, due_days=7)
 
-    earlier = _add(
+    earlier = demo_document(
         vat.dossier,
         "Fiscaal",
         "Btw-aangifte Q2.pdf",

@@ -1,8 +1,11 @@
-"""Where a request comes from, for pages that only this machine may open."""
+"""Where a request comes from: the client's address, and whether it came from this machine."""
 
 from __future__ import annotations
 
 import ipaddress
+
+from allauth.account.adapter import get_adapter
+from django.core.exceptions import PermissionDenied
 
 # Headers a proxy adds: a request carrying one came through a proxy, even from 127.0.0.1.
 PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
@@ -25,3 +28,12 @@ def is_local_request(request) -> bool:
     if any(request.META.get(header) for header in PROXY_HEADERS):
         return False
     return is_loopback(request.META.get("REMOTE_ADDR"))
+
+
+def client_ip(request) -> str | None:
+    """The client's address as the trusted-proxy settings say (allauth's adapter), or None when a
+    request claims to come through a proxy that is not trusted."""
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return None

@@ -38,7 +38,8 @@ def demo_pdf(title: str, *lines: str) -> bytes:
     return buffer.getvalue()
 
 
-def _add(dossier, folder_name, name, title, direction, actor, **fields):
+def demo_document(dossier, folder_name, name, title, direction, actor, **fields):
+    """A demo PDF stored as a document through the product's own ``document_add``."""
     folder = dossier.folders.filter(name=folder_name).first() if folder_name else None
     content = demo_pdf(title, *fields.pop("lines", ()))
     upload = SimpleUploadedFile(name, content, content_type="application/pdf")
@@ -65,7 +66,7 @@ def load(context: DemoContext) -> None:
         item = checklist_add(dossier=company, title=title)
         if done:
             checklist_toggle(item=item, done=True)
-    _add(
+    demo_document(
         company,
         "Jaarrekening",
         "Conceptjaarrekening 2025.pdf",
@@ -77,7 +78,7 @@ def load(context: DemoContext) -> None:
         message="Graag doornemen vóór onze bespreking.",
         lines=["Balans per 31 december", "Winst- en verliesrekening"],
     )
-    vat = _add(
+    vat = demo_document(
         company,
         "Fiscaal",
         "Btw-aangifte Q3.pdf",
@@ -89,7 +90,7 @@ def load(context: DemoContext) -> None:
         period="Q3",
         lines=["Omzet hoog tarief", "Voorbelasting"],
     )
-    letter = _add(
+    letter = demo_document(
         company,
         "Advies",
         "Opdrachtbevestiging.pdf",
@@ -100,7 +101,7 @@ def load(context: DemoContext) -> None:
         year=year,
         lines=["Geachte heer Bakker,", "Hierbij bevestigen wij..."],
     )
-    _add(
+    demo_document(
         company,
         "Administratie",
         "Bankafschriften september.pdf",
@@ -115,7 +116,7 @@ def load(context: DemoContext) -> None:
     holding = dossier_create(
         client=objects["holding"], description="Doorlopend dossier", number="10231", created_by=sanne
     )
-    _add(
+    demo_document(
         holding,
         "Fiscaal",
         "Aangifte Vpb 2025.pdf",
@@ -127,7 +128,7 @@ def load(context: DemoContext) -> None:
         lines=["Belastbaar bedrag"],
     )
     private = dossier_create(client=objects["fatima_private"], description="Particulier dossier", created_by=sanne)
-    _add(
+    demo_document(
         private,
         "Fiscaal",
         "Aangifte IB 2025.pdf",
@@ -168,7 +169,7 @@ def load(context: DemoContext) -> None:
     )
     for title in ("Koopovereenkomst ontvangen", "Concept akte verstuurd", "Passeren akte"):
         checklist_add(dossier=house, title=title)
-    _add(
+    demo_document(
         house,
         "Akten",
         "Concept leveringsakte.pdf",

@@ -111,7 +111,7 @@ def _supply(*, dossier: Dossier, folder: Folder | None, uploads: list, ids: list
             problems.extend(error.messages)
     if problems:
         raise ValidationError(problems, code="invalid")
-    _check_quota(client=dossier.client, adding=sum(upload.size for upload, _upload_id in new))
+    check_quota(client=dossier.client, adding=sum(upload.size for upload, _upload_id in new))
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -182,7 +182,8 @@ def client_storage_used(*, client) -> int:
     return used or 0
 
 
-def _check_quota(*, client, adding: int) -> None:
+def check_quota(*, client, adding: int) -> None:
+    """Refuses ``adding`` bytes more of the client's files when they would pass the firm's quota."""
     quota = client.firm.client_quota_bytes
     if quota and client_storage_used(client=client) + adding > quota:
         from django.template.defaultfilters import filesizeformat

@@ -6,8 +6,6 @@ Every view starts from ``request.client`` (``client_required``: a membership of 
 
 from __future__ import annotations
 
-from allauth.account.adapter import get_adapter
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
@@ -15,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from balie.clients.access import client_required
+from balie.core.addresses import client_ip
 from balie.dossiers import selectors, services
 from balie.dossiers.delivery import file_response, preview_data_response, safe_content_type
 from balie.dossiers.models import Document, DocumentAccess, DocumentType, Dossier
@@ -39,13 +38,6 @@ SORTS = {
 # (delivery.preview_data_response), so a PDF's own JavaScript never runs.
 DOWNLOAD_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
 INLINE_IMAGE_CSP = "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'self'"
-
-
-def _client_ip(request) -> str | None:
-    try:
-        return get_adapter(request).get_client_ip(request)  # honours the trusted-proxy settings
-    except PermissionDenied:
-        return None
 
 
 def _page(request, queryset):
@@ -198,7 +190,7 @@ def _dossier_messages(request, dossier):
     )
 
 
-def _withdrawn(request, document):
+def document_withdrawn(request, document):
     """An old link to a withdrawn document says so, with 410 Gone, and offers no file."""
     return render(request, "dossiers/document_withdrawn.html", {"document": document}, status=410)
 
@@ -212,11 +204,11 @@ def document_detail(request, document):
     """
     document = selectors.get_document(client=request.client, document_public_id=document)
     if document.is_withdrawn:
-        return _withdrawn(request, document)
+        return document_withdrawn(request, document)
     if document.current_version is None:
         raise Http404
     services.document_record_access(
-        document=document, user=request.user, action=DocumentAccess.Action.VIEW, ip_address=_client_ip(request)
+        document=document, user=request.user, action=DocumentAccess.Action.VIEW, ip_address=client_ip(request)
     )
     version = document.current_version
     return render(
@@ -235,7 +227,7 @@ def document_detail(request, document):
 def _file_response(request, document, *, inline: bool):
     document = selectors.get_document(client=request.client, document_public_id=document)
     if document.is_withdrawn:
-        return _withdrawn(request, document)
+        return document_withdrawn(request, document)
     version = document.current_version
     if version is None or (inline and not version.can_preview):
         raise Http404
@@ -249,7 +241,7 @@ def _file_response(request, document, *, inline: bool):
         document=document,
         user=request.user,
         action=DocumentAccess.Action.PREVIEW if inline else DocumentAccess.Action.DOWNLOAD,
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
     )
     return response
 

@@ -7,9 +7,8 @@ environment's ids answer 404 as well. Firm admins and employees may do all of it
 
 from __future__ import annotations
 
-from allauth.account.adapter import get_adapter
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import Http404
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from balie.approvals import selectors as approval_selectors
 from balie.approvals.forms_staff import request_settings_form
 from balie.clients.selectors import get_client_for_staff
+from balie.core.addresses import client_ip
 from balie.core.limits import allows_large_body
 from balie.dossiers import limits, selectors, services
 from balie.dossiers.delivery import file_response
@@ -41,13 +41,6 @@ from balie.firms.access import staff_required
 
 PAGE_SIZE = 50
 DIRECTIONS = dict(Document.Direction.choices)
-
-
-def _client_ip(request) -> str | None:
-    try:
-        return get_adapter(request).get_client_ip(request)  # honours the trusted-proxy settings
-    except PermissionDenied:
-        return None
 
 
 def _dossier(request, client, dossier):
@@ -325,9 +318,8 @@ def document_detail(request, client, dossier, document):
     if not document.is_withdrawn and document.current_version_id:
         # Seen by the firm: off the list of new uploads, and on the client's "opened by the firm".
         from balie.dossiers.services import document_record_access
-        from balie.dossiers.views import _client_ip
 
-        document_record_access(document=document, user=request.user, action="view", ip_address=_client_ip(request))
+        document_record_access(document=document, user=request.user, action="view", ip_address=client_ip(request))
     return _document_page(request, dossier, document, ReplaceForm())
 
 
@@ -396,5 +388,5 @@ def version_download(request, client, dossier, document, version):
     dossier, document = _document(request, client, dossier, document)
     version = selectors.get_version(document=document, version_public_id=version)
     response = file_response(version, inline=False, csp=DOWNLOAD_CSP)
-    services.version_record_download(version=version, user=request.user, ip_address=_client_ip(request))
+    services.version_record_download(version=version, user=request.user, ip_address=client_ip(request))
     return response

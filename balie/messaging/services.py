@@ -120,10 +120,10 @@ def _check_uploads(uploads: list, *, client, from_firm: bool = False) -> None:
     if problems:
         raise ValidationError({"attachments": problems}, code="attachments")
     if uploads and not from_firm:  # the client's files count against the environment's storage
-        from balie.dossiers.uploads import _check_quota
+        from balie.dossiers.uploads import check_quota
 
         try:
-            _check_quota(client=client, adding=sum(upload.size for upload in uploads))
+            check_quota(client=client, adding=sum(upload.size for upload in uploads))
         except ValidationError as error:
             raise ValidationError({"attachments": error.messages}, code="quota") from None
 

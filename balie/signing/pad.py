@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 
-from balie.dossiers.views import _client_ip
+from balie.core.addresses import client_ip
 from balie.signing import services
 from balie.signing.forms import SignatureForm
 from balie.twostep.stepup import StepUp
@@ -49,7 +49,7 @@ def signature_from_pad(
             method=form.cleaned_data["method"],
             typed_name=form.cleaned_data["typed_name"],
             confirmation=confirmation,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
             user_agent=request.headers.get("User-Agent", "")[:300],
         )
     except ValidationError as error:

@@ -21,10 +21,10 @@ from django.views.decorators.http import require_http_methods
 
 from balie.approvals.views.batch import chosen_items, items_digest
 from balie.clients.access import client_required
+from balie.core.addresses import client_ip
 from balie.signing import selectors, services
 from balie.signing.forms import SignatureForm
 from balie.signing.models import Signature
-from balie.signing.views_client import _client_ip
 from balie.twostep.stepup import StepUp, register_action
 
 SIGN_BATCH = "document_sign_batch"
@@ -117,7 +117,7 @@ def batch(request):
             method=form.cleaned_data["method"],
             typed_name=form.cleaned_data["typed_name"],
             confirmation=confirmation,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
             user_agent=request.headers.get("User-Agent", "")[:300],
         )
     except ValidationError as error:

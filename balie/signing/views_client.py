@@ -27,9 +27,10 @@ from balie.approvals import selectors
 from balie.approvals.models import Decision, Kind, Request
 from balie.approvals.states import Status
 from balie.clients.access import client_required
+from balie.core.addresses import client_ip
 from balie.dossiers.models import DocumentAccess
 from balie.dossiers.services import document_record_access
-from balie.dossiers.views import DOWNLOAD_CSP, _client_ip, _withdrawn
+from balie.dossiers.views import DOWNLOAD_CSP, document_withdrawn
 from balie.signing import selectors as signing_selectors
 from balie.signing import services
 from balie.signing.forms import DeclineForm, SignatureForm
@@ -233,7 +234,7 @@ def download(request, approval):
     is logged (who, when, IP) on the document."""
     approval = _get(request, approval)
     if approval.document.is_withdrawn:
-        return _withdrawn(request, approval.document)
+        return document_withdrawn(request, approval.document)
     signed = signing_selectors.signed_file(approval=approval)
     if signed is None:
         raise Http404
@@ -259,6 +260,6 @@ def download(request, approval):
         document=approval.document,
         user=request.user,
         action=DocumentAccess.Action.DOWNLOAD,
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
     )
     return response

@@ -18,8 +18,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from balie.core.addresses import client_ip
 from balie.core.limits import allows_large_body, upload_body_limit
-from balie.dossiers.views import _client_ip
 from balie.firms.models import Firm
 from balie.signing import forms_verify, verification
 from balie.signing.certificates import SealCertificate, seal_certificate
@@ -36,7 +36,7 @@ IPV6_PREFIX = 64  # an IPv6 address counts for its whole network: one connection
 
 
 def _ip_source(request) -> str | None:
-    ip = _client_ip(request)
+    ip = client_ip(request)
     if not ip:
         return None
     try:

@@ -81,7 +81,7 @@ def _story(letter: PinLetter, pin: str, *, firm, user, client) -> list:
     story: list = []
 
     # Letterhead
-    logo = _logo(firm)
+    logo = letterhead_logo(firm)
     if logo is not None:
         story += [logo, Spacer(1, 4 * mm)]
     story.append(Paragraph(firm_name, styles["firm"]))
@@ -190,7 +190,7 @@ def _date(moment) -> str:
     return formats.date_format(timezone.localtime(moment), "j F Y")
 
 
-def _logo(firm) -> Image | None:
+def letterhead_logo(firm) -> Image | None:
     """The firm's logo fitted into the letterhead, or None without one (or when it cannot be read)."""
     if not firm.logo:
         return None

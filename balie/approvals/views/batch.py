@@ -25,8 +25,9 @@ from django.views.decorators.http import require_http_methods
 from balie.approvals import selectors, services
 from balie.approvals.models import Decision, Kind, Request
 from balie.approvals.states import Status
-from balie.approvals.views.client import _client_ip, _stepup, _user_agent
+from balie.approvals.views.client import _stepup, _user_agent
 from balie.clients.access import client_required
+from balie.core.addresses import client_ip
 from balie.twostep.stepup import register_action
 
 APPROVE_BATCH = "approval_decide_batch"
@@ -136,7 +137,7 @@ def batch(request):
             items=items,
             user=request.user,
             confirmation=confirmation,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
             user_agent=_user_agent(request),
         )
     except ValidationError as error:

@@ -24,8 +24,8 @@ from balie.approvals.forms import SEND_LATER, DecisionForm, SendForm
 from balie.approvals.models import After, Decision, Kind, Request
 from balie.approvals.states import Status
 from balie.clients.access import client_required
+from balie.core.addresses import client_ip
 from balie.dossiers.models import TAX_RETURN_TYPES, DocumentType
-from balie.dossiers.views import _client_ip
 from balie.twostep.stepup import StepUp, register_action
 
 DECIDE = "approval_decide"
@@ -158,7 +158,7 @@ def decide(request, approval):
             outcome=data["outcome"],
             comment=data["comment"],
             confirmation=confirmation,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
             user_agent=_user_agent(request),
         )
     except ValidationError as error:
@@ -196,7 +196,7 @@ def acknowledge(request, approval):
         raise PermissionDenied
     try:
         services.request_acknowledge(
-            approval=approval, user=request.user, ip_address=_client_ip(request), user_agent=_user_agent(request)
+            approval=approval, user=request.user, ip_address=client_ip(request), user_agent=_user_agent(request)
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
