@@ -309,7 +309,16 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Password sign-in has Balie's own throttle (below); allauth's "login_failed" limit is left for its
 # own second-factor and passkey forms, where it counts per person.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key", "invitation_new_link": "10/m/ip,3/h/key"}
+# A Beheerder or staff member asking for a new sign-in address of someone else: each request
+# mails the new address, so at most this many an hour per requester.
+BALIE_CONTACT_EMAIL_CHANGES_PER_HOUR = env_int("BALIE_CONTACT_EMAIL_CHANGES_PER_HOUR", 5)
+if BALIE_CONTACT_EMAIL_CHANGES_PER_HOUR < 1:
+    raise ImproperlyConfigured("BALIE_CONTACT_EMAIL_CHANGES_PER_HOUR must be 1 or more.")
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/300s/key",
+    "invitation_new_link": "10/m/ip,3/h/key",
+    "contact_email_change": f"{BALIE_CONTACT_EMAIL_CHANGES_PER_HOUR}/h/user",
+}
 
 # -- Sign-in throttling (balie/accounts/throttle.py) -------------------------------------------
 # A browser someone signed in with gets a signed device cookie and its own failure count; other

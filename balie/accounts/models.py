@@ -165,3 +165,43 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
+
+
+class EmailChangeRequest(models.Model):
+    """A requested change of someone's sign-in address, pending until confirmed, cancelled or expired.
+
+    The link to the new address names this request; the notice to the old address links to
+    cancelling it. A request made by someone else (``requested_by``: a Beheerder of an environment
+    or the firm) is confirmed by the person with their own sign-in factors, on a page that says
+    who asked and where. A newer request ends the older ones.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_changes")
+    old_email = models.EmailField()
+    new_email = models.EmailField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as text: the page and the e-mails say who asked and where, even if that account goes.
+    delegated = models.BooleanField(default=False)
+    requester_name = models.CharField(max_length=300, blank=True)
+    # Where the requester asked: the environment (blank: the firm itself) and its firm.
+    environment_name = models.CharField(max_length=200, blank=True)
+    firm_name = models.CharField(max_length=200, blank=True)
+    # Whether a link went to the new address: not when that address was in use already.
+    link_sent = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.old_email} → {self.new_email}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.confirmed_at is None and self.cancelled_at is None and timezone.now() < self.expires_at

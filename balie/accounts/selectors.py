@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from balie.accounts.models import UserSession
+from balie.accounts.models import EmailChangeRequest, UserSession
 
 
 def session_store_is_database() -> bool:
@@ -53,6 +53,14 @@ def get_session_for_user(*, user, public_id) -> UserSession:
         return UserSession.objects.filter(user_session_alive()).get(user=user, public_id=public_id)
     except (UserSession.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+
+
+def get_email_change_for_user(*, user, public_id) -> EmailChangeRequest:
+    """One of ``user``'s own requested changes of their sign-in address; 404 for anyone else's."""
+    change = EmailChangeRequest.objects.filter(user=user, public_id=public_id).first()
+    if change is None:
+        raise Http404
+    return change
 
 
 def membership_list_for_user(*, user):

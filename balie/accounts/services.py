@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from balie.accounts.models import Invitation, UserSession
+from balie.accounts.models import EmailChangeRequest, Invitation, UserSession
 from balie.accounts.selectors import session_store_is_database, user_session_alive
 from balie.clients.models import Client, Membership
 from balie.clients.services import contact_emails_follow_login, membership_create, personal_member_error
@@ -350,61 +350,125 @@ def _email_taken(email: str, user) -> bool:
     return users.exists() or EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists()
 
 
-def email_change_request(*, user, email: str, requested_by=None) -> None:
-    """Sends a confirmation link to the new address (valid one hour); the old address is told.
+def email_change_request(
+    *, user, email: str, requested_by=None, environment_name: str = "", firm_name: str = ""
+) -> EmailChangeRequest:
+    """Sends a confirmation link to the new address (valid one hour); the old address is told,
+    with a link to cancel the request. A newer request ends the older ones of the same person.
 
     The change happens only when the link is opened by the same person, signed in: the new
     mailbox is proven to be theirs. The caller confirmed the request with a second factor.
-    ``requested_by``: someone else who asked for it (a Beheerder of the environment, or the firm);
-    both e-mails then say who.
+    ``requested_by``: someone else who asked for it (a Beheerder of the environment
+    ``environment_name``, or the firm ``firm_name``); both e-mails and the confirmation page then
+    say who and where, and the person confirms with their own sign-in factors.
+
+    An address in use by another account is refused to the person themselves; asked for by
+    someone else, the answer is the same as for a free address (it must not tell whether an
+    account uses it) and nothing at all goes to that address: neither the link nor a warning,
+    so the request never makes Balie send mail to an address of the requester's choosing.
     """
     email = email.strip().lower()
     if email == user.email.lower():
         raise ValidationError(_("This is already the e-mail address to sign in with."), code="same")
-    if _email_taken(email, user):
+    delegated = requested_by is not None and requested_by.pk != user.pk
+    taken = _email_taken(email, user)
+    if taken and not delegated:
         raise ValidationError(_("This e-mail address cannot be used. Choose another one."), code="taken")
-    token = signing.dumps({"u": str(user.public_id), "old": user.email, "new": email}, salt=EMAIL_CHANGE_SALT)
-    by = requested_by if requested_by is not None and requested_by.pk != user.pk else None
-    context = {"user": user, "old": user.email, "new": email, "requested_by": by and (by.get_full_name() or by.email)}
-    send_templated_email(
-        to=email,
-        template="email_change_confirm",
-        language=user.language,
-        context={**context, "link": absolute_url(reverse("twostep:email_change_confirm", args=[token]))},
+    now = timezone.now()
+    EmailChangeRequest.objects.filter(
+        user=user, confirmed_at__isnull=True, cancelled_at__isnull=True, expires_at__gt=now
+    ).update(cancelled_at=now)
+    change = EmailChangeRequest.objects.create(
+        user=user,
+        old_email=user.email,
+        new_email=email,
+        requested_by=requested_by if delegated else None,
+        delegated=delegated,
+        requester_name=(requested_by.get_full_name() or requested_by.email) if delegated else "",
+        environment_name=environment_name if delegated else "",
+        firm_name=firm_name if delegated else "",
+        link_sent=not taken,
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
     )
+    context = {
+        "user": user,
+        "old": user.email,
+        "new": email,
+        "requested_by": change.requester_name,
+        "environment_name": change.environment_name,
+        "firm_name": change.firm_name,
+    }
+    if not taken:
+        token = signing.dumps(
+            {"r": str(change.public_id), "u": str(user.public_id), "old": user.email, "new": email},
+            salt=EMAIL_CHANGE_SALT,
+        )
+        send_templated_email(
+            to=email,
+            template="email_change_confirm",
+            language=user.language,
+            context={**context, "link": absolute_url(reverse("twostep:email_change_confirm", args=[token]))},
+        )
     send_templated_email(
         to=user.email,
         template="email_change_requested",
         language=user.language,
-        context={**context, "link": absolute_url(reverse("account_login"))},
+        context={
+            **context,
+            "link": absolute_url(reverse("account_login")),
+            "cancel_link": absolute_url(reverse("twostep:email_change_cancel", args=[change.public_id])),
+        },
     )
+    return change
+
+
+def _invalid_link() -> ValidationError:
+    return ValidationError(_("This link is not valid or has expired. Ask for the change again."), code="invalid")
+
+
+def email_change_of_token(*, user, token: str) -> EmailChangeRequest:
+    """The pending request the link names, for ``user`` only; ValidationError when the link is not
+    valid (anyone else's, expired, cancelled, used, or the address changed meanwhile)."""
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=settings.PASSWORD_RESET_TIMEOUT)
+    except signing.BadSignature:
+        raise _invalid_link() from None
+    if not isinstance(data, dict) or data.get("u") != str(user.public_id) or data.get("old") != user.email:
+        raise _invalid_link()
+    try:
+        change = EmailChangeRequest.objects.get(public_id=data.get("r"), user=user, new_email=data.get("new"))
+    except (EmailChangeRequest.DoesNotExist, ValidationError, ValueError):
+        raise _invalid_link() from None
+    if not change.is_pending or not change.link_sent or change.old_email != user.email:
+        raise _invalid_link()
+    return change
 
 
 def email_change_confirm(*, user, token: str, keep_session_key: str | None = None) -> str:
     """Applies a requested change of the sign-in address; returns the new address.
 
-    The link works once (it names the old address, which is gone afterwards), for one hour, for the
-    person who asked. allauth's address table changes with it, so the old address no longer signs
-    in nor receives password resets. Other sessions end; both addresses are told.
+    The link works once, for one hour, for the person whose address it is, and not after the
+    request was cancelled. A request made by someone else needs the person's own confirmation
+    first (the caller's step-up). allauth's address table changes with it, so the old address no
+    longer signs in nor receives password resets. Other sessions end; both addresses are told.
     """
     from allauth.account.models import EmailAddress
 
-    try:
-        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=settings.PASSWORD_RESET_TIMEOUT)
-    except signing.BadSignature:
-        raise ValidationError(
-            _("This link is not valid or has expired. Ask for the change again."), code="invalid"
-        ) from None
     with transaction.atomic():
         user = get_user_model().objects.select_for_update().get(pk=user.pk)
-        if data.get("u") != str(user.public_id) or data.get("old") != user.email:
-            raise ValidationError(_("This link is not valid or has expired. Ask for the change again."), code="used")
-        new = data["new"]
+        change = email_change_of_token(user=user, token=token)
+        change = EmailChangeRequest.objects.select_for_update().get(pk=change.pk)
+        if not change.is_pending:
+            raise _invalid_link()
+        new = change.new_email
         if _email_taken(new, user):
             raise ValidationError(_("This e-mail address cannot be used. Choose another one."), code="taken")
         old = user.email
         user.email = new
         user.save(update_fields=["email"])
+        change.confirmed_at = timezone.now()
+        change.save(update_fields=["confirmed_at"])
         EmailAddress.objects.filter(user=user).delete()
         EmailAddress.objects.create(user=user, email=new, verified=True, primary=True)
         contact_emails_follow_login(user=user, old=old, new=new)
@@ -417,6 +481,17 @@ def email_change_confirm(*, user, token: str, keep_session_key: str | None = Non
                 context={"user": user, "old": old, "new": new, "link": absolute_url(reverse("account_login"))},
             )
     return new
+
+
+def email_change_cancel(*, change: EmailChangeRequest) -> bool:
+    """Cancels a pending request: its link no longer works. False when it was not pending."""
+    if not change.is_pending:
+        return False
+    return bool(
+        EmailChangeRequest.objects.filter(pk=change.pk, confirmed_at__isnull=True, cancelled_at__isnull=True).update(
+            cancelled_at=timezone.now()
+        )
+    )
 
 
 WARN_PASSWORD_GUESSING_JOB = "accounts.warn_password_guessing"

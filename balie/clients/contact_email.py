@@ -2,8 +2,13 @@
 firm: through the same confirmation as one's own change (``accounts.services.email_change_request``).
 
 The new address gets the link; nothing changes until the person opens it, signed in (with the old
-address); the old address is told at once, and both are told when it is done. The request is
-recorded in the environment's history.
+address), sees who asked and confirms with their own sign-in factors; the old address is told at
+once, with a link to cancel, and both are told when it is done. The request is recorded in the
+environment's history.
+
+Only for an account that is nothing more than a member of this firm's environments: an account of
+firm staff, or one with access to an environment of another firm, is changed by its owner alone
+(another firm's Beheerder or staff would otherwise decide over access they have no part in).
 """
 
 from __future__ import annotations
@@ -18,11 +23,31 @@ from balie.clients.models import ChangeLogEntry, Client, ContactPerson, Membersh
 
 
 def login_of(contact: ContactPerson) -> Membership | None:
-    """The membership whose sign-in address can be changed here: portal access with an account."""
-    membership = contact.membership if contact.membership_id else None
-    if membership is None or not membership.user.is_active:
+    """The membership whose sign-in address can be changed here: portal access that has not ended,
+    with an account that is active."""
+    if not contact.membership_id:
+        return None
+    membership = contact.membership
+    if not membership.user.is_active or not Membership.objects.active().filter(pk=membership.pk).exists():
         return None
     return membership
+
+
+def delegated_refusal(membership: Membership) -> str | None:
+    """Why nobody but the owner may change this account's sign-in address, or None: the account
+    belongs to firm staff, or has access to an environment of another firm."""
+    from balie.firms.models import StaffMember
+
+    user = membership.user
+    elsewhere = (
+        Membership.objects.active().filter(user=user).exclude(client__firm_id=membership.client.firm_id).exists()
+    )
+    if elsewhere or StaffMember.objects.filter(user=user).exists():
+        return _(
+            "The sign-in address of this account can only be changed by its owner, under My details:"
+            " it is used elsewhere too. Ask the person to change it themselves."
+        )
+    return None
 
 
 def email_change_object_key(*, client: Client, contact: ContactPerson, email: str) -> str:
@@ -37,15 +62,29 @@ def email_change_object_key(*, client: Client, contact: ContactPerson, email: st
 def contact_login_email_change_request(*, contact: ContactPerson, actor, via: str, email: str) -> str:
     """Sends the confirmation of a new sign-in address for ``contact`` to that address; returns it.
 
-    Refused for a contact person without portal access, and for an address in use by someone else.
+    Refused for a contact person without portal access, for one's own account and for an account
+    used elsewhere (``delegated_refusal``). An address in use by someone else is answered the same
+    as a free one, and nothing is sent to it (see ``email_change_request``).
     """
     from balie.accounts.services import email_change_request
 
     membership = login_of(contact)
     if membership is None:
         raise ValidationError(_("This contact person has no portal access to change."), code="no_login")
+    if membership.user_id == actor.pk:
+        raise ValidationError(_("Change your own sign-in address under My details."), code="own")
+    refusal = delegated_refusal(membership)
+    if refusal:
+        raise ValidationError(refusal, code="elsewhere")
     email = normalise_email(email)
-    email_change_request(user=membership.user, email=email, requested_by=actor)
+    client = contact.client
+    email_change_request(
+        user=membership.user,
+        email=email,
+        requested_by=actor,
+        environment_name=client.name if via == ChangeLogEntry.Via.DIRECT else "",
+        firm_name=client.firm.name,
+    )
     change_log_record(
         client=contact.client,
         actor=actor,

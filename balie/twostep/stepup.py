@@ -45,6 +45,7 @@ def action_label(name: str) -> str:
 
 register_action("password_change", gettext_lazy("changing your password"))
 register_action("email_change", gettext_lazy("changing your e-mail address"))
+register_action("email_change_confirm", gettext_lazy("the new e-mail address someone else asked for"))
 register_action("mobile_change", gettext_lazy("changing your mobile number"))
 register_action("factor_add", gettext_lazy("adding a sign-in method"))
 register_action("factor_remove", gettext_lazy("removing a sign-in method"))

@@ -18,5 +18,6 @@ urlpatterns = [
     path("mijn-gegevens/wachtwoord/", views.password_change, name="password_change"),
     path("mijn-gegevens/e-mailadres/", views.email_change, name="email_change"),
     path("mijn-gegevens/e-mailadres/bevestigen/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
+    path("mijn-gegevens/e-mailadres/intrekken/<uuid:change>/", views.email_change_cancel, name="email_change_cancel"),
     path("bevestigen/<uuid:challenge>/sms/", views.stepup_sms, name="stepup_sms"),
 ]

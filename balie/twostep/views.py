@@ -472,25 +472,73 @@ def email_change(request):
     return render(request, "twostep/email_change.html", {"form": form, "stepup": stepup}, status=status)
 
 
+def email_change_confirm_stepup(request, change) -> StepUp | None:
+    """A change someone else asked for is confirmed with the person's own sign-in factors (a PIN
+    never; the current password for someone without a second factor), bound to that request."""
+    if not change.delegated:
+        return None  # the person confirmed their own request when making it
+    return StepUp(
+        request,
+        action="email_change_confirm",
+        object_key=f"user:{request.user.public_id}:email-change:{change.public_id}",
+        allow_password=True,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@never_cache
 def email_change_confirm(request, token):
-    """The link in the e-mail to the new address: one click (POST) finishes the change."""
+    """The link in the e-mail to the new address. The page says which address becomes which; a
+    change the person asked for themselves is finished with one click (POST). A change someone
+    else asked for shows who asked and where, warns, and needs the person's own confirmation."""
     from balie.accounts.services import email_change_confirm as confirm
+    from balie.accounts.services import email_change_of_token
 
     error = None
-    if request.method == "POST":
-        try:
-            email = confirm(user=request.user, token=token, keep_session_key=request.session.session_key)
-        except ValidationError as problem:
-            error = " ".join(problem.messages)
-        else:
-            messages.success(
-                request, _("Your e-mail address is now %(email)s. Sign in with it from now on.") % {"email": email}
-            )
-            return redirect("accounts:profile")
-    response = render(request, "twostep/email_change_confirm.html", {"error": error}, status=400 if error else 200)
+    change = stepup = None
+    try:
+        change = email_change_of_token(user=request.user, token=token)
+    except ValidationError as problem:
+        error = " ".join(problem.messages)
+    else:
+        stepup = email_change_confirm_stepup(request, change)
+        if request.method == "POST" and _confirmed(request, stepup):
+            try:
+                email = confirm(user=request.user, token=token, keep_session_key=request.session.session_key)
+            except ValidationError as problem:
+                error = " ".join(problem.messages)
+            else:
+                messages.success(
+                    request, _("Your e-mail address is now %(email)s. Sign in with it from now on.") % {"email": email}
+                )
+                return redirect("accounts:profile")
+    context = {"error": error, "change": change, "stepup": stepup}
+    status = 400 if error or _failed(stepup) else 200
+    response = render(request, "twostep/email_change_confirm.html", context, status=status)
     # The token in the address goes to Balie alone. Not "no-referrer": the browser would then post
     # the form with "Origin: null", which Django's CSRF check refuses.
     response["Referrer-Policy"] = "same-origin"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change_cancel(request, change):
+    """The link in the notice to the old address: the person cancels a requested change of their
+    sign-in address (POST); its link to the new address then no longer works."""
+    from balie.accounts.selectors import get_email_change_for_user
+    from balie.accounts.services import email_change_cancel as cancel
+
+    change = get_email_change_for_user(user=request.user, public_id=change)
+    if request.method == "POST":
+        if cancel(change=change):
+            messages.success(
+                request,
+                _("The change of your e-mail address to %(email)s has been cancelled. You still sign in with %(old)s.")
+                % {"email": change.new_email, "old": request.user.email},
+            )
+        else:
+            messages.info(request, _("This change is no longer pending: there is nothing to cancel."))
+        return redirect("accounts:profile")
+    return render(request, "twostep/email_change_cancel.html", {"change": change})

@@ -59,3 +59,18 @@ def test_site_links_refuse_anything_but_a_path(settings):
     for not_a_path in ("https://elsewhere.test/x", "//elsewhere.test/x", "accounts/login/", "/\\elsewhere.test"):
         with pytest.raises(ValueError):
             absolute_url(not_a_path)
+
+
+def test_the_notice_of_an_email_change_links_to_cancelling_it_on_the_site_url(client, personas, settings):
+    from balie.accounts.services import email_change_request
+
+    settings.BALIE_SITE_URL = SITE
+    email_change_request(user=personas.client_user, email="pieter@nieuw.test")
+    notice = DevOutboxMessage.objects.get(recipients=personas.client_user.email)
+    cancel = [link for link in links_in(notice) if "/mijn-gegevens/e-mailadres/intrekken/" in link]
+    assert cancel and all(link.startswith(f"{SITE}/") for link in links_in(notice))
+    client.force_login(personas.client_user)
+    assert client.post(cancel[0].removeprefix(SITE), HTTP_HOST=POISONED_HOST).status_code == 302
+    to_new = DevOutboxMessage.objects.get(recipients="pieter@nieuw.test")
+    confirm = next(link for link in links_in(to_new) if "/bevestigen/" in link)
+    assert client.get(confirm.removeprefix(SITE)).status_code == 400  # cancelled

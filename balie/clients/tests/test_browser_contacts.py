@@ -121,7 +121,20 @@ def test_a_beheerder_changes_a_medewerkers_sign_in_address_and_the_medewerker_co
     page.locator("tbody tr", has_text="nina@nieuw.test").locator("a").first.click()
     expect(page.locator("body")).to_contain_text("Pieter Bakker")
     page.locator("a[href*='/mijn-gegevens/e-mailadres/bevestigen/']").first.click()
+    # The page says which address becomes which, who asked and where, and warns; one click is not
+    # enough: Nina confirms with her own password (she has no second factor).
+    expect(page.locator("#email-change-old")).to_have_text("nina@bakker.test")
+    expect(page.locator("#email-change-new")).to_have_text("nina@nieuw.test")
+    expect(page.locator("#email-change-by")).to_contain_text("Pieter Bakker")
+    expect(page.locator("#email-change-by")).to_contain_text("Bakker Installatietechniek B.V.")
+    expect(page.locator("#email-change-warning")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.click("#confirm-email")
+    expect(page.locator("#stepup-error")).to_be_visible()
+    nina.refresh_from_db()
+    assert nina.email == "nina@bakker.test"
+    page.fill("#stepup-code", TEST_PASSWORD)
+    page.locator("#stepup-code").press("Enter")  # by keyboard
     expect(page.locator(".message.success")).to_contain_text("nina@nieuw.test")
     nina.refresh_from_db()
     assert nina.email == "nina@nieuw.test"

@@ -2,16 +2,20 @@
 person's sign-in address through a confirmation sent to the new address."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
-from balie.clients.models import ChangeLogEntry, ContactPerson
-from balie.clients.tests.test_contacts import confirmed, contact_of
-from balie.core.factories import TEST_PASSWORD, UserFactory
+from balie.accounts.models import EmailChangeRequest
+from balie.clients.models import ChangeLogEntry, ContactPerson, Membership
+from balie.clients.tests.test_contacts import confirmed, contact_of, messages_of
+from balie.core.factories import TEST_PASSWORD, MembershipFactory, UserFactory
 from balie.core.testing import duplicate_ids, labels_without_target
 from balie.notifications.models import OutboxMessage
+from balie.twostep.tests.utils import enrol_totp, totp_now
 
 pytestmark = pytest.mark.django_db
 NEW = "medewerker@nieuw.test"
@@ -25,6 +29,16 @@ def url(name, environment, contact, side="contacts"):
 def link_in_mail_to(address: str) -> str:
     mail = OutboxMessage.objects.filter(recipient=address).latest("id")
     return CONFIRM_PATH.search(mail.body_text).group(1)
+
+
+def confirm_as_owner(person, path, *, factor="password", code=TEST_PASSWORD):
+    """The person opens the link (signed in), and confirms with their own sign-in factor."""
+    page = person.get(path)
+    assert page.status_code == 200, page.content.decode()[-2000:]
+    stepup = page.context["stepup"]
+    assert stepup is not None and factor in stepup.factors
+    challenge = stepup.challenge.public_id
+    return person.post(path, {"stepup_challenge": challenge, "stepup_factor": factor, "stepup_code": code})
 
 
 @pytest.fixture
@@ -90,7 +104,7 @@ def test_a_beheerder_changes_a_sign_in_address_which_the_person_confirms(client,
     person = HttpClient()
     assert person.post(path).status_code == 302  # to sign in (with the old address) first
     person.force_login(personas.employee)
-    assert person.post(path).status_code == 302
+    assert confirm_as_owner(person, path).status_code == 302
     personas.employee.refresh_from_db()
     employee_contact.refresh_from_db()
     assert personas.employee.email == NEW
@@ -115,13 +129,34 @@ def test_a_non_beheerder_is_refused_and_nothing_is_sent(client, personas, employ
     assert not OutboxMessage.objects.filter(recipient=NEW).exists()
 
 
-def test_an_address_in_use_is_refused_without_saying_whose(client, personas, employee_contact):
+def test_an_address_in_use_gets_the_same_answer_and_no_mail(client, personas, employee_contact):
+    """Whether an account uses the address is not told to the requester, and nothing is sent to it:
+    neither the link nor a warning (the requester would choose whom Balie mails)."""
     taken = UserFactory(email="bezet@example.test")
     client.force_login(personas.client_user)
+    free = confirmed(client, url("email", personas.company, employee_contact), {"email": NEW}, password=TEST_PASSWORD)
+    free_message = messages_of(client.get(url("detail", personas.company, employee_contact)))
     response = confirmed(client, url("email", personas.company, employee_contact), {"email": taken.email})
-    assert response.status_code == 400
-    assert "email" in response.context["form"].errors
+    assert response.status_code == free.status_code == 302
+    said = messages_of(client.get(url("detail", personas.company, employee_contact)))
+    assert [m.replace(taken.email, NEW) for m in said] == free_message
     assert not OutboxMessage.objects.filter(recipient=taken.email).exists()
+    change = EmailChangeRequest.objects.get(user=personas.employee, new_email=taken.email)
+    assert change.link_sent is False
+    personas.employee.refresh_from_db()
+    assert personas.employee.email == "employee@firm-a.test"
+
+
+def test_the_owner_cannot_take_an_address_in_use_by_confirming(client, personas, employee_contact):
+    client.force_login(personas.client_user)
+    confirmed(client, url("email", personas.company, employee_contact), {"email": NEW})
+    path = link_in_mail_to(NEW)
+    UserFactory(email=NEW)  # taken meanwhile
+    person = HttpClient()
+    person.force_login(personas.employee)
+    assert person.get(path).status_code == 200
+    response = confirm_as_owner(person, path)
+    assert response.status_code == 400
     personas.employee.refresh_from_db()
     assert personas.employee.email == "employee@firm-a.test"
 
@@ -144,6 +179,7 @@ def test_the_link_expires_after_an_hour(client, personas, employee_contact):
     person = HttpClient()
     with time_machine.travel(later(minutes=61), tick=False):
         person.force_login(personas.employee)
+        assert person.get(path).status_code == 400
         assert person.post(path).status_code == 400
     personas.employee.refresh_from_db()
     assert personas.employee.email != NEW
@@ -159,7 +195,9 @@ def test_the_firm_changes_a_sign_in_address_the_same_way(client, personas, emplo
     assert entry.via == ChangeLogEntry.Via.FIRM
     person = HttpClient()
     person.force_login(personas.employee)
-    assert person.post(link_in_mail_to(NEW)).status_code == 302
+    page = person.get(link_in_mail_to(NEW)).content.decode()
+    assert "Van Dijk" in page  # the firm that asked
+    assert confirm_as_owner(person, link_in_mail_to(NEW)).status_code == 302
     personas.employee.refresh_from_db()
     assert personas.employee.email == NEW
 
@@ -174,3 +212,194 @@ def test_the_new_pages_have_unique_ids_and_labels_with_targets(client, personas,
     for response in pages:
         html = response.content.decode()
         assert duplicate_ids(html) == [] and labels_without_target(html) == []
+
+
+# -- The person's own confirmation of a change someone else asked for (M1) ---------------------------
+
+
+def test_one_click_from_the_owners_session_no_longer_changes_the_address(client, personas, employee_contact):
+    client.force_login(personas.client_user)
+    confirmed(client, url("email", personas.company, employee_contact), {"email": NEW})
+    path = link_in_mail_to(NEW)
+    person = HttpClient()
+    person.force_login(personas.employee)
+    assert person.post(path).status_code == 400  # no confirmation with the person's own factors
+    wrong = person.get(path).context["stepup"].challenge.public_id
+    response = person.post(path, {"stepup_challenge": wrong, "stepup_factor": "password", "stepup_code": "fout"})
+    assert response.status_code == 400
+    personas.employee.refresh_from_db()
+    assert personas.employee.email == "employee@firm-a.test"
+
+
+def test_the_confirm_page_says_old_new_who_asked_where_and_warns(client, personas, employee_contact):
+    client.force_login(personas.client_user)
+    confirmed(client, url("email", personas.company, employee_contact), {"email": NEW})
+    person = HttpClient()
+    person.force_login(personas.employee)
+    response = person.get(link_in_mail_to(NEW))
+    html = response.content.decode()
+    assert 'id="email-change-old">employee@firm-a.test<' in html
+    assert f'id="email-change-new">{NEW}<' in html
+    by = re.search(r'id="email-change-by">([^<]*)<', html).group(1)
+    assert "Pieter" in by and "Bakker B.V." in by and "Van Dijk" in by
+    assert 'id="email-change-warning"' in html
+    assert "Alleen bevestigen als u hier zelf om hebt gevraagd." in html
+    assert 'name="stepup_challenge"' in html
+    assert duplicate_ids(html) == [] and labels_without_target(html) == []
+
+
+def test_a_person_with_a_second_factor_confirms_with_it_not_with_the_password(client, personas, employee_contact):
+    secret = enrol_totp(personas.employee)
+    client.force_login(personas.client_user)
+    confirmed(client, url("email", personas.company, employee_contact), {"email": NEW})
+    path = link_in_mail_to(NEW)
+    person = HttpClient()
+    person.force_login(personas.employee)
+    stepup = person.get(path).context["stepup"]
+    assert stepup.factors == ["totp"] and stepup.firm is None  # sign-in factors, never the firm's PIN
+    challenge = stepup.challenge.public_id
+    response = person.post(
+        path, {"stepup_challenge": challenge, "stepup_factor": "password", "stepup_code": TEST_PASSWORD}
+    )
+    assert response.status_code == 400
+    personas.employee.refresh_from_db()
+    assert personas.employee.email != NEW
+    assert confirm_as_owner(person, path, factor="totp", code=totp_now(secret)).status_code == 302
+    personas.employee.refresh_from_db()
+    assert personas.employee.email == NEW
+
+
+def test_a_change_the_person_asked_for_themselves_stays_one_click(client, personas):
+    from balie.accounts.services import email_change_request
+
+    user = personas.employee
+    email_change_request(user=user, email=NEW)
+    client.force_login(user)
+    page = client.get(link_in_mail_to(NEW))
+    assert page.context["stepup"] is None and 'id="email-change-warning"' not in page.content.decode()
+    assert client.post(link_in_mail_to(NEW)).status_code == 302
+    user.refresh_from_db()
+    assert user.email == NEW
+
+
+def test_an_account_of_firm_staff_is_refused_and_nothing_is_sent(client, personas):
+    MembershipFactory(user=personas.outsider_staff.user, client=personas.company, role=Membership.Role.EMPLOYEE)
+    contact = contact_of(personas.outsider_staff.user, personas.company)
+    for who, side in ((personas.client_user, "contacts"), (personas.staff.user, "contacts_staff")):
+        client.force_login(who)
+        page = client.get(url("email", personas.company, contact, side=side))
+        assert 'id="email-refused"' in page.content.decode() and 'id="email-form"' not in page.content.decode()
+        client.post(url("email", personas.company, contact, side=side), {"email": NEW})
+        confirmed_try = client.post(url("email", personas.company, contact, side=side), {"email": NEW})
+        assert confirmed_try.context["stepup"] is None
+    assert not OutboxMessage.objects.filter(recipient__in=[NEW, personas.outsider_staff.user.email]).exists()
+    assert not EmailChangeRequest.objects.exists()
+
+
+def test_an_account_with_access_at_another_firm_is_refused(client, personas, employee_contact):
+    from django.core.exceptions import ValidationError
+
+    from balie.clients.contact_email import contact_login_email_change_request
+
+    MembershipFactory(user=personas.employee, client=personas.outsider_client, role=Membership.Role.EMPLOYEE)
+    client.force_login(personas.client_user)
+    page = client.get(url("email", personas.company, employee_contact))
+    assert 'id="email-refused"' in page.content.decode()
+    with pytest.raises(ValidationError):
+        contact_login_email_change_request(
+            contact=employee_contact, actor=personas.client_user, via=ChangeLogEntry.Via.DIRECT, email=NEW
+        )
+    assert not OutboxMessage.objects.filter(recipient=NEW).exists()
+    # Access there that has ended no longer counts.
+    Membership.objects.filter(user=personas.employee, client=personas.outsider_client).update(
+        ends_on=timezone.localdate() - timedelta(days=1)
+    )
+    assert 'id="email-refused"' not in client.get(url("email", personas.company, employee_contact)).content.decode()
+
+
+def test_access_that_has_ended_has_no_sign_in_address_to_change(client, personas, employee_contact):
+    Membership.objects.filter(pk=employee_contact.membership_id).update(
+        ends_on=timezone.localdate() - timedelta(days=1)
+    )
+    client.force_login(personas.client_user)
+    assert client.get(url("email", personas.company, employee_contact)).status_code == 404
+    assert client.post(url("email", personas.company, employee_contact), {"email": NEW}).status_code == 404
+    assert (
+        'id="contact-change-email"'
+        not in client.get(url("detail", personas.company, employee_contact)).content.decode()
+    )
+
+
+def test_the_old_address_is_told_plainly_and_can_cancel(client, personas, employee_contact, settings):
+    settings.BALIE_SITE_URL = "https://portaal.example.test:8443"
+    client.force_login(personas.client_user)
+    confirmed(client, url("email", personas.company, employee_contact), {"email": NEW})
+    notice = OutboxMessage.objects.filter(recipient="employee@firm-a.test").latest("id")
+    assert "bevestig het dan niet" in notice.body_text.lower() and "uw kantoor" in notice.body_text
+    cancel = re.search(
+        r"https://portaal\.example\.test:8443(/mijn-gegevens/e-mailadres/intrekken/[^/\s]+/)", notice.body_text
+    )
+    assert cancel, notice.body_text
+    path = link_in_mail_to(NEW)
+    person = HttpClient()
+    person.force_login(personas.employee)
+    page = person.get(cancel.group(1))
+    assert page.status_code == 200 and NEW in page.content.decode()
+    assert person.post(cancel.group(1)).status_code == 302
+    assert person.get(path).status_code == 400  # the link no longer works
+    assert person.post(path).status_code == 400
+    personas.employee.refresh_from_db()
+    assert personas.employee.email == "employee@firm-a.test"
+    # Someone else cannot cancel (nor see) it.
+    again = confirmed(client, url("email", personas.company, employee_contact), {"email": NEW})
+    assert again.status_code == 302
+    change = EmailChangeRequest.objects.filter(user=personas.employee).latest("created_at")
+    client.force_login(personas.client_user)
+    cancel_url = reverse("twostep:email_change_cancel", args=[change.public_id])
+    assert client.get(cancel_url).status_code == 404 and client.post(cancel_url).status_code == 404
+    change.refresh_from_db()
+    assert change.is_pending
+
+
+def test_a_newer_request_ends_the_older_one(client, personas, employee_contact):
+    client.force_login(personas.client_user)
+    confirmed(client, url("email", personas.company, employee_contact), {"email": NEW})
+    first = link_in_mail_to(NEW)
+    confirmed(client, url("email", personas.company, employee_contact), {"email": "ander@nieuw.test"})
+    person = HttpClient()
+    person.force_login(personas.employee)
+    assert person.get(first).status_code == 400
+
+
+# -- One's own address (L1) and the limits of asking (L2) -----------------------------------------------
+
+
+def test_a_beheerder_changes_their_own_address_on_the_self_service_page(client, personas):
+    own = contact_of(personas.client_user, personas.company)
+    client.force_login(personas.client_user)
+    detail = client.get(url("detail", personas.company, own)).content.decode()
+    assert f'href="{reverse("twostep:email_change")}" id="contact-change-email"' in detail
+    for response in (
+        client.get(url("email", personas.company, own)),
+        client.post(url("email", personas.company, own), {"email": NEW}),
+    ):
+        assert response.status_code == 302 and response["Location"] == reverse("twostep:email_change")
+    assert not OutboxMessage.objects.filter(recipient=NEW).exists()
+
+
+def test_delegated_requests_are_limited_per_requester(client, personas, employee_contact, settings):
+    assert settings.BALIE_CONTACT_EMAIL_CHANGES_PER_HOUR == 5
+    client.force_login(personas.client_user)
+    for number in range(5):
+        response = confirmed(
+            client, url("email", personas.company, employee_contact), {"email": f"n{number}@nieuw.test"}
+        )
+        assert response.status_code == 302
+    response = confirmed(client, url("email", personas.company, employee_contact), {"email": "n5@nieuw.test"})
+    assert response.status_code == 400
+    assert "Probeer het over een uur opnieuw" in response.content.decode()
+    assert not OutboxMessage.objects.filter(recipient="n5@nieuw.test").exists()
+    # Another requester has their own count.
+    client.force_login(personas.staff.user)
+    address = url("email", personas.company, employee_contact, side="contacts_staff")
+    assert confirmed(client, address, {"email": "n6@nieuw.test"}).status_code == 302

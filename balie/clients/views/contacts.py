@@ -11,6 +11,7 @@ access (or their contact person) is confirmed the same way; the removal page sho
 
 from __future__ import annotations
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -21,7 +22,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from balie.clients.access import client_required
-from balie.clients.contact_email import contact_login_email_change_request, email_change_object_key, login_of
+from balie.clients.contact_email import (
+    contact_login_email_change_request,
+    delegated_refusal,
+    email_change_object_key,
+    login_of,
+)
 from balie.clients.contacts import (
     access_object_key,
     contact_access_remove,
@@ -52,6 +58,7 @@ ACTION_GIVE = "member_access"
 ACTION_CHANGE = "member_role_change"
 ACTION_REMOVE = "member_access_remove"
 ACTION_EMAIL = "member_email_change"
+RATE_LIMIT_EMAIL = "contact_email_change"  # ACCOUNT_RATE_LIMITS, per requester
 register_action(ACTION_GIVE, gettext_lazy("giving someone portal access"))
 register_action(ACTION_CHANGE, gettext_lazy("changing someone's role or access"))
 register_action(ACTION_REMOVE, gettext_lazy("removing an administrator's portal access"))
@@ -154,10 +161,14 @@ def form_status(form, stepup: StepUp | None) -> int:
 def login_email_change(request, *, client, contact, via: str, firm):
     """The work of the page where a Beheerder (or the firm) asks for a new sign-in address of
     ``contact``: confirmed with a step-up bound to the contact and the new address, then the link
-    goes to that address. Returns (form, stepup, the address the link went to or None)."""
-    if login_of(contact) is None:
+    goes to that address. At most BALIE_CONTACT_EMAIL_CHANGES_PER_HOUR requests an hour per
+    requester. Returns (form, stepup, the address the link went to or None, why it is refused or
+    None)."""
+    membership = login_of(contact)
+    if membership is None:
         raise Http404
-    form = LoginEmailForm(request.POST or None)
+    refusal = delegated_refusal(membership)
+    form = LoginEmailForm(None if refusal else (request.POST or None))
     stepup = None
     if form.is_bound and form.is_valid():
         stepup = StepUp(
@@ -168,6 +179,12 @@ def login_email_change(request, *, client, contact, via: str, firm):
             allow_password=True,
         )
         if stepup_passed(request, stepup):
+            if not ratelimit.consume(request, action=RATE_LIMIT_EMAIL, user=request.user):
+                form.add_error(
+                    None,
+                    _("You have asked for too many address changes. Please try again in an hour."),
+                )
+                return form, stepup, None, None
             try:
                 email = contact_login_email_change_request(
                     contact=contact, actor=request.user, via=via, email=form.cleaned_data["email"]
@@ -175,6 +192,7 @@ def login_email_change(request, *, client, contact, via: str, firm):
             except ValidationError as error:
                 form.add_error("email", error)
             else:
+                # The same whether or not the address is in use (see email_change_request).
                 messages.success(
                     request,
                     _(
@@ -183,8 +201,8 @@ def login_email_change(request, *, client, contact, via: str, firm):
                     )
                     % {"email": email, "name": contact.full_name},
                 )
-                return form, stepup, email
-    return form, stepup, None
+                return form, stepup, email, None
+    return form, stepup, None, refusal
 
 
 # -- Pages ----------------------------------------------------------------------------------------
@@ -229,15 +247,20 @@ def contact_detail(request, contact):
 @role_required(Action.MANAGE_CONTACTS)
 @require_http_methods(["GET", "POST"])
 def contact_email(request, contact):
-    """A Beheerder changes a contact person's sign-in address: through a link to the new address."""
+    """A Beheerder changes another contact person's sign-in address: through a link to the new
+    address. Their own address is changed under My details."""
     client = request.client
     contact = get_contact_for_client(client=client, contact_public_id=contact)
-    form, stepup, sent = login_email_change(
+    if contact.membership_id == request.membership.pk:
+        # One's own address: on the page of one's own account, confirmed with one's sign-in factors
+        # (never with the firm's PIN letter).
+        return redirect("twostep:email_change")
+    form, stepup, sent, refusal = login_email_change(
         request, client=client, contact=contact, via=ChangeLogEntry.Via.DIRECT, firm=client.firm
     )
     if sent:
         return redirect("contacts:detail", client=client.public_id, contact=contact.public_id)
-    context = {"form": form, "stepup": stepup, "contact": contact}
+    context = {"form": form, "stepup": stepup, "contact": contact, "refusal": refusal}
     return render(request, "clients/contacts/email.html", context, status=form_status(form, stepup))
 
 

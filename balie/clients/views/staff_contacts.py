@@ -104,10 +104,10 @@ def contact_email(request, client, contact):
     """The firm changes a contact person's sign-in address: through a link to the new address."""
     client = get_client_for_staff(staff=request.staff, client_public_id=client)
     contact = get_contact_for_client(client=client, contact_public_id=contact)
-    form, stepup, sent = login_email_change(request, client=client, contact=contact, via=VIA, firm=None)
+    form, stepup, sent, refusal = login_email_change(request, client=client, contact=contact, via=VIA, firm=None)
     if sent:
         return redirect("contacts_staff:detail", client=client.public_id, contact=contact.public_id)
-    context = {"client": client, "form": form, "stepup": stepup, "contact": contact}
+    context = {"client": client, "form": form, "stepup": stepup, "contact": contact, "refusal": refusal}
     return render(request, "clients/staff/contacts/email.html", context, status=form_status(form, stepup))
 
 

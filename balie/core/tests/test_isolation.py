@@ -19,6 +19,7 @@ CASES = {
     "accounts:session_end": ("outsider", lambda p, inv, todo: {"session": _user_session(p).public_id}, ["post"]),
     "twostep:stepup_sms": ("outsider", lambda p, inv, todo: {"challenge": _challenge(p).public_id}, ["post"]),
     "twostep:passkey_remove": ("outsider", lambda p, inv, todo: {"pk": _passkey(p).pk}, ["get", "post"]),
+    "twostep:email_change_cancel": ("outsider", lambda p, inv, todo: {"change": _email_change(p)}, ["get", "post"]),
     # -- dossiers, client side --
     "dossiers:list": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "dossiers:upload": (
@@ -316,6 +317,15 @@ def _user_session(p):
     browser = HttpClient()
     browser.force_login(p.client_user)
     return UserSession.objects.get(session_key=browser.session.session_key)
+
+
+def _email_change(p):
+    """A pending change of the client user's sign-in address (firm A), for the outsider to cancel."""
+    from balie.accounts.models import EmailChangeRequest
+    from balie.accounts.services import email_change_request
+
+    pending = EmailChangeRequest.objects.filter(user=p.client_user, cancelled_at__isnull=True).first()
+    return (pending or email_change_request(user=p.client_user, email="pieter@nieuw.test")).public_id
 
 
 def _change_request(p):
