@@ -240,6 +240,7 @@ def test_every_periodic_job_is_declared_and_scheduled_by_celery_on_its_queue():
     for name, every in settings.BALIE_PERIODIC_JOBS.items():
         assert schedule[name]["task"] == name
         assert schedule[name]["schedule"] == float(every)
+        assert app.amqp.router.route({}, name, (), {})["queue"].name == declared[name].declared_queue
 
 
 def test_an_undeclared_periodic_job_is_reported_and_the_others_still_run(fresh_runner, settings, caplog):
