@@ -1,4 +1,5 @@
-"""Celery, for the ``celery`` jobs backend: one generic task runs any registered job."""
+"""Celery, for the ``celery`` jobs backend: each job declared with ``balie.core.jobs.job`` is a
+task of this app, under its own name, on its own queue, with its own retry policy."""
 
 import os
 
@@ -8,42 +9,26 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "balie.settings")
 
 app = Celery("balie")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.set_default()  # the jobs' shared tasks resolve to this app in every thread, not a fallback app
+app.autodiscover_tasks(related_name="jobs")
 app.conf.task_routes = ("balie.celery.route_job",)
 
 
 def route_job(name, args, kwargs, options, task=None, **kw):
-    """Sends a job that was queued without a queue (the scheduler's periodic runs) to the queue it
-    was registered with (``@job(queue=...)``), so filings run on ``filing``, not on ``default``.
-    A queue given by the sender (``enqueue``) wins over this."""
-    if name != "balie.run_job" or not args:
-        return None
-    from balie.core import jobs
-
-    try:
-        return {"queue": jobs.get_job(args[0]).queue}
-    except KeyError:
-        return None
+    """Sends each job to the queue it was declared with (``@job(queue=...)``), whoever sends it:
+    ``enqueue``, a retry, the scheduler. A queue given by the sender (``enqueue(queue=...)``) wins
+    over this."""
+    queue = getattr(app.tasks.get(name), "declared_queue", None)
+    return {"queue": queue} if queue else None
 
 
 @app.on_after_finalize.connect
 def _schedule_periodic_jobs(sender, **kwargs):
+    """The periodic jobs of ``BALIE_PERIODIC_JOBS``, by their declared names."""
     from django.conf import settings
 
-    for name, every in settings.BALIE_PERIODIC_JOBS.items():
-        sender.add_periodic_task(float(every), run_job.s(name), name=name)
-
-
-@app.task(
-    name="balie.run_job",
-    bind=True,
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=2,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
-def run_job(self, name: str, **kwargs):
     from balie.core import jobs
 
-    return jobs.run(name, **kwargs)
+    declared = jobs.registered()
+    for name, every in settings.BALIE_PERIODIC_JOBS.items():
+        sender.add_periodic_task(float(every), declared[name].s(), name=name)

@@ -20,11 +20,11 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from balie.accounts.jobs import warn_password_guessing
 from balie.accounts.models import EmailChangeRequest, Invitation, UserSession
 from balie.accounts.selectors import session_store_is_database, user_session_alive
 from balie.clients.models import Client, Membership
 from balie.clients.services import contact_emails_follow_login, membership_create, personal_member_error
-from balie.core import jobs
 from balie.core.links import absolute_url
 from balie.notifications.email import send_templated_email
 
@@ -494,15 +494,12 @@ def email_change_cancel(*, change: EmailChangeRequest) -> bool:
     )
 
 
-WARN_PASSWORD_GUESSING_JOB = "accounts.warn_password_guessing"
-
-
 def signin_guessing_report(*, email: str, known_browser: bool = False) -> None:
     """A lock started for the address ``email`` as typed at sign-in (someone's or not): the warning
     job looks it up. The request does the same work either way, so its timing does not tell
     whether the address is someone's. ``known_browser``: the lock is that of a browser the person
     signed in with before (its device cookie), not the one for unknown browsers."""
-    on_commit(lambda: jobs.enqueue(WARN_PASSWORD_GUESSING_JOB, email=email, known_browser=known_browser))
+    on_commit(lambda: warn_password_guessing.enqueue(email=email, known_browser=known_browser))
 
 
 @transaction.atomic

@@ -60,14 +60,12 @@ from balie.approvals.connectors import (
     TemporaryFailure,
     get_connector,
 )
+from balie.approvals.jobs import deliver_submissions
 from balie.approvals.models import After, Decision, Request, Submission
 from balie.approvals.states import Status, check
-from balie.core import jobs
 
 logger = logging.getLogger(__name__)
 
-DELIVER_JOB = "approvals.deliver_submissions"
-RECEIPTS_JOB = "approvals.digipoort_receipts"
 # Seconds before attempt 1, 2, ... 8 (each counted from the failure of the one before).
 RETRY_SCHEDULE: tuple[int, ...] = (0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
 MAX_ATTEMPTS = len(RETRY_SCHEDULE)
@@ -75,7 +73,6 @@ RECEIPT_POLL_SECONDS = 60  # when a receiver has no receipt yet
 # One delivery run claims no new row after this many seconds (the next periodic run goes on), so
 # it ends within about RUN_SECONDS plus one attempt.
 RUN_SECONDS = 20
-JOB_QUEUE = "filing"  # the jobs' own queue: a slow receiver never delays sign-in codes or e-mail
 # A submission in one of these states is the request's filing: submitting again returns it.
 LIVE = (
     Submission.State.PENDING,
@@ -206,7 +203,7 @@ def filing_reconcile(*, approval: Request, actor, received: bool, note: str = ""
 def request_delivery() -> None:
     """Asks for a delivery run now; the periodic run finds the rows anyway if this is lost."""
     try:
-        jobs.enqueue(DELIVER_JOB)
+        deliver_submissions.enqueue()
     except Exception:
         logger.warning("could not request filing delivery; the periodic run will pick it up", exc_info=True)
 

@@ -1,24 +1,41 @@
-"""Background jobs: one small interface, two backends.
+"""Background jobs: each job is a Celery task, declared where it is defined.
 
     @job("notifications.deliver_outbox", queue="transactional")
-    def deliver_outbox(*, queue): ...
+    def deliver_outbox(*, outbox_queue=None): ...
 
-    enqueue("notifications.deliver_outbox", queue="transactional")
+    deliver_outbox.enqueue(outbox_queue="transactional")
+
+``job`` declares the task's name, queue and retry policy in one place: Celery's own
+``shared_task`` with the ``Job`` base class below. Callers enqueue through the declared object, so
+a job that does not exist is an ImportError when the module loads, not a failure at run time, and
+monitoring (Flower, ``celery inspect``) sees each job as its own task. Enqueue with ``enqueue``,
+never Celery's ``delay``: only ``enqueue`` honours ``BALIE_JOBS_BACKEND``. Celery is used directly
+rather than the django-tasks backport: Celery is already the production backend and brings retries
+with backoff, per-task queues and the periodic scheduler (beat); django-tasks has neither retries
+nor schedules, and its Celery runner (django-tasks-celery 0.1) is young and would be one more layer
+between a job and Celery. ``@job`` and ``.enqueue`` mirror Django 6's ``@task`` and ``.enqueue``,
+so moving to ``django.tasks`` later would change this module, not the callers.
 
 Jobs take plain keyword arguments (ids, names), are idempotent, and may run more than once.
 ``BALIE_JOBS_BACKEND`` chooses where they run:
 
 - ``inprocess`` (embedded default): a worker thread per queue inside the web process, plus a
-  scheduler thread for the periodic jobs of ``BALIE_PERIODIC_JOBS``; nothing else to start.
+  scheduler thread for the periodic jobs of ``BALIE_PERIODIC_JOBS``; nothing else to start (no
+  broker: the declared task is called in the thread, with the same retry policy).
 - ``celery``: Celery with Redis as broker (``balie worker`` runs worker and scheduler).
 - ``immediate``: runs the job at once in the caller; for tests and one-off commands.
+
+Callers that change data enqueue in ``transaction.on_commit``: a job queued inside a transaction
+runs only once it commits, never when it rolls back.
 
 Queues (``QUEUES``) keep slow work from holding up urgent work: ``transactional`` (sign-in codes,
 invitations), ``default``, ``bulk`` (notification e-mail to many) and ``filing`` (deliveries to
 receivers outside, which may be slow to answer). In-process each queue has its own worker thread;
 ``balie worker`` works on all of them by default; a periodic run goes to its job's queue.
 
-A failing job is retried with exponential backoff (``BALIE_JOB_MAX_RETRIES``).
+A failing job is retried with exponential backoff (``retry_backoff`` seconds, doubling, at most
+``retry_backoff_max``), up to ``max_retries`` times (``BALIE_JOB_MAX_RETRIES`` unless the job
+declares its own).
 """
 
 from __future__ import annotations
@@ -27,9 +44,8 @@ import logging
 import queue as queue_module
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils.module_loading import autodiscover_modules
@@ -39,37 +55,67 @@ logger = logging.getLogger(__name__)
 QUEUES = ("transactional", "default", "bulk", "filing")
 
 
-@dataclass(frozen=True)
-class Job:
-    name: str
-    func: Callable[..., object]
-    queue: str
+class Job(Task):
+    """The base of every declared job: its retry policy and ``enqueue``."""
+
+    autoretry_for = (Exception,)
+    retry_backoff = 2
+    retry_backoff_max = 600
+    retry_jitter = True
+    acks_late = True
+    # Where the job runs. Not Celery's ``queue`` task attribute, deprecated since Celery 5.7: the
+    # ``task_routes`` router of balie/celery.py reads this one.
+    declared_queue = "default"
+
+    @property
+    def max_retries(self) -> int:
+        declared = getattr(self, "declared_max_retries", None)
+        return settings.BALIE_JOB_MAX_RETRIES if declared is None else declared
+
+    def enqueue(self, **kwargs) -> None:
+        """Runs the job outside the request, on the configured backend (see ``enqueue``)."""
+        enqueue(self, **kwargs)
 
 
-REGISTRY: dict[str, Job] = {}
+def job(
+    name: str,
+    *,
+    queue: str = "default",
+    max_retries: int | None = None,
+    retry_backoff: int = 2,
+    retry_backoff_max: int = 600,
+):
+    """Declares a function as the job ``name`` (its Celery task name), to run on ``queue``."""
+    if queue not in QUEUES:
+        raise ValueError(f"job {name}: unknown queue {queue!r}")
+    return shared_task(
+        name=name,
+        base=Job,
+        declared_queue=queue,
+        declared_max_retries=max_retries,
+        retry_backoff=retry_backoff,
+        retry_backoff_max=retry_backoff_max,
+    )
 
 
-def job(name: str, *, queue: str = "default"):
-    """Registers a function as a job under ``name``, to run on ``queue``."""
+def registered() -> dict[str, Job]:
+    """Every declared job by name, with every app's ``jobs`` module loaded."""
+    from balie.celery import app
 
-    def register(func):
-        REGISTRY[name] = Job(name=name, func=func, queue=queue)
-        return func
-
-    return register
+    autodiscover_modules("jobs")
+    return {name: task for name, task in app.tasks.items() if isinstance(task, Job)}
 
 
 def get_job(name: str) -> Job:
-    if name not in REGISTRY:
-        autodiscover_modules("jobs")
-    return REGISTRY[name]
+    """The declared job ``name`` (KeyError when there is none); for schedules, which name jobs."""
+    return registered()[name]
 
 
-def run(name: str, **kwargs) -> object:
-    """Runs a job in a worker thread or process, with fresh database connections around it."""
+def run(task: Job, **kwargs) -> object:
+    """Runs a job in a worker thread, with fresh database connections around it."""
     close_old_connections()
     try:
-        return get_job(name).func(**kwargs)
+        return task(**kwargs)
     finally:
         close_old_connections()
 
@@ -79,18 +125,18 @@ def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 600.0) -> f
     return min(cap, base * 2 ** max(0, attempt - 1))
 
 
-def enqueue(name: str, *, queue: str | None = None, **kwargs) -> None:
-    """Runs the job outside the request, on the configured backend."""
-    target = queue or get_job(name).queue
+def enqueue(task: Job, *, queue: str | None = None, **kwargs) -> None:
+    """Runs the declared job ``task`` outside the request, on its queue (or ``queue``)."""
+    if not isinstance(task, Job):
+        raise TypeError(f"only a declared job can be enqueued, not {task!r}")
+    target = queue or task.declared_queue
     backend = settings.BALIE_JOBS_BACKEND
     if backend == "immediate":
-        get_job(name).func(**kwargs)  # in the caller's thread and transaction
+        task(**kwargs)  # in the caller's thread and transaction
     elif backend == "celery":
-        from balie.celery import run_job
-
-        run_job.apply_async(args=[name], kwargs=kwargs, queue=target)
+        task.apply_async(kwargs=kwargs, queue=target)
     else:
-        _inprocess().submit(name, kwargs, queue=target)
+        _inprocess().submit(task, kwargs, queue=target)
 
 
 class InProcessRunner:
@@ -126,47 +172,46 @@ class InProcessRunner:
                 threading.Thread(target=self._work, args=(queue, jobs), name=f"balie-jobs-{queue}", daemon=True).start()
             return jobs
 
-    def submit(self, name: str, kwargs: dict, attempt: int = 1, *, queue: str | None = None) -> None:
+    def submit(self, task: Job, kwargs: dict, attempt: int = 1, *, queue: str | None = None) -> None:
         self.start()
-        target = queue or get_job(name).queue
-        self._queue(target).put((name, kwargs, attempt))
+        self._queue(queue or task.declared_queue).put((task, kwargs, attempt))
 
     def _work(self, queue: str, jobs: queue_module.Queue) -> None:
         while not self.stopping.is_set():
             try:
-                name, kwargs, attempt = jobs.get(timeout=0.5)
+                task, kwargs, attempt = jobs.get(timeout=0.5)
             except queue_module.Empty:
                 continue
-            self.periodic_waiting.discard(name)
+            self.periodic_waiting.discard(task.name)
             try:
-                run(name, **kwargs)
+                run(task, **kwargs)
             except Exception:
-                if attempt > settings.BALIE_JOB_MAX_RETRIES:
-                    logger.exception("job %s failed for good after %d attempts", name, attempt)
+                if attempt > task.max_retries:
+                    logger.exception("job %s failed for good after %d attempts", task.name, attempt)
                     continue
-                delay = backoff_seconds(attempt)
-                logger.warning("job %s failed (attempt %d); retrying in %.0f s", name, attempt, delay, exc_info=True)
-                timer = threading.Timer(delay, self.submit, args=(name, kwargs, attempt + 1), kwargs={"queue": queue})
+                delay = backoff_seconds(attempt, base=task.retry_backoff, cap=task.retry_backoff_max)
+                logger.warning(
+                    "job %s failed (attempt %d); retrying in %.0f s", task.name, attempt, delay, exc_info=True
+                )
+                timer = threading.Timer(delay, self.submit, args=(task, kwargs, attempt + 1), kwargs={"queue": queue})
                 timer.daemon = True
                 timer.start()
 
     def _schedule(self, periodic: dict[str, int]) -> None:
-        due = dict.fromkeys(periodic, 0.0)
+        declared = registered()
+        for name in set(periodic) - set(declared):
+            logger.error("periodic job %s is not declared: it never runs", name)
+        tasks = {name: declared[name] for name in periodic if name in declared}
+        due = dict.fromkeys(tasks, 0.0)
         while not self.stopping.is_set():
             now = time.monotonic()
-            for name, every in periodic.items():
+            for name, task in tasks.items():
+                every = periodic[name]
                 if now >= due[name] and name not in self.periodic_waiting:
                     due[name] = now + every
                     self.periodic_waiting.add(name)
-                    self._queue(_queue_of(name)).put((name, {}, 1))
+                    self._queue(task.declared_queue).put((task, {}, 1))
             self.stopping.wait(1)
-
-
-def _queue_of(name: str) -> str:
-    try:
-        return get_job(name).queue
-    except KeyError:  # a periodic job nobody registered: its run fails and says so, on "default"
-        return "default"
 
 
 _runner: InProcessRunner | None = None

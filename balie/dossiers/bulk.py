@@ -45,7 +45,6 @@ from balie.dossiers.models import (
 
 logger = logging.getLogger(__name__)
 
-JOB = "dossiers.bulk_publish"
 CHUNK = 100  # items per job run; the job queues itself again for the rest
 MAX_CSV_BYTES = 1024 * 1024
 DEFAULT_PATTERN = r"^\s*(\d+)"
@@ -413,7 +412,7 @@ def publication_summary(*, publication: BulkPublication) -> dict:
 
 def _enqueue(publication: BulkPublication) -> None:
     publication_id = publication.pk
-    transaction.on_commit(lambda: jobs.enqueue(JOB, publication_id=publication_id))
+    transaction.on_commit(lambda: bulk_publish_job.enqueue(publication_id=publication_id))
 
 
 def bulk_confirm(*, publication: BulkPublication, actor) -> BulkPublication:
@@ -461,7 +460,7 @@ def bulk_cancel(*, publication: BulkPublication) -> None:
 # -- publishing (the job) -------------------------------------------------------------------------
 
 
-@jobs.job(JOB, queue="bulk")
+@jobs.job("dossiers.bulk_publish", queue="bulk")
 def bulk_publish_job(*, publication_id: int) -> int:
     return bulk_publish_run(publication_id=publication_id)
 
@@ -479,7 +478,7 @@ def bulk_publish_run(*, publication_id: int, chunk: int = CHUNK) -> int:
     for item_id in ids:
         _publish_item(publication, item_id)
     if pending.exists():
-        jobs.enqueue(JOB, publication_id=publication_id)
+        bulk_publish_job.enqueue(publication_id=publication_id)
     else:
         _finish(publication)
     return len(ids)

@@ -34,7 +34,7 @@ from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from balie.core.jobs import enqueue, job
+from balie.core.jobs import job
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +230,7 @@ def _spooled(stored):
 
 def version_stored(version) -> None:
     """Call after a version is stored: its text is extracted in the background once committed."""
-    on_commit(lambda: enqueue("dossiers.extract_text", version_id=version.pk))
+    on_commit(lambda: extract_version_text.enqueue(version_id=version.pk))
 
 
 # -- the index -----------------------------------------------------------------------------------

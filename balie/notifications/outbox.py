@@ -27,12 +27,11 @@ from django.utils.translation import gettext as _
 
 from balie.core import jobs
 from balie.core.links import site_host
+from balie.notifications.jobs import deliver_outbox
 from balie.notifications.models import OutboxMessage
 from balie.notifications.sms import SmsRejected, SmsTemporaryError, get_gateway
 
 logger = logging.getLogger(__name__)
-
-DELIVER_JOB = "notifications.deliver_outbox"
 
 
 def _message_id() -> str:
@@ -71,7 +70,7 @@ def outbox_add_email(
 
 def _request_delivery(queue: str) -> None:
     try:
-        jobs.enqueue(DELIVER_JOB, queue=queue, outbox_queue=queue)
+        deliver_outbox.enqueue(queue=queue, outbox_queue=queue)
     except Exception:
         # The broker may be down: the rows are safe in the database and the relay will find them.
         logger.warning("could not request outbox delivery; the relay will pick it up", exc_info=True)

@@ -21,12 +21,10 @@ from django.db.transaction import on_commit
 from django.utils import timezone, translation
 from django.utils.text import Truncator
 
-from balie.core import jobs
 from balie.notifications.email import absolute_url, send_templated_email
+from balie.notifications.jobs import send_bundles, send_chunk
 from balie.notifications.models import EventKind, Frequency, Notification, NotificationPreference
 
-BUNDLE_JOB = "notifications.send_bundles"
-CHUNK_JOB = "notifications.send_chunk"
 CHUNK = 200  # people per transaction when sending bundles
 
 
@@ -108,7 +106,7 @@ def notify(
         rows.append(row)
     rows = Notification.objects.bulk_create(rows)
     if urgent:
-        on_commit(lambda: jobs.enqueue(BUNDLE_JOB))
+        on_commit(lambda: send_bundles.enqueue())
     return rows
 
 
@@ -169,8 +167,7 @@ def _send(status: str, template: str, due_filter, *, before=None) -> int:
     due = Notification.objects.filter(due_filter, email=status).order_by()
     users_due = list(due.values_list("user_id", flat=True).distinct())
     for start in range(0, len(users_due), CHUNK):
-        jobs.enqueue(
-            CHUNK_JOB,
+        send_chunk.enqueue(
             user_ids=users_due[start : start + CHUNK],
             status=status,
             template=template,

@@ -30,19 +30,18 @@ from balie.approvals.certificate import factor_label
 from balie.approvals.models import After, Audience, Decision, Kind, Request, Required
 from balie.approvals.states import Status
 from balie.clients.models import Membership
-from balie.core.jobs import enqueue
 from balie.dossiers.models import Document, DocumentType, DocumentVersion
 from balie.firms.models import StaffMember
 from balie.notifications.models import EventKind
 from balie.notifications.services import notify
 from balie.signing import pdf
+from balie.signing.jobs import seal as seal_job
 from balie.signing.models import Signature, SignedFile, Signer
 from balie.todos.models import Todo
 from balie.todos.services import todo_create, todo_remind, todos_close_for_target, todos_handle_for_target
 
 logger = logging.getLogger(__name__)
 Outcome = Decision.Outcome
-SEAL_JOB = "signing.seal"
 LEASE = timedelta(minutes=5)
 # The documents whose signed PDF belongs in the Jaarrekening folder (APR-1, seed 002).
 ANNUAL_TYPES = (DocumentType.ANNUAL_ACCOUNTS, DocumentType.REPRESENTATION_LETTER)
@@ -355,7 +354,7 @@ def signature_add(
             link=approvals._staff_link(locked),
         )
         request_id = locked.pk
-        transaction.on_commit(lambda: enqueue(SEAL_JOB, request_id=request_id))
+        transaction.on_commit(lambda: seal_job.enqueue(request_id=request_id))
     approval.status = locked.status
     return signature
 
@@ -815,7 +814,7 @@ def seal_retry(*, approval: Request, actor) -> int:
     if not count:
         raise ValidationError(_("No signature of this request is waiting for a retry."), code="nothing")
     request_id = approval.pk
-    transaction.on_commit(lambda: enqueue(SEAL_JOB, request_id=request_id))
+    transaction.on_commit(lambda: seal_job.enqueue(request_id=request_id))
     return count
 
 
@@ -828,7 +827,7 @@ def seal_stale(*, older_than: timedelta = timedelta(minutes=1)) -> int:
         .values_list("request_id", flat=True)
     )
     for request_id in ids:
-        enqueue(SEAL_JOB, request_id=request_id)
+        seal_job.enqueue(request_id=request_id)
     return len(ids)
 
 

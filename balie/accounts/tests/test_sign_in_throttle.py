@@ -313,26 +313,22 @@ def test_a_device_cookie_that_locks_warns_the_owner(personas, settings):
 
 @time_machine.travel(START, tick=False)
 def test_the_lock_starting_attempt_does_the_same_work_for_unknown_and_existing_addresses(personas, monkeypatch):
-    from balie.accounts.jobs import WARN_JOB
-
     enqueued = []
-    monkeypatch.setattr("balie.core.jobs.enqueue", lambda name, **kwargs: enqueued.append((name, kwargs)))
+    monkeypatch.setattr("balie.core.jobs.enqueue", lambda job, **kwargs: enqueued.append((job.name, kwargs)))
     guess("niemand@example.test", 6)
     guess(personas.client_user.email.upper(), 6)
     # One job each, with the address as typed; whether it is someone's is looked up in the job.
     assert [(name, sorted(kwargs), kwargs["email"].lower(), kwargs["known_browser"]) for name, kwargs in enqueued] == [
-        (WARN_JOB, ["email", "known_browser"], "niemand@example.test", False),
-        (WARN_JOB, ["email", "known_browser"], personas.client_user.email, False),
+        ("accounts.warn_password_guessing", ["email", "known_browser"], "niemand@example.test", False),
+        ("accounts.warn_password_guessing", ["email", "known_browser"], personas.client_user.email, False),
     ]
     assert warnings_to(personas.client_user.email) == 0  # nothing mailed in the request
 
 
 @time_machine.travel(START, tick=False)
 def test_the_warning_job_mails_only_an_existing_active_account(personas):
-    from balie.accounts.jobs import WARN_JOB
-    from balie.core import jobs
+    from balie.accounts.jobs import warn_password_guessing as warn
 
-    warn = jobs.get_job(WARN_JOB).func
     warn(email="niemand@example.test")
     assert not DevOutboxMessage.objects.filter(recipients="niemand@example.test").exists()
     personas.employee.is_active = False
@@ -347,10 +343,8 @@ def test_the_warning_job_mails_only_an_existing_active_account(personas):
 def test_spellings_the_database_folds_onto_an_address_get_no_warning_of_their_own(personas):
     """PostgreSQL's case rules make "clıent" (dotless i) equal "client"; Python's lower() does not,
     so each such spelling had its own lock and daily cap, and each one mailed the owner."""
-    from balie.accounts.jobs import WARN_JOB
-    from balie.core import jobs
+    from balie.accounts.jobs import warn_password_guessing as warn
 
-    warn = jobs.get_job(WARN_JOB).func
     assert personas.client_user.email == "client@firm-a.test"
     for spelling in ("clıent@firm-a.test", "client@fırm-a.test", "clıent@fırm-a.test"):
         warn(email=spelling)

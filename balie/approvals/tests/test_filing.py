@@ -513,8 +513,8 @@ def test_the_jobs_run_periodically(db, settings):
 
     assert settings.BALIE_PERIODIC_JOBS["approvals.deliver_submissions"] <= 5
     assert settings.BALIE_PERIODIC_JOBS["approvals.digipoort_receipts"] > 0
-    assert jobs.get_job("approvals.deliver_submissions").func() == 0
-    assert jobs.get_job("approvals.digipoort_receipts").func() == 0
+    assert jobs.get_job("approvals.deliver_submissions")() == 0
+    assert jobs.get_job("approvals.digipoort_receipts")() == 0
 
 
 def test_filings_run_on_their_own_queue_which_the_worker_works_on_by_default():
@@ -522,11 +522,11 @@ def test_filings_run_on_their_own_queue_which_the_worker_works_on_by_default():
     from balie.core import jobs
     from balie.core.management.commands.worker import Command
 
-    assert jobs.get_job("approvals.deliver_submissions").queue == "filing"
-    assert jobs.get_job("approvals.digipoort_receipts").queue == "filing"
+    assert jobs.get_job("approvals.deliver_submissions").declared_queue == "filing"
+    assert jobs.get_job("approvals.digipoort_receipts").declared_queue == "filing"
     assert "filing" in Command().create_parser("balie", "worker").parse_args([]).queues.split(",")
     # The scheduler's periodic runs (sent without a queue) go to the job's queue, not "default".
-    route = app.amqp.router.route({}, "balie.run_job", ("approvals.deliver_submissions",), {})
+    route = app.amqp.router.route({}, "approvals.deliver_submissions", (), {})
     assert route["queue"].name == "filing"
 
 

@@ -682,7 +682,7 @@ def test_access_ends_after_its_last_day_and_the_job_removes_it(still_clock, clie
 
     employee_session = UserSession.objects.filter(user=personas.employee).count()
     assert employee_session == 1
-    assert jobs.get_job("clients.end_expired_memberships").func() == 1
+    assert jobs.get_job("clients.end_expired_memberships")() == 1
     assert not Membership.objects.filter(user=personas.employee).exists()
     assert Membership.objects.filter(pk=last_day.pk).exists()
     assert contact_of(last_day.user, personas.company)  # untouched

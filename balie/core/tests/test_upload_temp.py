@@ -72,7 +72,7 @@ def test_the_periodic_job_cleans_the_upload_temp_folder(tmp_path, settings):
     stale = make(tmp_path, "tmpzzzzzzzz.upload.pdf", age_seconds=5 * HOUR)
     fresh = make(tmp_path, "tmpyyyyyyyy.upload.pdf", age_seconds=60)
     assert "core.remove_stale_uploads" in settings.BALIE_PERIODIC_JOBS
-    jobs.get_job("core.remove_stale_uploads").func()
+    jobs.get_job("core.remove_stale_uploads")()
     assert not stale.exists() and fresh.exists()
 
 

@@ -155,7 +155,7 @@ def test_fan_out_is_one_job_per_chunk_of_people(personas, monkeypatch):
     queued = []
     real = jobs.enqueue
     monkeypatch.setattr(
-        jobs, "enqueue", lambda name, **kw: (queued.append((name, len(kw["user_ids"]))), real(name, **kw))
+        jobs, "enqueue", lambda job, **kw: (queued.append((job.name, len(kw["user_ids"]))), real(job, **kw))
     )
     assert send_bundles() == 7
     assert queued == [("notifications.send_chunk", 3), ("notifications.send_chunk", 3), ("notifications.send_chunk", 1)]

@@ -295,14 +295,14 @@ def test_rows_are_written_in_the_changes_transaction(django_capture_on_commit_ca
 def test_a_lost_delivery_request_is_made_good_by_the_relay(
     django_capture_on_commit_callbacks, smtp, settings, monkeypatch
 ):
-    import balie.celery
+    from balie.notifications.jobs import deliver_outbox
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("redis is down")
 
     smtp.start()
     settings.BALIE_JOBS_BACKEND = "celery"  # and the broker is down: asking for delivery fails
-    monkeypatch.setattr(balie.celery.run_job, "apply_async", broker_down)
+    monkeypatch.setattr(deliver_outbox.__class__, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         add(3)  # the change commits; the request for delivery is lost
     assert OutboxMessage.objects.filter(status="pending").count() == 3
