@@ -334,9 +334,13 @@ def user_session_end(*, user_session: UserSession) -> None:
 
 @transaction.atomic
 def user_deactivate(*, user) -> None:
-    """Disables an account; all its sessions end at once."""
+    """Disables an account; all its sessions end at once, and so do the changes of other people's
+    sign-in address it asked for."""
     user.is_active = False
     user.save(update_fields=["is_active"])
+    EmailChangeRequest.objects.filter(
+        requested_by=user, delegated=True, confirmed_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=timezone.now())
     user_end_sessions(user=user)
 
 

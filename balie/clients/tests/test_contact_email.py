@@ -495,6 +495,14 @@ def test_requests_end_when_the_requesters_access_ends(client, personas, employee
     assert EmailChangeRequest.objects.get(new_email=NEW).cancelled_at is not None
 
 
+def test_requests_end_when_the_requesters_account_is_deactivated(client, personas, employee_contact):
+    from balie.accounts.services import user_deactivate
+
+    ask_for(client, personas, employee_contact)
+    user_deactivate(user=personas.client_user)
+    assert EmailChangeRequest.objects.get(new_email=NEW).cancelled_at is not None
+
+
 def test_the_service_refuses_a_delegated_change_without_the_owners_confirmation(client, personas, employee_contact):
     from django.core.exceptions import ValidationError
 
