@@ -314,10 +314,20 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 BALIE_CONTACT_EMAIL_CHANGES_PER_HOUR = env_int("BALIE_CONTACT_EMAIL_CHANGES_PER_HOUR", 5)
 if BALIE_CONTACT_EMAIL_CHANGES_PER_HOUR < 1:
     raise ImproperlyConfigured("BALIE_CONTACT_EMAIL_CHANGES_PER_HOUR must be 1 or more.")
+# One's own sign-in address: at most this many requests an hour (each mails the current address).
+BALIE_EMAIL_CHANGES_PER_HOUR = env_int("BALIE_EMAIL_CHANGES_PER_HOUR", 5)
+if BALIE_EMAIL_CHANGES_PER_HOUR < 1:
+    raise ImproperlyConfigured("BALIE_EMAIL_CHANGES_PER_HOUR must be 1 or more.")
+# Requests by others (Beheerders, the firm) to change one person's sign-in address: at most this
+# many an hour per person, whoever asks.
+BALIE_EMAIL_CHANGES_PER_PERSON_PER_HOUR = env_int("BALIE_EMAIL_CHANGES_PER_PERSON_PER_HOUR", 3)
+if BALIE_EMAIL_CHANGES_PER_PERSON_PER_HOUR < 1:
+    raise ImproperlyConfigured("BALIE_EMAIL_CHANGES_PER_PERSON_PER_HOUR must be 1 or more.")
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/300s/key",
     "invitation_new_link": "10/m/ip,3/h/key",
     "contact_email_change": f"{BALIE_CONTACT_EMAIL_CHANGES_PER_HOUR}/h/user",
+    "email_change": f"{BALIE_EMAIL_CHANGES_PER_HOUR}/h/user",
 }
 
 # -- Sign-in throttling (balie/accounts/throttle.py) -------------------------------------------

@@ -189,6 +189,9 @@ class EmailChangeRequest(models.Model):
     # Where the requester asked: the environment (blank: the firm itself) and its firm.
     environment_name = models.CharField(max_length=200, blank=True)
     firm_name = models.CharField(max_length=200, blank=True)
+    # The environment the requester asked for (its public id): at confirmation the requester must
+    # still manage its contact persons, and the account must still be changeable from there.
+    client_public_id = models.UUIDField(null=True, blank=True)
     # Whether a link went to the new address: not when that address was in use already.
     link_sent = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -334,9 +334,13 @@ def user_session_end(*, user_session: UserSession) -> None:
 
 @transaction.atomic
 def user_deactivate(*, user) -> None:
-    """Disables an account; all its sessions end at once."""
+    """Disables an account; all its sessions end at once, and so do the changes of other people's
+    sign-in address it asked for."""
     user.is_active = False
     user.save(update_fields=["is_active"])
+    EmailChangeRequest.objects.filter(
+        requested_by=user, delegated=True, confirmed_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=timezone.now())
     user_end_sessions(user=user)
 
 
@@ -350,76 +354,99 @@ def _email_taken(email: str, user) -> bool:
     return users.exists() or EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists()
 
 
+REQUESTER_NAME_MAX = 60  # the requester's name in the mails: a labelled field, never more
+
+
 def email_change_request(
-    *, user, email: str, requested_by=None, environment_name: str = "", firm_name: str = ""
+    *, user, email: str, requested_by=None, client=None, environment_name: str = "", firm_name: str = ""
 ) -> EmailChangeRequest:
     """Sends a confirmation link to the new address (valid one hour); the old address is told,
-    with a link to cancel the request. A newer request ends the older ones of the same person.
+    with a link to cancel the request. A newer request ends the older ones of the same person;
+    one asked for by someone else never ends one the person asked for themselves.
 
     The change happens only when the link is opened by the same person, signed in: the new
-    mailbox is proven to be theirs. The caller confirmed the request with a second factor.
-    ``requested_by``: someone else who asked for it (a Beheerder of the environment
-    ``environment_name``, or the firm ``firm_name``); both e-mails and the confirmation page then
-    say who and where, and the person confirms with their own sign-in factors.
+    mailbox is proven to be theirs. The caller confirmed the request with a second factor (and
+    limits how often one may ask). ``requested_by``: someone else who asked for it, for the
+    environment ``client`` (a Beheerder of it, ``environment_name``, or the firm ``firm_name``);
+    both e-mails and the confirmation page then say who and where, and the person confirms with
+    their own sign-in factors. At most BALIE_EMAIL_CHANGES_PER_PERSON_PER_HOUR such requests an
+    hour per person.
 
-    An address in use by another account is refused to the person themselves; asked for by
-    someone else, the answer is the same as for a free address (it must not tell whether an
-    account uses it) and nothing at all goes to that address: neither the link nor a warning,
-    so the request never makes Balie send mail to an address of the requester's choosing.
+    An address in use by another account gets the same answer as a free one (it must not tell
+    whether an account uses it), and nothing at all goes to that address: neither the link nor a
+    warning, so a request never makes Balie send mail to someone else's mailbox. The old address
+    is told as always.
     """
     email = email.strip().lower()
     if email == user.email.lower():
         raise ValidationError(_("This is already the e-mail address to sign in with."), code="same")
     delegated = requested_by is not None and requested_by.pk != user.pk
-    taken = _email_taken(email, user)
-    if taken and not delegated:
-        raise ValidationError(_("This e-mail address cannot be used. Choose another one."), code="taken")
-    now = timezone.now()
-    EmailChangeRequest.objects.filter(
-        user=user, confirmed_at__isnull=True, cancelled_at__isnull=True, expires_at__gt=now
-    ).update(cancelled_at=now)
-    change = EmailChangeRequest.objects.create(
-        user=user,
-        old_email=user.email,
-        new_email=email,
-        requested_by=requested_by if delegated else None,
-        delegated=delegated,
-        requester_name=(requested_by.get_full_name() or requested_by.email) if delegated else "",
-        environment_name=environment_name if delegated else "",
-        firm_name=firm_name if delegated else "",
-        link_sent=not taken,
-        created_at=now,
-        expires_at=now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
-    )
-    context = {
-        "user": user,
-        "old": user.email,
-        "new": email,
-        "requested_by": change.requester_name,
-        "environment_name": change.environment_name,
-        "firm_name": change.firm_name,
-    }
-    if not taken:
-        token = signing.dumps(
-            {"r": str(change.public_id), "u": str(user.public_id), "old": user.email, "new": email},
-            salt=EMAIL_CHANGE_SALT,
+    with transaction.atomic():
+        # One request at a time per person: the older ones end before the new one exists.
+        user = get_user_model().objects.select_for_update().get(pk=user.pk)
+        now = timezone.now()
+        if delegated:
+            recent = EmailChangeRequest.objects.filter(
+                user=user, delegated=True, created_at__gt=now - timedelta(hours=1)
+            ).count()
+            if recent >= settings.BALIE_EMAIL_CHANGES_PER_PERSON_PER_HOUR:
+                raise ValidationError(
+                    _("The sign-in address of this person was asked to change too often. Please try again in an hour."),
+                    code="too_often",
+                )
+        taken = _email_taken(email, user)
+        older = EmailChangeRequest.objects.filter(
+            user=user, confirmed_at__isnull=True, cancelled_at__isnull=True, expires_at__gt=now
         )
+        if delegated:
+            older = older.filter(delegated=True)
+        older.update(cancelled_at=now)
+        change = EmailChangeRequest.objects.create(
+            user=user,
+            old_email=user.email,
+            new_email=email,
+            requested_by=requested_by if delegated else None,
+            delegated=delegated,
+            requester_name=(requested_by.get_full_name() or requested_by.email)[:REQUESTER_NAME_MAX]
+            if delegated
+            else "",
+            client_public_id=client.public_id if delegated and client is not None else None,
+            environment_name=environment_name if delegated else "",
+            firm_name=firm_name if delegated else "",
+            link_sent=not taken,
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+        )
+        context = {
+            "user": user,
+            "new": email,
+            "requested_by": change.requester_name,
+            "environment_name": change.environment_name,
+            "firm_name": change.firm_name,
+        }
+        if not taken:
+            token = signing.dumps(
+                {"r": str(change.public_id), "u": str(user.public_id), "old": user.email, "new": email},
+                salt=EMAIL_CHANGE_SALT,
+            )
+            # Not the current address: the new one may be someone else's mailbox.
+            send_templated_email(
+                to=email,
+                template="email_change_confirm",
+                language=user.language,
+                context={**context, "link": absolute_url(reverse("twostep:email_change_confirm", args=[token]))},
+            )
         send_templated_email(
-            to=email,
-            template="email_change_confirm",
+            to=user.email,
+            template="email_change_requested",
             language=user.language,
-            context={**context, "link": absolute_url(reverse("twostep:email_change_confirm", args=[token]))},
+            context={
+                **context,
+                "old": user.email,
+                "link": absolute_url(reverse("account_login")),
+                "cancel_link": absolute_url(reverse("twostep:email_change_cancel", args=[change.public_id])),
+            },
         )
-    send_templated_email(
-        to=user.email,
-        template="email_change_requested",
-        language=user.language,
-        context={
-            **context,
-            "link": absolute_url(reverse("account_login")),
-            "cancel_link": absolute_url(reverse("twostep:email_change_cancel", args=[change.public_id])),
-        },
-    )
     return change
 
 
@@ -445,16 +472,31 @@ def email_change_of_token(*, user, token: str) -> EmailChangeRequest:
     return change
 
 
-def email_change_confirm(*, user, token: str, keep_session_key: str | None = None) -> str:
+def email_change_confirm(
+    *, user, token: str, keep_session_key: str | None = None, stepup_confirmed: bool = False
+) -> str:
     """Applies a requested change of the sign-in address; returns the new address.
 
     The link works once, for one hour, for the person whose address it is, and not after the
     request was cancelled. A request made by someone else needs the person's own confirmation
-    first (the caller's step-up). allauth's address table changes with it, so the old address no
-    longer signs in nor receives password resets. Other sessions end; both addresses are told.
+    first (``stepup_confirmed``: the caller's step-up passed), and still has to be one that may be
+    made: the requester still manages the environment's contact persons and the account may still
+    be changed from there (``clients.contact_email.delegated_change_refusal``). allauth's address
+    table changes with it, so the old address no longer signs in nor receives password resets.
+    Other sessions end; both addresses are told.
     """
     from allauth.account.models import EmailAddress
 
+    from balie.clients.contact_email import delegated_change_refusal
+
+    change = email_change_of_token(user=user, token=token)
+    if change.delegated:
+        if not stepup_confirmed:
+            raise ValidationError(_("Confirm the change with your own sign-in method."), code="stepup")
+        refusal = delegated_change_refusal(change)
+        if refusal:
+            email_change_cancel(change=change)  # it cannot become valid again
+            raise ValidationError(refusal, code="no_longer")
     with transaction.atomic():
         user = get_user_model().objects.select_for_update().get(pk=user.pk)
         change = email_change_of_token(user=user, token=token)

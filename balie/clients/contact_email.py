@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.clients.contacts import normalise_email
@@ -50,6 +51,53 @@ def delegated_refusal(membership: Membership) -> str | None:
     return None
 
 
+def delegated_change_refusal(change) -> str | None:
+    """Why a pending change of someone's sign-in address asked for by someone else
+    (``accounts.EmailChangeRequest``) can no longer be confirmed, or None. Checked again when the
+    person confirms: the requester must still manage the environment's contact persons (its
+    Beheerder with access that has not ended, or active staff of the firm owning it), and the
+    account must still be changeable from there (``login_of``, ``delegated_refusal``)."""
+    from balie.clients.roles import Action, can
+    from balie.firms.models import StaffMember
+
+    refused = _(
+        "This change can no longer be made: the situation changed since it was asked for."
+        " If you still want a new sign-in address, change it yourself under My details."
+    )
+    client = Client.objects.filter(public_id=change.client_public_id).first() if change.client_public_id else None
+    requester = change.requested_by
+    if client is None or requester is None or not requester.is_active:
+        return refused
+    manages = (
+        any(
+            can(membership, Action.MANAGE_CONTACTS)
+            for membership in Membership.objects.active().filter(user=requester, client=client)
+        )
+        or StaffMember.objects.filter(user=requester, firm_id=client.firm_id).exists()
+    )
+    if not manages:
+        return refused
+    contact = ContactPerson.objects.filter(client=client, membership__user_id=change.user_id).first()
+    membership = login_of(contact) if contact is not None else None
+    if membership is None or delegated_refusal(membership):
+        return refused
+    return None
+
+
+def email_changes_end_requested_by(*, client: Client, user) -> int:
+    """Ends the pending sign-in address changes ``user`` asked for others in ``client``: their
+    access there ended, or they are no longer its Beheerder."""
+    from balie.accounts.models import EmailChangeRequest
+
+    return EmailChangeRequest.objects.filter(
+        requested_by=user,
+        client_public_id=client.public_id,
+        delegated=True,
+        confirmed_at__isnull=True,
+        cancelled_at__isnull=True,
+    ).update(cancelled_at=timezone.now())
+
+
 def email_change_object_key(*, client: Client, contact: ContactPerson, email: str) -> str:
     """What the step-up confirmation is bound to: the environment, the contact person, the account
     and the new address."""
@@ -82,6 +130,7 @@ def contact_login_email_change_request(*, contact: ContactPerson, actor, via: st
         user=membership.user,
         email=email,
         requested_by=actor,
+        client=client,
         environment_name=client.name if via == ChangeLogEntry.Via.DIRECT else "",
         firm_name=client.firm.name,
     )

@@ -296,7 +296,11 @@ def _check_administrator_end_date(*, client: Client, access: Access | None, memb
 
 
 def _withdraw_change_requests(*, client: Client, user, note: str) -> int:
-    """Withdraws ``user``'s pending change request of the environment: they may no longer ask."""
+    """Withdraws ``user``'s pending change request of the environment, and ends the sign-in address
+    changes they asked for there: they may no longer ask."""
+    from balie.clients.contact_email import email_changes_end_requested_by
+
+    email_changes_end_requested_by(client=client, user=user)
     return ChangeRequest.objects.filter(client=client, requested_by=user, status=ChangeRequest.Status.PENDING).update(
         status=ChangeRequest.Status.WITHDRAWN, decided_at=timezone.now(), note=note
     )

@@ -451,12 +451,17 @@ def password_change(request):
 @require_http_methods(["GET", "POST"])
 def email_change(request):
     """Change the sign-in e-mail address: confirmed with a second factor (or the password for
-    people without one), then with a link sent to the new address."""
+    people without one), then with a link sent to the new address. The answer does not tell
+    whether another account uses the address (no link goes to it then); at most
+    BALIE_EMAIL_CHANGES_PER_HOUR requests an hour."""
     from balie.accounts.services import email_change_request
 
     form = EmailChangeForm(request.POST or None, user=request.user)
     stepup = StepUp(request, action="email_change", object_key=str(request.user.public_id), allow_password=True)
     if request.method == "POST" and form.is_valid() and stepup.confirm() is not None:
+        if not ratelimit.consume(request, action="email_change", user=request.user):
+            form.add_error(None, _("You have asked for too many address changes. Please try again in an hour."))
+            return render(request, "twostep/email_change.html", {"form": form, "stepup": stepup}, status=400)
         try:
             email_change_request(user=request.user, email=form.cleaned_data["email"])
         except ValidationError as error:
@@ -505,7 +510,12 @@ def email_change_confirm(request, token):
         stepup = email_change_confirm_stepup(request, change)
         if request.method == "POST" and _confirmed(request, stepup):
             try:
-                email = confirm(user=request.user, token=token, keep_session_key=request.session.session_key)
+                email = confirm(
+                    user=request.user,
+                    token=token,
+                    keep_session_key=request.session.session_key,
+                    stepup_confirmed=stepup is not None,
+                )
             except ValidationError as problem:
                 error = " ".join(problem.messages)
             else:

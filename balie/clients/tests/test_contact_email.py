@@ -389,6 +389,7 @@ def test_a_beheerder_changes_their_own_address_on_the_self_service_page(client, 
 
 def test_delegated_requests_are_limited_per_requester(client, personas, employee_contact, settings):
     assert settings.BALIE_CONTACT_EMAIL_CHANGES_PER_HOUR == 5
+    settings.BALIE_EMAIL_CHANGES_PER_PERSON_PER_HOUR = 10  # the limit per person is another test's
     client.force_login(personas.client_user)
     for number in range(5):
         response = confirmed(
@@ -403,3 +404,182 @@ def test_delegated_requests_are_limited_per_requester(client, personas, employee
     client.force_login(personas.staff.user)
     address = url("email", personas.company, employee_contact, side="contacts_staff")
     assert confirmed(client, address, {"email": "n6@nieuw.test"}).status_code == 302
+
+
+# -- A pending request stays what it was asked as (second review) ----------------------------------------
+
+NO_LONGER = "Deze wijziging kan niet meer worden doorgevoerd"
+
+
+def ask_for(client, personas, contact, email=NEW, *, who=None, side="contacts"):
+    client.force_login(who or personas.client_user)
+    response = confirmed(client, url("email", personas.company, contact, side=side), {"email": email})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    return link_in_mail_to(email)
+
+
+def owner_confirms(personas, path):
+    person = HttpClient()
+    person.force_login(personas.employee)
+    return confirm_as_owner(person, path)
+
+
+def test_the_request_records_the_environment_it_was_asked_for(client, personas, employee_contact):
+    ask_for(client, personas, employee_contact)
+    assert EmailChangeRequest.objects.get(new_email=NEW).client_public_id == personas.company.public_id
+
+
+def test_a_requester_who_is_no_longer_beheerder_cannot_have_it_confirmed(client, personas, employee_contact):
+    path = ask_for(client, personas, employee_contact)
+    Membership.objects.filter(user=personas.client_user, client=personas.company).update(role=Membership.Role.EMPLOYEE)
+    response = owner_confirms(personas, path)
+    assert response.status_code == 400 and NO_LONGER in response.content.decode()
+    personas.employee.refresh_from_db()
+    assert personas.employee.email == "employee@firm-a.test"
+    assert not EmailChangeRequest.objects.get(new_email=NEW).is_pending  # and it stays refused
+
+
+def test_a_requester_whose_access_ended_cannot_have_it_confirmed(client, personas, employee_contact):
+    path = ask_for(client, personas, employee_contact)
+    Membership.objects.filter(user=personas.client_user, client=personas.company).update(
+        ends_on=timezone.localdate() - timedelta(days=1)
+    )
+    assert owner_confirms(personas, path).status_code == 400
+    personas.employee.refresh_from_db()
+    assert personas.employee.email == "employee@firm-a.test"
+
+
+def test_a_deactivated_requester_or_one_no_longer_staff_cannot_have_it_confirmed(client, personas, employee_contact):
+    path = ask_for(client, personas, employee_contact)
+    personas.client_user.is_active = False
+    personas.client_user.save(update_fields=["is_active"])
+    assert owner_confirms(personas, path).status_code == 400
+    path = ask_for(
+        client, personas, employee_contact, "ander@nieuw.test", who=personas.staff.user, side="contacts_staff"
+    )
+    personas.staff.delete()
+    assert owner_confirms(personas, path).status_code == 400
+    personas.employee.refresh_from_db()
+    assert personas.employee.email == "employee@firm-a.test"
+
+
+@pytest.mark.parametrize("change", ["staff", "elsewhere", "access_ended"])
+def test_a_request_for_an_account_no_longer_changeable_here_cannot_be_confirmed(
+    client, personas, employee_contact, change
+):
+    from balie.core.factories import StaffMemberFactory
+
+    path = ask_for(client, personas, employee_contact)
+    if change == "staff":
+        StaffMemberFactory(firm=personas.outsider_staff.firm, user=personas.employee)
+    elif change == "elsewhere":
+        MembershipFactory(user=personas.employee, client=personas.outsider_client, role=Membership.Role.EMPLOYEE)
+    else:
+        Membership.objects.filter(pk=employee_contact.membership_id).update(
+            ends_on=timezone.localdate() - timedelta(days=1)
+        )
+    response = owner_confirms(personas, path)
+    assert response.status_code == 400
+    personas.employee.refresh_from_db()
+    assert personas.employee.email == "employee@firm-a.test"
+
+
+def test_requests_end_when_the_requesters_access_ends(client, personas, employee_contact):
+    from balie.clients.contacts import memberships_end_expired
+
+    ask_for(client, personas, employee_contact)
+    Membership.objects.filter(user=personas.client_user, client=personas.company).update(
+        ends_on=timezone.localdate() - timedelta(days=1)
+    )
+    memberships_end_expired()
+    assert EmailChangeRequest.objects.get(new_email=NEW).cancelled_at is not None
+
+
+def test_requests_end_when_the_requesters_account_is_deactivated(client, personas, employee_contact):
+    from balie.accounts.services import user_deactivate
+
+    ask_for(client, personas, employee_contact)
+    user_deactivate(user=personas.client_user)
+    assert EmailChangeRequest.objects.get(new_email=NEW).cancelled_at is not None
+
+
+def test_the_service_refuses_a_delegated_change_without_the_owners_confirmation(client, personas, employee_contact):
+    from django.core.exceptions import ValidationError
+
+    from balie.accounts.services import email_change_confirm
+
+    path = ask_for(client, personas, employee_contact)
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    with pytest.raises(ValidationError):
+        email_change_confirm(user=personas.employee, token=token)
+    personas.employee.refresh_from_db()
+    assert personas.employee.email == "employee@firm-a.test"
+    assert email_change_confirm(user=personas.employee, token=token, stepup_confirmed=True) == NEW
+
+
+def test_delegated_requests_are_limited_per_person_whoever_asks(client, personas, employee_contact, settings):
+    assert settings.BALIE_EMAIL_CHANGES_PER_PERSON_PER_HOUR == 3
+    ask_for(client, personas, employee_contact, "a@nieuw.test")
+    ask_for(client, personas, employee_contact, "b@nieuw.test")
+    ask_for(client, personas, employee_contact, "c@nieuw.test", who=personas.staff.user, side="contacts_staff")
+    client.force_login(personas.client_user)
+    response = confirmed(client, url("email", personas.company, employee_contact), {"email": "d@nieuw.test"})
+    assert response.status_code == 400
+    assert "Probeer het over een uur opnieuw" in response.content.decode()
+    assert not OutboxMessage.objects.filter(recipient="d@nieuw.test").exists()
+
+
+def test_a_delegated_request_does_not_end_the_owners_own_request(client, personas, employee_contact):
+    from balie.accounts.services import email_change_request
+
+    email_change_request(user=personas.employee, email="eigen@nieuw.test")
+    own = link_in_mail_to("eigen@nieuw.test")
+    ask_for(client, personas, employee_contact)
+    person = HttpClient()
+    person.force_login(personas.employee)
+    assert person.post(own).status_code == 302
+    personas.employee.refresh_from_db()
+    assert personas.employee.email == "eigen@nieuw.test"
+
+
+def test_the_mail_to_the_new_address_names_the_requester_as_a_labelled_field_only(client, personas, employee_contact):
+    personas.client_user.first_name = "Klik op www.example.test " + "x" * 200
+    personas.client_user.save(update_fields=["first_name"])
+    ask_for(client, personas, employee_contact)
+    body = OutboxMessage.objects.get(recipient=NEW).body_text
+    assert "employee@firm-a.test" not in body  # the current address stays out of it
+    assert "Een beheerder van" in body
+    line = next(line for line in body.splitlines() if line.startswith("Gevraagd door"))
+    assert "Klik op www.example.test" in line and "x" * 61 not in line
+    assert len(EmailChangeRequest.objects.get(new_email=NEW).requester_name) <= 60
+
+
+def test_a_request_is_made_at_once_or_not_at_all_with_the_persons_row_locked(personas, monkeypatch):
+    from django.db.models import QuerySet
+
+    from balie.accounts import services
+    from balie.accounts.models import User
+
+    first = services.email_change_request(user=personas.employee, email="eerst@nieuw.test")
+    locked = []
+    original = QuerySet.select_for_update
+
+    def spy(self, *args, **kwargs):
+        locked.append(self.model)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", spy)
+    sent = []
+
+    def failing(**kwargs):
+        sent.append(kwargs["to"])
+        if len(sent) == 2:
+            raise RuntimeError("outbox down")
+
+    monkeypatch.setattr(services, "send_templated_email", failing)
+    with pytest.raises(RuntimeError):
+        services.email_change_request(user=personas.employee, email="later@nieuw.test")
+    assert User in locked
+    assert not EmailChangeRequest.objects.filter(new_email="later@nieuw.test").exists()
+    first.refresh_from_db()
+    assert first.is_pending  # the older request did not end either
