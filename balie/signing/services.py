@@ -25,7 +25,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from balie.approvals import services as approvals
+from balie.approvals import kernel
 from balie.approvals.certificate import factor_label
 from balie.approvals.models import After, Audience, Decision, Kind, Request, Required
 from balie.approvals.states import Status
@@ -89,7 +89,7 @@ def _check_signers(*, client, signers: list, firm_signer) -> None:
         raise ValidationError(
             _("At most %(count)s people can sign one document.") % {"count": pdf.MAX_SIGNERS}, code="too_many"
         )
-    if not approvals.all_active_members(client=client, users=signers):
+    if not kernel.all_active_members(client=client, users=signers):
         raise ValidationError(_("Only active members of the environment can be asked to sign."), code="not_member")
     if (
         firm_signer is not None
@@ -140,8 +140,8 @@ def sign_request_create(
     if due_date is not None and due_date < timezone.localdate():
         raise ValidationError(_("The due date cannot be in the past."), code="due_date")
     if waits_for is not None:
-        waits_for = approvals.check_waits_for(waits_for, client=client)
-    waiting = waits_for is not None and not approvals._is_done(waits_for)
+        waits_for = kernel.check_waits_for(waits_for, client=client)
+    waiting = waits_for is not None and not kernel.is_done(waits_for)
     approval = Request.objects.create(
         client=client,
         document=document,
@@ -175,7 +175,7 @@ def sign_request_create(
 
 
 def copy_signers(*, old: Request, new: Request) -> None:
-    """A sign request restarted on a new version (``approvals._replace``) keeps its signers, turns and
+    """The kernel's restart of a sign request: restarted on a new version, it keeps its signers, turns and
     places; nobody has signed the new version yet."""
     Signer.objects.bulk_create(
         Signer(
@@ -238,7 +238,7 @@ def open_turn(approval: Request, *, actor) -> None:
                 kind=EventKind.REQUEST,
                 title=gettext_noop("Please sign for the firm: %(title)s (%(client)s)"),
                 params={"title": title, "client": approval.client.name},
-                link=approvals._staff_link(approval),
+                link=kernel.staff_link(approval),
                 needs_action=True,
                 due_date=approval.due_date,
             )
@@ -265,6 +265,12 @@ def open_turn(approval: Request, *, actor) -> None:
                 needs_action=True,
                 due_date=approval.due_date,
             )
+
+
+def open_for_signing(approval: Request, *, actor, strict: bool) -> None:
+    """The kernel's opener of sign requests (``kernel.register_kind``): the first turn is asked. A sign
+    request always has its signers, so ``strict`` changes nothing."""
+    open_turn(approval, actor=actor)
 
 
 # -- signing ---------------------------------------------------------------------------------------
@@ -320,12 +326,12 @@ def signature_add(
     if method not in Signature.Method.values or not image_png:
         raise ValidationError(_("Draw your signature in the box first, or type your name."), code="empty")
     with transaction.atomic():
-        locked = approvals._lock(approval)
+        locked = kernel.lock(approval)
         refusal = why_not_signable(approval=locked, user=user)
         if refusal:
             raise ValidationError(refusal, code="not_signable")
         signer = Signer.objects.select_for_update().get(request=locked, user=user)
-        decision = approvals._record(
+        decision = kernel.record_decision(
             locked,
             user=user,
             outcome=Outcome.SIGNED,
@@ -347,12 +353,12 @@ def signature_add(
         SignedFile.objects.get_or_create(request=locked)
         todos_handle_for_target(target=locked, user=user)
         notify(
-            users=approvals._firm_people(locked.client),
+            users=kernel.firm_people(locked.client),
             client=locked.client,
             kind=EventKind.REQUEST,
             title=gettext_noop("%(who)s signed %(title)s (%(client)s)"),
             params={"who": _name(user), "title": locked.document.title, "client": locked.client.name},
-            link=approvals._staff_link(locked),
+            link=kernel.staff_link(locked),
         )
         request_id = locked.pk
         transaction.on_commit(lambda: enqueue(SEAL_JOB, request_id=request_id))
@@ -382,7 +388,7 @@ def signatures_add_batch(
     with transaction.atomic():
         for approval, sha256 in sorted(items, key=lambda item: item[0].pk):  # one lock order: no deadlocks
             try:
-                approvals.check_chosen_version(approval, sha256)
+                kernel.check_chosen_version(approval, sha256)
                 signatures.append(
                     signature_add(
                         approval=approval,
@@ -410,22 +416,21 @@ def signature_decline(*, approval: Request, user, reason: str) -> Decision:
     if not reason:
         raise ValidationError(_("Give the reason why you do not sign."), code="reason")
     with transaction.atomic():
-        locked = approvals._lock(approval)
+        locked = kernel.lock(approval)
         refusal = why_not_signable(approval=locked, user=user)
         if refusal:
             raise ValidationError(refusal, code="not_signable")
-        decision = approvals._record(locked, user=user, outcome=Outcome.REJECTED, comment=reason, factor="")
-        approvals._set_status(locked, Status.REJECTED, settled_by=user)
-        todos_handle_for_target(target=locked, user=user)
-        todos_close_for_target(target=locked)
+        decision = kernel.record_decision(locked, user=user, outcome=Outcome.REJECTED, comment=reason, factor="")
+        kernel.set_status(locked, Status.REJECTED, settled_by=user)
+        kernel.close_tasks(locked, done_by=user)
         values = {"who": _name(user), "title": locked.document.title, "client": locked.client.name}
         notify(
-            users=approvals._firm_people(locked.client),
+            users=kernel.firm_people(locked.client),
             client=locked.client,
             kind=EventKind.REQUEST,
             title=gettext_noop("%(who)s will not sign %(title)s (%(client)s): %(reason)s"),
-            params={**values, "reason": approvals._short(reason)},
-            link=approvals._staff_link(locked),
+            params={**values, "reason": kernel.short(reason)},
+            link=kernel.staff_link(locked),
         )
         others = [signer.user for signer in Signer.objects.filter(request=locked, is_firm=False).exclude(user=user)]
         notify(
@@ -436,7 +441,7 @@ def signature_decline(*, approval: Request, user, reason: str) -> Decision:
             params=values,
             link=locked.get_absolute_url(),
         )
-        approvals._withdraw_followers(locked)
+        kernel.withdraw_followers(locked)
     approval.status = locked.status
     return decision
 
@@ -467,7 +472,7 @@ def signers_remind(*, approval: Request, actor) -> int:
             kind=EventKind.REMINDER,
             title=gettext_noop("Reminder: please sign for the firm: %(title)s"),
             params={"title": approval.document.title},
-            link=approvals._staff_link(approval),
+            link=kernel.staff_link(approval),
         )
         reminded += 1
     if not reminded:
@@ -684,12 +689,12 @@ def _seal_one(signature: Signature) -> bool:
             return False  # sealed by another worker meanwhile: this attempt lost, nothing failed
         with transaction.atomic():
             notify(
-                users=approvals._firm_people(approval.client),
+                users=kernel.firm_people(approval.client),
                 client=approval.client,
                 kind=EventKind.REQUEST,
                 title=gettext_noop("Sealing a signature on %(title)s (%(client)s) failed"),
                 params={"title": approval.document.title, "client": approval.client.name},
-                link=approvals._staff_link(approval),
+                link=kernel.staff_link(approval),
             )
         return False
     _progress(signature, 85)
@@ -697,7 +702,7 @@ def _seal_one(signature: Signature) -> bool:
     old_key = signed.key
     try:
         with transaction.atomic():
-            locked = approvals._lock(approval)
+            locked = kernel.lock(approval)
             signed = SignedFile.objects.select_for_update().get(request=locked)
             current = Signature.objects.get(pk=signature.pk).state
             if signed.sealed != base or current != Signature.State.SEALING:
@@ -779,16 +784,16 @@ def _finish(locked: Request, signed: SignedFile, *, last: Signature) -> None:
     from balie.dossiers import search
 
     search.version_stored(version)
-    approvals._set_status(locked, Status.SIGNED, settled_by=last.decision.user)
+    kernel.set_status(locked, Status.SIGNED, settled_by=last.decision.user)
     todos_close_for_target(target=locked)
     values = {"title": document.title, "client": locked.client.name}
     notify(
-        users=approvals._firm_people(locked.client),
+        users=kernel.firm_people(locked.client),
         client=locked.client,
         kind=EventKind.REQUEST,
         title=gettext_noop("%(title)s has been signed by everyone (%(client)s)"),
         params=values,
-        link=approvals._staff_link(locked),
+        link=kernel.staff_link(locked),
     )
     notify(
         users=[signer.user for signer in Signer.objects.filter(request=locked, is_firm=False).select_related("user")],
@@ -798,7 +803,7 @@ def _finish(locked: Request, signed: SignedFile, *, last: Signature) -> None:
         params=values,
         link=document.get_absolute_url(),
     )
-    approvals._open_followers(locked, actor=None)
+    kernel.open_followers(locked, actor=None)
 
 
 def _annual_folder(document: Document):
@@ -863,7 +868,7 @@ def sign_request_create_for_published(*, document: Document, actor, settings: di
     values.pop("after", None)
     signers = signers_for_audience(client=document.client, audience=audience, named=named)
     if not signers:
-        raise approvals._nobody_error(client=document.client, audience=audience)
+        raise kernel.nobody_error(client=document.client, audience=audience)
     return sign_request_create(document=document, actor=actor, signers=signers, **values)
 
 
@@ -883,7 +888,7 @@ def signer_place_update(*, approval: Request, signer: Signer, page: int | None, 
     from balie.signing.forms_staff import spot_of
 
     with transaction.atomic():
-        locked = approvals._lock(approval)
+        locked = kernel.lock(approval)
         if locked.kind != Kind.SIGN or signer.request_id != locked.pk:
             raise ValidationError(_("This person does not sign this document."), code="not_signer")
         if locked.status not in (Status.OPEN, Status.WAITING):
