@@ -19,7 +19,11 @@ ticket. Whatever the kind, the same things hold, and they live here:
 Kinds plug in through ``register_kind`` (from their ``AppConfig.ready``): an ``open`` function
 (who must act now), optionally ``restart`` (a new version restarted the request: copy what the
 kind keeps besides the request's own settings) and ``publish`` (the request a published document
-of that kind asks for). The approvals app registers approve and review, the signing app sign.
+of that kind asks for), and what the kind adds to the request's pages and certificate
+(``participants_limit``, ``places_on_page``, ``evidence``, ``staff_context``, ``annotate_list``).
+The approvals app registers approve and review, the signing app sign. The certificate of a
+request is sealed by the firm with ``seal_pdf``, which the app holding the firm's seal provides
+(``register_sealer``).
 
 The models stay in ``approvals.models``: moving them to an app of their own would mean
 migrations that rename tables under live data, for no gain in behaviour. This module imports
@@ -73,9 +77,15 @@ class KindHooks:
     open: Callable[..., None]  # open(request, *, actor, strict): ask who must act now
     restart: Callable[..., None] | None = None  # restart(*, old, new): a new version restarted it
     publish: Callable[..., Request | None] | None = None  # publish(*, document, actor, settings)
+    participants_limit: int | None = None  # at most this many people act on one request
+    places_on_page: Callable[..., dict] | None = None  # (*, client, settings, page) -> the "places" setting
+    evidence: Callable[[Request], object] | None = None  # (request) -> what its certificate adds
+    staff_context: Callable[..., dict] | None = None  # (http_request, request) -> the firm's page adds
+    annotate_list: Callable | None = None  # (queryset) -> queryset: the firm's list adds columns
 
 
 _KINDS: dict[str, KindHooks] = {}
+_SEALER: list[Callable[..., bytes]] = []
 
 
 def register_kind(
@@ -84,6 +94,7 @@ def register_kind(
     open: Callable[..., None],  # noqa: A002  (the hook's name, as the kind's apps call it)
     restart: Callable[..., None] | None = None,
     publish: Callable[..., Request | None] | None = None,
+    **pages,
 ) -> None:
     """Plugs a kind of request in (once, from its app's ``ready``; registering again replaces it).
 
@@ -92,8 +103,8 @@ def register_kind(
     with a ValidationError when nobody can act (on creation), else tell the firm. ``restart(*, old,
     new)`` copies what the kind keeps when a new version of the document restarts a request.
     ``publish(*, document, actor, settings)`` creates the request a published document of this
-    kind asks for."""
-    _KINDS[kind] = KindHooks(open=open, restart=restart, publish=publish)
+    kind asks for. ``pages``: the optional fields of ``KindHooks`` about the pages and certificate."""
+    _KINDS[kind] = KindHooks(open=open, restart=restart, publish=publish, **pages)
 
 
 def hooks_for(kind: str) -> KindHooks:
@@ -120,6 +131,49 @@ def restarted(*, old: Request, new: Request) -> None:
     hooks = hooks_for(new.kind)
     if hooks.restart is not None:
         hooks.restart(old=old, new=new)
+
+
+def participants_limit(kind: str) -> int | None:
+    """At most how many people can act on one request of ``kind`` (None: no limit)."""
+    hooks = _KINDS.get(kind)
+    return hooks.participants_limit if hooks is not None else None
+
+
+def places_on_page(kind: str, *, client, settings: dict, page: int) -> dict:
+    """The ``places`` setting that puts every mark of a new request of ``kind`` on ``page``."""
+    return hooks_for(kind).places_on_page(client=client, settings=settings, page=page)
+
+
+def evidence(request: Request):
+    """What the request's kind adds to its certificate (None when it adds nothing)."""
+    hooks = _KINDS.get(request.kind)
+    return hooks.evidence(request) if hooks is not None and hooks.evidence is not None else None
+
+
+def staff_context(http_request, request: Request) -> dict:
+    """What the request's kind adds to the firm's page of the request."""
+    hooks = _KINDS.get(request.kind)
+    return hooks.staff_context(http_request, request) if hooks is not None and hooks.staff_context else {}
+
+
+def annotate_staff_list(requests):
+    """The firm's list of requests, with the columns every kind adds (in the list's own query)."""
+    for hooks in _KINDS.values():
+        if hooks.annotate_list is not None:
+            requests = hooks.annotate_list(requests)
+    return requests
+
+
+def register_sealer(seal: Callable[..., bytes]) -> None:
+    """``seal(data, *, firm, reason) -> bytes``: seals a PDF with the firm's seal certificate."""
+    _SEALER[:] = [seal]
+
+
+def seal_pdf(data: bytes, *, firm, reason: str) -> bytes:
+    """``data`` (a PDF the firm issues, e.g. a certificate) sealed by ``firm``."""
+    if not _SEALER:
+        raise LookupError("No sealer is registered (see kernel.register_sealer).")
+    return _SEALER[0](data, firm=firm, reason=reason)
 
 
 # -- reading for people ------------------------------------------------------------------------------

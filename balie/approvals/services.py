@@ -3,9 +3,10 @@ withdrawing or replacing a request; deciding (``decisions``) and sending (``send
 re-exported here, so that ``services.request_decide`` and the others are where callers look.
 
 What every kind of request shares (the lock, the status machine, the steps waiting for a request,
-the evidence of a decision) is the request kernel, ``approvals.kernel``; this module registers the
-kinds approve and review with it. Every service is keyword-only, runs in one transaction, locks the
-request row (``select_for_update``) and changes its status only through ``states.check``.
+the evidence of a decision) is the request kernel, ``approvals.kernel``; ``open_for_decision`` is
+how the kinds approve and review open (registered in ``apps.py``). Every service is keyword-only,
+runs in one transaction, locks the request row (``select_for_update``) and changes its status only
+through ``states.check``.
 
     approval = request_create(document=doc, actor=staff_user, audience="directors", after="firm_software")
     request_decide(approval=approval, user=director, outcome="approved", confirmation=confirmation)
