@@ -20,7 +20,6 @@ certificate over the whole file, so that it can be checked offline, in any PDF r
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -32,6 +31,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from balie.approvals import kernel
 from balie.approvals.models import Decision, Kind, Request
 from balie.twostep.letters import GREY, letterhead_logo
 from balie.twostep.models import Factor
@@ -53,13 +53,11 @@ def approval_certificate_pdf(approval: Request, *, evidence: str, language: str 
     has to have checked access. reportlab's own creation time and random file id are left out
     (``invariant``); the time the certificate was drawn up is stated in its text.
     """
-    from balie.signing import pdf, seals
-
     drawn = _drawn(approval, evidence=evidence, language=language)
     firm = approval.client.firm
     with translation.override(language or translation.get_language()):
         reason = _("Evidence of %(firm)s: %(document)s") % {"firm": firm.name, "document": approval.document.title}
-    return pdf.seal(drawn, sealer=seals.sealer_for_firm(firm), name=firm.name, reason=reason, location=firm.name)
+    return kernel.seal_pdf(drawn, firm=firm, reason=reason)
 
 
 def _drawn(approval: Request, *, evidence: str, language: str | None) -> bytes:
@@ -74,7 +72,7 @@ def _drawn(approval: Request, *, evidence: str, language: str | None) -> bytes:
     )
     decisions = list(Decision.objects.filter(request=approval).select_related("user", "recorded_by"))
     submissions = list(approval.submissions.order_by("created_at", "pk"))
-    signing = _signing(approval) if approval.kind == Kind.SIGN else None
+    signing = kernel.evidence(approval) if approval.kind == Kind.SIGN else None
     firm = approval.client.firm
     with translation.override(language or translation.get_language()):
         title = _("Signing certificate") if signing else _("Approval certificate")
@@ -100,24 +98,6 @@ def _drawn(approval: Request, *, evidence: str, language: str | None) -> bytes:
         footer = footer % {"firm": firm.name, "id": approval.public_id}
         document.build(story, onFirstPage=_footer(footer), onLaterPages=_footer(footer))
     return buffer.getvalue()
-
-
-@dataclass
-class _Signing:
-    """What a sign request adds: its signers in turn, each signature by its decision, the signed PDF."""
-
-    signers: list
-    signatures: dict  # decision id -> Signature
-    signed_file: object | None
-
-
-def _signing(approval: Request) -> _Signing:
-    from balie.signing.models import Signature, SignedFile, Signer
-
-    signers = list(Signer.objects.filter(request=approval).select_related("user").order_by("position", "slot"))
-    signatures = {each.decision_id: each for each in Signature.objects.filter(request=approval)}
-    signed_file = SignedFile.objects.filter(request=approval).select_related("version").first()
-    return _Signing(signers=signers, signatures=signatures, signed_file=signed_file)
 
 
 def _footer(text: str):
@@ -387,7 +367,7 @@ def _signature_rows(signature, styles) -> list:
     return rows
 
 
-def _signed_file(signing: _Signing, styles) -> list:
+def _signed_file(signing, styles) -> list:
     """The signed PDF: how many signatures it holds, its SHA-256 and the version it became."""
     signed = signing.signed_file
     rows = [

@@ -13,14 +13,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from balie.approvals import selectors
+from balie.approvals import kernel, selectors
 from balie.approvals.flows import FlowSpec, after_unavailable, after_unavailable_note, flow_for
 from balie.approvals.models import After, Audience, Decision, Flow, Kind, Required
 from balie.approvals.states import Status
 from balie.clients.models import Membership
 from balie.dossiers.models import Document, DocumentType
 from balie.firms.models import StaffMember
-from balie.signing.pdf import MAX_SIGNERS
 
 REQUEST_KINDS = (Kind.APPROVE.value, Kind.REVIEW.value)  # the kinds that become a Request
 SIGN = Kind.SIGN.value  # a sign request (balie.signing): signers in turn
@@ -143,7 +142,7 @@ class RequestSettingsForm(forms.Form):
         self._staff = {str(user.public_id): user for user in staff_members or ()}
         self.fields["firm_signer"].choices = [(key, person_label(user)) for key, user in self._staff.items()]
         # Named signers in their order: one choice per turn ("Signer 1", "Signer 2", …).
-        for number in range(1, min(MAX_SIGNERS, len(people)) + 1):
+        for number in range(1, min(kernel.participants_limit(SIGN), len(people)) + 1):
             name = f"signer_{number}"
             self.fields[name] = forms.ChoiceField(
                 label=gettext("Signer %(number)s") % {"number": number},
@@ -235,8 +234,9 @@ class RequestSettingsForm(forms.Form):
             self.add_error(
                 self.signer_names[0] if self.signer_names else None, _("Choose at least one person who must sign.")
             )
-        elif len(self._signers) + firm_signs > MAX_SIGNERS:
-            self.add_error(None, _("At most %(count)s people can sign one document.") % {"count": MAX_SIGNERS})
+        elif len(self._signers) + firm_signs > kernel.participants_limit(SIGN):
+            limit = kernel.participants_limit(SIGN)
+            self.add_error(None, _("At most %(count)s people can sign one document.") % {"count": limit})
 
     # -- the settings for the services -------------------------------------------------------------
 
@@ -291,9 +291,7 @@ class RequestSettingsForm(forms.Form):
         if waits_for is not None:
             settings["waits_for"] = waits_for
         if page and self.client is not None:
-            from balie.signing.selectors import places_on_page
-
-            settings["places"] = places_on_page(client=self.client, settings=settings, page=page)
+            settings["places"] = kernel.places_on_page(SIGN, client=self.client, settings=settings, page=page)
         return settings
 
 

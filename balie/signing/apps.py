@@ -8,4 +8,28 @@ class SigningConfig(AppConfig):
     verbose_name = _("Signing")
 
     def ready(self) -> None:
-        from balie.signing import jobs  # noqa: F401  (registers the sealing job)
+        from balie.approvals import kernel
+        from balie.approvals.models import Kind
+        from balie.signing import (
+            jobs,  # noqa: F401  (registers the sealing job)
+            pdf,
+            seals,
+            selectors,
+            services,
+        )
+        from balie.signing.views_staff import signing_context
+
+        # Sign requests are a kind of request of the kernel: how they open, restart and are published,
+        # and what they add to the firm's pages and the certificate.
+        kernel.register_kind(
+            Kind.SIGN,
+            open=services.open_for_signing,
+            restart=services.copy_signers,
+            publish=services.sign_request_create_for_published,
+            participants_limit=pdf.MAX_SIGNERS,
+            places_on_page=selectors.places_on_page,
+            evidence=selectors.signing_evidence,
+            staff_context=signing_context,
+            annotate_list=selectors.with_sign_counts,
+        )
+        kernel.register_sealer(seals.seal_for_firm)  # the firm's seal: on certificates too

@@ -250,3 +250,11 @@ def _extra_roots(path: str) -> tuple:
 def fingerprint(certificate_pem: str) -> str:
     der = x509.load_pem_x509_certificate(certificate_pem.encode()).public_bytes(serialization.Encoding.DER)
     return hashlib.sha256(der).hexdigest()
+
+
+def seal_for_firm(data: bytes, *, firm, reason: str) -> bytes:
+    """A PDF the firm issues (a request's certificate) sealed with the firm's seal certificate: the
+    request kernel's sealer (``kernel.register_sealer``, in ``apps.py``)."""
+    from balie.signing import pdf
+
+    return pdf.seal(data, sealer=sealer_for_firm(firm), name=firm.name, reason=reason, location=firm.name)

@@ -75,6 +75,27 @@ def with_sign_counts(requests: QuerySet[Request]) -> QuerySet[Request]:
     )
 
 
+# -- the certificate -------------------------------------------------------------------------------
+
+
+@dataclass
+class SigningEvidence:
+    """What a sign request adds to its certificate: its signers in turn, each signature by its
+    decision, the signed PDF."""
+
+    signers: list
+    signatures: dict  # decision id -> Signature
+    signed_file: object | None
+
+
+def signing_evidence(approval: Request) -> SigningEvidence:
+    """The sign kind's ``evidence`` for the request kernel (``approvals.certificate``)."""
+    signers = list(Signer.objects.filter(request=approval).select_related("user").order_by("position", "slot"))
+    signatures = {each.decision_id: each for each in Signature.objects.filter(request=approval)}
+    signed_file = SignedFile.objects.filter(request=approval).select_related("version").first()
+    return SigningEvidence(signers=signers, signatures=signatures, signed_file=signed_file)
+
+
 # -- one request -----------------------------------------------------------------------------------
 
 

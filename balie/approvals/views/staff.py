@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from balie.approvals import selectors, services
+from balie.approvals import kernel, selectors, services
 from balie.approvals.certificate import CLIENT, FULL, approval_certificate_pdf, factor_label
 from balie.approvals.flow_settings import firm_flows_update
 from balie.approvals.flows import default_flow, flow_for
@@ -43,8 +43,6 @@ from balie.dossiers.models import DocumentType
 from balie.dossiers.views import DOWNLOAD_CSP
 from balie.firms.access import firm_admin_required, staff_required
 from balie.firms.services import firm_tax_filing_update
-from balie.signing import selectors as signing_selectors
-from balie.signing.views_staff import signing_context
 
 PAGE_SIZE = 25
 # The list's filter: its value in the URL, the statuses it shows, its label.
@@ -144,8 +142,7 @@ def _detail(request, approval: Request):
         and approval.kind != Kind.SIGN  # a signature is given in Balie only
         and any(not person["decided"] for person in asked),
     }
-    if approval.kind == Kind.SIGN:
-        context.update(signing_context(request, approval))
+    context.update(kernel.staff_context(request, approval))  # a sign request: its signers and seals
     return render(request, "approvals/staff/detail.html", context)
 
 
@@ -176,7 +173,7 @@ def request_list(request):
     if chosen not in FILTERS:
         chosen = "all"
     followed_up = Request.objects.filter(replaces=OuterRef("pk"))
-    requests = signing_selectors.with_sign_counts(selectors.request_list_for_staff(staff=request.staff))
+    requests = kernel.annotate_staff_list(selectors.request_list_for_staff(staff=request.staff))
     if FILTERS[chosen]:
         requests = requests.filter(status__in=FILTERS[chosen])
     requests = (

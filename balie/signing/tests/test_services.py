@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from balie.approvals.models import Decision, Kind, Request
 from balie.approvals.states import Status
-from balie.signing import pdf, seals, services
+from balie.signing import pdf, sealing, seals, services
 from balie.signing.models import Signature, SignedFile
 from balie.signing.tests.support import annual_accounts, company_with_directors, new_pdf_version, sign
 from balie.todos.models import Todo
@@ -242,9 +242,9 @@ def test_a_second_worker_with_a_stale_view_leaves_a_sealed_signature_alone(
         services.signature_add(
             approval=approval, user=first, image_png=make_signature_png(), method="drawn", confirmation=confirmation()
         )
-    stale = services._next_queued(approval.pk)  # what a second worker read before the first one sealed it
+    stale = sealing._next_queued(approval.pk)  # what a second worker read before the first one sealed it
     services.seal_pending(request_id=approval.pk)  # the first worker seals it
-    assert services._seal_one(stale) is False
+    assert sealing._seal_one(stale) is False
     signature = Signature.objects.get(request=approval)
     assert signature.state == Signature.State.SEALED
     assert SignedFile.objects.get(request=approval).sealed == 1
@@ -256,13 +256,13 @@ def test_a_lost_lease_is_not_released_by_its_former_holder(personas):
     document = annual_accounts(company.client, actor=personas.staff.user)
     approval = services.sign_request_create(document=document, actor=personas.staff.user, signers=company.directors)
     SignedFile.objects.create(request=approval)
-    first = services._claim(approval.pk)
-    assert first and not services._claim(approval.pk)  # held
+    first = sealing._claim(approval.pk)
+    assert first and not sealing._claim(approval.pk)  # held
     SignedFile.objects.filter(request=approval).update(sealing_until=None)  # as if it expired
-    second = services._claim(approval.pk)
+    second = sealing._claim(approval.pk)
     assert second and second != first
-    assert not services._renew(approval.pk, first)  # the first worker notices it lost the lease
-    services._release(approval.pk, first)
+    assert not sealing._renew(approval.pk, first)  # the first worker notices it lost the lease
+    sealing._release(approval.pk, first)
     signed = SignedFile.objects.get(request=approval)
     assert signed.lease == second and signed.sealing_until is not None  # the new holder keeps it
 
