@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
-from balie.signing import forms_verify, pdf, seals, services, verification, views_verify
+from balie.signing import forms_verify, pdf, pdf_verify, seals, services, verification, views_verify
 from balie.signing.models import FirmSeal
 from balie.signing.tests.pdfs import make_pdf
 from balie.signing.tests.support import annual_accounts, company_with_directors, sign
@@ -366,9 +366,9 @@ def test_a_pdf_with_more_signatures_than_are_checked_here_is_not_validated(
     for director in company.directors:
         sign(approval, director, django_capture_on_commit_callbacks)
     data = services.read_signed(approval.signed_file)
-    monkeypatch.setattr(pdf, "MAX_SIGNATURES_TO_CHECK", 1)
+    monkeypatch.setattr(pdf_verify, "MAX_SIGNATURES_TO_CHECK", 1)
     called = []
-    monkeypatch.setattr(pdf, "_signature_report", lambda *args, **kwargs: called.append(1))
+    monkeypatch.setattr(pdf_verify, "_signature_report", lambda *args, **kwargs: called.append(1))
     result = verification.check(data)
     assert result.verdict == verification.TOO_MANY and not called
     assert "more digital signatures than can be checked here" in result.explanation
