@@ -105,6 +105,7 @@ def test_a_beheerder_changes_a_medewerkers_sign_in_address_and_the_medewerker_co
     page.set_viewport_size({"width": 375, "height": 800})  # the contact's page fits a phone
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.click("#contact-change-email")
+    expect(page.locator("#id_email")).to_be_visible()  # the link has loaded its page
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.fill("#id_email", "nina@nieuw.test")
     page.click("#email-save")
