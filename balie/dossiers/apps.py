@@ -6,3 +6,10 @@ class DossiersConfig(AppConfig):
     name = "balie.dossiers"
     label = "dossiers"
     verbose_name = _("Dossiers")
+
+    def ready(self) -> None:
+        from balie.clients import staff_page
+        from balie.dossiers import selectors
+
+        # The environment's dossiers on the firm's page of it.
+        staff_page.register_section("dossiers", selectors.staff_page_dossiers)

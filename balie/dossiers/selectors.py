@@ -355,3 +355,8 @@ def get_checklist_item(*, dossier: Dossier, item_id: int) -> ChecklistItem:
         return ChecklistItem.objects.get(dossier=dossier, pk=item_id)
     except ChecklistItem.DoesNotExist:
         raise Http404 from None
+
+
+def staff_page_dossiers(*, staff, client) -> dict:
+    """The dossiers section of the firm's page of an environment (``clients.staff_page``)."""
+    return {"dossiers": list(dossier_list(client=client))}

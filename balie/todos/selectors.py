@@ -93,3 +93,8 @@ def get_open_todo_for_staff(*, staff: StaffMember, todo_public_id) -> Todo:
         )
     except (Todo.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+
+
+def staff_page_open_todos(*, staff: StaffMember, client: Client) -> dict:
+    """The open tasks' count on the firm's page of an environment (``clients.staff_page``)."""
+    return {"open_todos": todo_list_for_staff(staff=staff, client=client).count()}

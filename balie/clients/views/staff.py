@@ -19,9 +19,8 @@ from balie.clients.selectors import (
     relationship_managers_for_client,
 )
 from balie.clients.services import app_tile_create, app_tile_delete, client_create, client_update
-from balie.dossiers.selectors import dossier_list
+from balie.clients.staff_page import section_context
 from balie.firms.access import staff_required
-from balie.todos.selectors import todo_list_for_staff
 from balie.twostep.selectors_staff import twostep_status_for_users
 
 
@@ -79,8 +78,8 @@ def _detail_context(request, client, tile_form=None):
         "rows": [describe_access(contact) for contact in contact_list_for_client(client=client)],
         "invitations": invitations_without_contact(client=client),
         "managers": relationship_managers_for_client(client=client),
-        "open_todos": todo_list_for_staff(staff=request.staff, client=client).count(),
-        "dossiers": list(dossier_list(client=client)),
+        # The open tasks and the dossiers, from the apps that own them (clients.staff_page).
+        **section_context(staff=request.staff, client=client),
         "tiles": list(app_tile_list(client=client)),
         "tile_form": tile_form or AppTileForm(),
     }
