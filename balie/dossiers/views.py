@@ -14,18 +14,16 @@ from django.views.decorators.http import require_GET
 
 from balie.clients.access import client_required
 from balie.core.addresses import client_ip
-from balie.dossiers import selectors, services
+from balie.dossiers import selectors, services, tabs
 from balie.dossiers.delivery import file_response, preview_data_response, safe_content_type
 from balie.dossiers.models import Document, DocumentAccess, DocumentType, Dossier
-from balie.messaging.selectors import threads_for_member
-from balie.messaging.unread import unread_thread_count
 
 PAGE_SIZE = 25
 STATUS_ALL = "all"
 # The dossier page's tabs (DOS-2), one per direction, in the URL as ?tab=<direction>.
 TABS = Document.Direction.values  # correspondence, firm (Documenten), client (Door mij aangeleverd)
 DEFAULT_TAB = Document.Direction.FIRM  # what clients come for
-MESSAGES_TAB = "berichten"  # the dossier's threads (MSG-2), after the document tabs
+# After them, the tabs other apps register (dossiers.tabs): the dossier's threads (MSG-2, ?tab=berichten).
 SORTS = {
     "-created_at": _("Newest first"),
     "created_at": _("Oldest first"),
@@ -103,8 +101,9 @@ def dossier_detail(request, dossier):
     """A dossier (DOS-2..4): progress, the three tabs with unread counts, the tab's document list."""
     dossier = selectors.get_dossier(client=request.client, dossier_public_id=dossier)
     direction = request.GET.get("tab", DEFAULT_TAB)
-    if direction == MESSAGES_TAB:
-        return _dossier_messages(request, dossier)
+    extra = tabs.get_tab(direction)
+    if extra is not None:
+        return _dossier_extra_tab(request, dossier, extra)
     if direction not in TABS:
         direction = DEFAULT_TAB
     folders = selectors.folder_list(dossier=dossier)
@@ -164,16 +163,23 @@ def dossier_detail(request, dossier):
 
 
 def _tabs(request, dossier, unread: dict[str, int]) -> list[dict]:
-    tabs = [
+    document_tabs = [
         {"slug": value, "label": Document.Direction(value).label, "unread": _capped(unread[value])} for value in TABS
     ]
-    threads = unread_thread_count(user=request.user, client=request.client, dossier=dossier)
-    return [*tabs, {"slug": MESSAGES_TAB, "label": _("Messages"), "unread": threads}]
+    extra = [
+        {
+            "slug": tab.slug,
+            "label": tab.label,
+            "unread": tab.unread(user=request.user, client=request.client, dossier=dossier),
+        }
+        for tab in tabs.registered_tabs()
+    ]
+    return [*document_tabs, *extra]
 
 
-def _dossier_messages(request, dossier):
-    """The Berichten tab (MSG-2): the dossier's threads, incoming and outgoing, unread in bold."""
-    threads = threads_for_member(user=request.user, client=request.client, dossier=dossier)
+def _dossier_extra_tab(request, dossier, tab: tabs.DossierTab):
+    """A tab another app registered (dossiers.tabs), e.g. Berichten (MSG-2): the dossier's threads."""
+    items = tab.items(user=request.user, client=request.client, dossier=dossier)
     unread = selectors.tab_unread_counts(dossier=dossier, user=request.user)
     steps = selectors.checklist(dossier=dossier)
     return render(
@@ -182,8 +188,8 @@ def _dossier_messages(request, dossier):
         {
             "dossier": dossier,
             "tabs": _tabs(request, dossier, unread),
-            "tab": MESSAGES_TAB,
-            "page": _page(request, threads),
+            "tab": tab.slug,
+            "page": _page(request, items),
             "steps": steps,
             "steps_done": sum(1 for step in steps if step.done_at),
         },

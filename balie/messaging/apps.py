@@ -6,3 +6,11 @@ class MessagingConfig(AppConfig):
     name = "balie.messaging"
     label = "messaging"
     verbose_name = _("Messages")
+
+    def ready(self) -> None:
+        from balie.dossiers import tabs
+        from balie.messaging.selectors import threads_for_member
+        from balie.messaging.unread import unread_thread_count
+
+        # The Berichten tab of a dossier's page (MSG-2): its threads, with the unread ones counted.
+        tabs.register_tab("berichten", label=_("Messages"), unread=unread_thread_count, items=threads_for_member)
