@@ -55,6 +55,7 @@ from balie.dossiers.models import (
     Dossier,
     Folder,
 )
+from balie.dossiers.publication import hook as publication_hook
 
 logger = logging.getLogger(__name__)
 
@@ -279,9 +280,7 @@ def _publish_one(publication: BulkPublication, item: BulkItem) -> Document:
     # An approval or sign request with the publication's settings (the type's flow for what they leave out).
     settings = request_settings_of(publication)
     if settings and publication.request_kind == Document.RequestKind.SIGN:
-        from balie.signing.selectors import sign_settings_for
-
-        settings = sign_settings_for(client=client, settings=settings, publisher=actor)
+        settings = publication_hook("sign_settings_for")(client=client, settings=settings, publisher=actor)
     services.document_ask(document=document, actor=actor, request_settings=settings)
     return document
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from balie.dossiers import files, services
 from balie.dossiers.models import BulkItem, BulkPublication, Document, DocumentType, DocumentVersion
+from balie.dossiers.publication import hook as publication_hook
 
 MAX_CSV_BYTES = 1024 * 1024
 DEFAULT_PATTERN = r"^\s*(\d+)"
@@ -161,9 +162,7 @@ def _check_signable(upload, *, page: int | None) -> None:
 
 def _check_after(firm, settings: dict) -> None:
     """The step after approval must be able to happen (Digipoort on, the firm's software connected)."""
-    from balie.approvals.flows import after_unavailable
-
-    problem = after_unavailable(firm=firm, after=settings.get("after") or "nothing")
+    problem = publication_hook("after_unavailable")(firm=firm, after=settings.get("after") or "nothing")
     if problem:
         raise ValidationError(problem, code="after_unavailable")
 

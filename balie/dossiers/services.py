@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from balie.dossiers import files, search
+from balie.dossiers import files, publication, search
 from balie.dossiers.models import (
     ChecklistItem,
     Document,
@@ -143,9 +143,7 @@ def document_replace(*, document: Document, upload, actor) -> DocumentVersion:
         locked.save(update_fields=["current_version"])
         search.version_stored(version)
         DocumentRead.objects.filter(document=locked).exclude(user=actor).delete()
-        from balie.approvals.services import requests_replace_for_document
-
-        requests_replace_for_document(document=locked, actor=actor)  # open requests restart on it
+        publication.hook("replaced")(document=locked, actor=actor)  # open requests restart on it
     document.current_version = version
     return version
 
@@ -157,11 +155,10 @@ def document_withdraw(*, document: Document, actor) -> Document:
     document.withdrawn_at = timezone.now()
     document.withdrawn_by = actor
     document.save(update_fields=["status", "withdrawn_at", "withdrawn_by"])
-    from balie.approvals.services import requests_withdraw_for_document
     from balie.todos.services import todos_close_for_target
 
     todos_close_for_target(target=document)
-    requests_withdraw_for_document(document=document, actor=actor)
+    publication.hook("withdrawn")(document=document, actor=actor)  # its requests are withdrawn
     return document
 
 
@@ -204,20 +201,17 @@ def document_ask(*, document: Document, actor, request_settings: dict | None = N
     """What the published document's ``request_kind`` asks of the environment: approve and review
     become an approval request with the flow of the document type (APR-1), or with
     ``request_settings`` (see ``request_create_for_published``); sign a sign request (signers in
-    turn, balie.signing); info nothing."""
-    from balie.approvals.services import request_create_for_published
-
-    request_create_for_published(document=document, actor=actor, settings=request_settings)
+    turn, balie.signing); info nothing. The apps that own the requests do this through the
+    ``published`` publication hook (``dossiers.publication``)."""
+    publication.hook("published")(document=document, actor=actor, settings=request_settings)
 
 
 def check_signable_upload(upload) -> int:
     """A file to be signed must be a PDF that can be signed (not encrypted, not damaged, not signed
     already): refused at publishing, with the file's name in the message. Read from the upload's
     file, not copied into memory. Returns its number of pages."""
-    from balie.signing.pdf import check_signable
-
     try:
-        return check_signable(upload.file if hasattr(upload, "file") else upload)
+        return publication.hook("check_signable")(upload.file if hasattr(upload, "file") else upload)
     except ValidationError as error:
         raise ValidationError(
             _("“%(name)s”: %(problem)s") % {"name": upload.name, "problem": " ".join(error.messages)},

@@ -14,11 +14,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from balie.approvals.forms_staff import request_settings_form
 from balie.core.limits import allows_large_body
 from balie.dossiers import bulk, limits
 from balie.dossiers.forms_staff import BulkForm
 from balie.dossiers.models import BulkPublication
+from balie.dossiers.publication import hook as publication_hook
 from balie.dossiers.services import MAX_FILES_PER_REQUEST
 from balie.firms.access import staff_required
 
@@ -33,7 +33,9 @@ def bulk_new(request):
     settings_url = reverse("approvals_staff:flow_defaults") + "?bulk=1"
     form = BulkForm(request.POST or None, request.FILES or None, settings_url=settings_url)
     doc_type = request.POST.get("doc_type", "") if request.method == "POST" else form.fields["doc_type"].initial
-    request_form = request_settings_form(staff=request.staff, data=request.POST or None, doc_type=doc_type, bulk=True)
+    request_form = publication_hook("request_settings_form")(
+        staff=request.staff, data=request.POST or None, doc_type=doc_type, bulk=True
+    )
     if request.method == "POST" and form.is_valid() & request_form.is_valid():  # both show their errors
         data = {**form.cleaned_data, "request_kind": request_form.cleaned_data["request_kind"]}
         try:
@@ -81,17 +83,8 @@ def bulk_detail(request, publication):
 
 def _request_facts(publication: BulkPublication) -> list[tuple[str, str]]:
     """(label, value) of the request settings the publication chose; the flow decides the rest."""
-    from balie.approvals.models import After, Audience, Required
-
     settings = bulk.request_settings_of(publication) or {}
-    facts = []
-    for name, label, choices in (
-        ("audience", _("Who must act"), Audience),
-        ("required", _("Approvals needed"), Required),
-        ("after", _("After approval"), After),
-    ):
-        if settings.get(name):
-            facts.append((label, choices(settings[name]).label))
+    facts = list(publication_hook("request_facts")(settings))  # who must act, how many, what follows
     if publication.request_kind == "sign":
         if "in_order" in settings:
             facts.append(

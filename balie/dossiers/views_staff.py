@@ -19,8 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from balie.approvals import selectors as approval_selectors
-from balie.approvals.forms_staff import request_settings_form
 from balie.clients.selectors import get_client_for_staff
 from balie.core.addresses import client_ip
 from balie.core.limits import allows_large_body
@@ -36,6 +34,7 @@ from balie.dossiers.forms_staff import (
     folder_paths,
 )
 from balie.dossiers.models import Document, DocumentAccess, Dossier
+from balie.dossiers.publication import hook as publication_hook
 from balie.dossiers.views import DOWNLOAD_CSP
 from balie.firms.access import staff_required
 
@@ -123,7 +122,7 @@ def _detail(
             "ask_form": ask_form or AskForm(tree=tree),
             "publish_form": publish_form or PublishForm(tree=tree, settings_url=_settings_url(client)),
             "request_form": request_form
-            or request_settings_form(
+            or publication_hook("request_settings_form")(
                 staff=request.staff, client=client, doc_type=PublishForm.base_fields["doc_type"].initial
             ),
         },
@@ -275,7 +274,7 @@ def publish(request, client, dossier):
     if request.POST.get("folder"):
         folder = selectors.get_folder(dossier=dossier, folder_public_id=request.POST["folder"])
     form = PublishForm(request.POST, request.FILES, tree=tree, settings_url=_settings_url(dossier.client))
-    request_form = request_settings_form(
+    request_form = publication_hook("request_settings_form")(
         staff=request.staff, client=dossier.client, data=request.POST, doc_type=request.POST.get("doc_type", "")
     )
     if form.is_valid() & request_form.is_valid():  # both, so that each shows its errors
@@ -333,8 +332,8 @@ def _document_page(request, dossier, document, form, status=200):
             "document": document,
             "versions": selectors.document_versions(document=document),
             "accesses": selectors.client_access_log(document=document),
-            "approvals": approval_selectors.request_list_for_staff(staff=request.staff, client=dossier.client).filter(
-                document=document
+            "approvals": publication_hook("document_requests")(
+                staff=request.staff, client=dossier.client, document=document
             ),
             "form": form,
         },
