@@ -25,6 +25,11 @@ def register_section(name: str, section: Section) -> None:
     _SECTIONS[name] = section
 
 
+def registered_sections() -> list[str]:
+    """The names of the registered sections, in the order they were registered."""
+    return list(_SECTIONS)
+
+
 def section_context(*, staff, client) -> dict[str, Any]:
     """The template variables all registered sections add for ``client``, seen by ``staff``."""
     context: dict[str, Any] = {}
