@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeGuard
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,6 +29,9 @@ from balie.clients.services import contact_emails_follow_login, membership_creat
 from balie.core.links import absolute_url
 from balie.notifications.email import send_templated_email
 
+if TYPE_CHECKING:
+    from balie.accounts.models import User as Account
+
 User = get_user_model()
 
 
@@ -40,17 +44,17 @@ def _new_token() -> tuple[str, str]:
     return token, _hash(token)
 
 
-def _has_account(user) -> bool:
+def _has_account(user: Account | None) -> TypeGuard[Account]:
     return user is not None and user.is_active and user.has_usable_password()
 
 
 def _send_invitation(invitation: Invitation, token: str) -> None:
     user = User.objects.filter(email__iexact=invitation.email).first()
-    existing = _has_account(user)
+    existing = user if _has_account(user) else None
     send_templated_email(
         to=invitation.email,
         template="invitation_existing_account" if existing else "invitation",
-        language=user.language if existing else settings.LANGUAGE_CODE,
+        language=existing.language if existing else settings.LANGUAGE_CODE,
         firm=invitation.client.firm,
         context={
             "invitation": invitation,
@@ -464,7 +468,8 @@ def email_change_of_token(*, user, token: str) -> EmailChangeRequest:
     if not isinstance(data, dict) or data.get("u") != str(user.public_id) or data.get("old") != user.email:
         raise _invalid_link()
     try:
-        change = EmailChangeRequest.objects.get(public_id=data.get("r"), user=user, new_email=data.get("new"))
+        # A missing "r" looks up None, which finds nothing; the stubs only accept a value.
+        change = EmailChangeRequest.objects.get(public_id=data.get("r"), user=user, new_email=data.get("new"))  # type: ignore[misc]
     except (EmailChangeRequest.DoesNotExist, ValidationError, ValueError):
         raise _invalid_link() from None
     if not change.is_pending or not change.link_sent or change.old_email != user.email:

@@ -184,9 +184,28 @@ def _facts(rows, styles) -> Table:
 def _story(approval: Request, decisions, submissions, *, firm, title: str, full: bool, signing=None) -> list:
     colour = colors.HexColor(firm.brand_text)  # headings on white paper
     styles = _styles(colour)
-    document, version, client = approval.document, approval.version, approval.client
-    story: list = []
+    story = _letterhead(firm, title, styles)
+    story.append(Paragraph(escape(_intro(signing=signing, full=full)), styles["body"]))
+    story += _document_section(approval, firm=firm, styles=styles)
+    story += _request_section(approval, firm=firm, signing=signing, styles=styles)
+    story += _decisions_section(decisions, version=approval.version, full=full, signing=signing, styles=styles)
+    if signing and signing.signed_file is not None and signing.signed_file.sealed:
+        story += _signed_file(signing, styles)
+    if submissions:
+        story += _filing_section(submissions, styles)
+    story.append(Spacer(1, 6 * mm))
+    story.append(
+        Paragraph(
+            escape(_("Drawn up on %(when)s.") % {"when": moment(timezone.now())}),
+            styles["small"],
+        )
+    )
+    return story
 
+
+def _letterhead(firm, title: str, styles) -> list:
+    """The firm's logo, name and address, then the certificate's title."""
+    story: list = []
     logo = letterhead_logo(firm)
     if logo is not None:
         story += [logo, Spacer(1, 3 * mm)]
@@ -196,37 +215,44 @@ def _story(approval: Request, decisions, submissions, *, firm, title: str, full:
         story.append(Paragraph("<br/>".join(escape(line) for line in lines), styles["address"]))
     story.append(Spacer(1, 8 * mm))
     story.append(Paragraph(escape(title), styles["title"]))
+    return story
+
+
+def _intro(*, signing, full: bool) -> str:
+    """What the certificate records: signatures or decisions, with or without the further evidence."""
     if signing and full:
-        intro = _(
+        return _(
             "This certificate records who signed the document version below, when, how they confirmed "
             "it and from where. The SHA-256 fingerprint identifies the exact file: any change to the file "
             "gives another fingerprint. Each signature is sealed into the signed PDF itself as well."
         )
-    elif signing:
-        intro = _(
+    if signing:
+        return _(
             "This certificate records who signed the document version below, when and how they confirmed "
             "it; the firm keeps the further evidence (IP address and browser) on record. The SHA-256 "
             "fingerprint identifies the exact file: any change to the file gives another fingerprint. "
             "Each signature is sealed into the signed PDF itself as well."
         )
-    elif full:
-        intro = _(
+    if full:
+        return _(
             "This certificate records who decided on the document version below, when, how they "
             "confirmed it and from where. The SHA-256 fingerprint identifies the exact file: any "
             "change to the file gives another fingerprint."
         )
-    else:
-        intro = _(
-            "This certificate records who decided on the document version below, when and how they "
-            "confirmed it; the firm keeps the further evidence (IP address and browser) on record. The "
-            "SHA-256 fingerprint identifies the exact file: any change to the file gives another fingerprint."
-        )
-    story.append(Paragraph(escape(intro), styles["body"]))
+    return _(
+        "This certificate records who decided on the document version below, when and how they "
+        "confirmed it; the firm keeps the further evidence (IP address and browser) on record. The "
+        "SHA-256 fingerprint identifies the exact file: any change to the file gives another fingerprint."
+    )
 
+
+def _document_section(approval: Request, *, firm, styles) -> list:
+    """The document and the exact version the request is about, with its SHA-256."""
+    document, version, client = approval.document, approval.version, approval.client
     period = " ".join(part for part in (str(document.year or ""), document.period) if part)
     client_name = client.name + (f" ({client.number})" if client.number else "")
-    story.append(Paragraph(escape(_("Document")), styles["heading"]))
-    story.append(
+    return [
+        Paragraph(escape(_("Document")), styles["heading"]),
         _facts(
             [
                 (_("Firm"), _text(firm.name)),
@@ -249,10 +275,13 @@ def _story(approval: Request, decisions, submissions, *, firm, title: str, full:
                 (_("SHA-256"), Paragraph(escape(version.sha256), styles["hash"])),
             ],
             styles,
-        )
-    )
+        ),
+    ]
 
-    story.append(Paragraph(escape(_("Request")), styles["heading"]))
+
+def _request_section(approval: Request, *, firm, signing, styles) -> list:
+    """What was asked of whom (the signers in their turns for a sign request), by whom, and where it stands."""
+    heading = Paragraph(escape(_("Request")), styles["heading"])
     rows = [(_("Request"), _text(approval.get_kind_display()))]
     if signing:
         rows.append((_("Signers"), _text("\n".join(_signer_lines(signing.signers, firm=firm)))))
@@ -272,70 +301,72 @@ def _story(approval: Request, decisions, submissions, *, firm, title: str, full:
     rows.append((_("Current status"), f"<b>{escape(approval.get_status_display())}</b> {escape(since)}"))
     if approval.settled_by_id:
         rows.append((_("Settled by"), _text(person(approval.settled_by))))
-    story.append(_facts(rows, styles))
+    return [heading, _facts(rows, styles)]
 
-    story.append(Paragraph(escape(_("Decisions")), styles["heading"]))
+
+def _decisions_section(decisions, *, version, full: bool, signing, styles) -> list:
+    """Every decision as a block kept on one page, numbered; a line when there is none yet."""
+    story: list = [Paragraph(escape(_("Decisions")), styles["heading"])]
     if not decisions:
         story.append(Paragraph(escape(_("Nobody has decided yet.")), styles["body"]))
     for number, decision in enumerate(decisions, start=1):
-        rows = [
-            (_("Who"), f"<b>{_text(person(decision.user))}</b>"),
-            (_("When"), _text(moment(decision.decided_at))),
-            (_("Decision"), f"<b>{escape(decision.get_outcome_display())}</b>"),
-            (_("Comment"), _text(decision.comment or "—")),
-        ]
-        if decision.recorded_by_id:
-            rows += [
-                (
-                    _("Given outside the portal"),
-                    Paragraph(
-                        escape(_("Recorded by %(person)s") % {"person": person(decision.recorded_by)}), styles["note"]
-                    ),
-                ),
-                (_("How it was given"), _text(decision.outside_note)),
-            ]
-        else:
-            rows.append((_("Confirmed with"), _text(factor_label(decision.factor))))
-            if full:  # the firm's copy only
-                rows += [
-                    (_("IP address"), _text(decision.ip_address or "—")),
-                    (_("User agent"), Paragraph(escape(decision.user_agent or "—"), styles["small"])),
-                ]
-        signature = signing.signatures.get(decision.pk) if signing else None
-        if signature is not None:
-            rows += _signature_rows(signature, styles)
-        if decision.version_sha256 != version.sha256:  # never expected: say so rather than hide it
-            rows.append((_("SHA-256 decided on"), Paragraph(escape(decision.version_sha256), styles["hash"])))
+        rows = _decision_rows(decision, version=version, full=full, signing=signing, styles=styles)
         block = [
             Paragraph(escape(_("Decision %(number)s") % {"number": number}), styles["note"]),
             _facts(rows, styles),
         ]
         story.append(KeepTogether(block + [Spacer(1, 3 * mm)]))
+    return story
 
-    if signing and signing.signed_file is not None and signing.signed_file.sealed:
-        story += _signed_file(signing, styles)
 
-    if submissions:
-        story.append(Paragraph(escape(_("Filing")), styles["heading"]))
-        for submission in submissions:
-            rows = [
-                (_("Receiver"), _text(submission.get_connector_display())),
-                (_("State"), _text(submission.get_state_display())),
-                (_("Attempts"), _text(submission.attempts)),
-                (_("Receiver's reference"), _text(submission.reference or "—")),
-                (_("Started"), _text(moment(submission.created_at))),
+def _decision_rows(decision, *, version, full: bool, signing, styles) -> list:
+    """Who decided what and when, how it was given or confirmed (with IP address and user agent on
+    the firm's copy), the signature it carries, and the version's SHA-256 if it differs."""
+    rows = [
+        (_("Who"), f"<b>{_text(person(decision.user))}</b>"),
+        (_("When"), _text(moment(decision.decided_at))),
+        (_("Decision"), f"<b>{escape(decision.get_outcome_display())}</b>"),
+        (_("Comment"), _text(decision.comment or "—")),
+    ]
+    if decision.recorded_by_id:
+        rows += [
+            (
+                _("Given outside the portal"),
+                Paragraph(
+                    escape(_("Recorded by %(person)s") % {"person": person(decision.recorded_by)}), styles["note"]
+                ),
+            ),
+            (_("How it was given"), _text(decision.outside_note)),
+        ]
+    else:
+        rows.append((_("Confirmed with"), _text(factor_label(decision.factor))))
+        if full:  # the firm's copy only
+            rows += [
+                (_("IP address"), _text(decision.ip_address or "—")),
+                (_("User agent"), Paragraph(escape(decision.user_agent or "—"), styles["small"])),
             ]
-            if submission.finished_at:
-                rows.append((_("Finished"), _text(moment(submission.finished_at))))
-            story.append(KeepTogether([_facts(rows, styles), Spacer(1, 3 * mm)]))
+    signature = signing.signatures.get(decision.pk) if signing else None
+    if signature is not None:
+        rows += _signature_rows(signature, styles)
+    if decision.version_sha256 != version.sha256:  # never expected: say so rather than hide it
+        rows.append((_("SHA-256 decided on"), Paragraph(escape(decision.version_sha256), styles["hash"])))
+    return rows
 
-    story.append(Spacer(1, 6 * mm))
-    story.append(
-        Paragraph(
-            escape(_("Drawn up on %(when)s.") % {"when": moment(timezone.now())}),
-            styles["small"],
-        )
-    )
+
+def _filing_section(submissions, styles) -> list:
+    """Each filing of the document with a receiver: its state, attempts and the receiver's reference."""
+    story: list = [Paragraph(escape(_("Filing")), styles["heading"])]
+    for submission in submissions:
+        rows = [
+            (_("Receiver"), _text(submission.get_connector_display())),
+            (_("State"), _text(submission.get_state_display())),
+            (_("Attempts"), _text(submission.attempts)),
+            (_("Receiver's reference"), _text(submission.reference or "—")),
+            (_("Started"), _text(moment(submission.created_at))),
+        ]
+        if submission.finished_at:
+            rows.append((_("Finished"), _text(moment(submission.finished_at))))
+        story.append(KeepTogether([_facts(rows, styles), Spacer(1, 3 * mm)]))
     return story
 
 

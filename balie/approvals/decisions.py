@@ -33,21 +33,23 @@ OUTSIDE = "outside"  # the factor of a decision given outside the portal (paper,
 
 
 def _waits_for_label(approval: Request) -> str:
-    return approval.waits_for.document.title if approval.waits_for_id else ""
+    return approval.waits_for.document.title if approval.waits_for else ""
 
 
 def _settled_error(locked: Request) -> ValidationError:
     first = (
-        Decision.objects.filter(request=locked, user_id=locked.settled_by_id).select_related("user").first()
+        # A None lookup is valid (IS NULL, so no row); the stubs only accept a value.
+        Decision.objects.filter(request=locked, user_id=locked.settled_by_id).select_related("user").first()  # type: ignore[misc]
         or Decision.objects.filter(request=locked).select_related("user").order_by("decided_at", "pk").first()
     )
     if first is None:  # settled without a decision (cannot happen through these services)
         return ValidationError(_("This request has already been settled."), code="settled")
-    template = {
+    templates: dict[str, str] = {
         Outcome.APPROVED: _("Already approved by %(who)s on %(when)s."),
         Outcome.REJECTED: _("Already rejected by %(who)s on %(when)s."),
         Outcome.ACKNOWLEDGED: _("Already seen by %(who)s on %(when)s."),
-    }[first.outcome]
+    }
+    template = templates[first.outcome]
     return ValidationError(
         template % {"who": kernel.person_name(first.user), "when": kernel.moment(first.decided_at)}, code="settled"
     )
@@ -107,11 +109,12 @@ def _tell_the_firm(locked: Request, decision: Decision) -> None:
 def _tell_the_others(locked: Request, decision: Decision) -> None:
     """The other people asked learn that the request was settled, and by whom."""
     values = {"who": kernel.person_name(decision.user), "title": locked.document.title}
-    title = {
+    titles: dict[str, str] = {
         Outcome.APPROVED: gettext_noop("%(title)s has been approved by %(who)s"),
         Outcome.REJECTED: gettext_noop("%(title)s has been rejected by %(who)s"),
         Outcome.ACKNOWLEDGED: gettext_noop("%(title)s has been seen by %(who)s"),
-    }[decision.outcome]
+    }
+    title = titles[decision.outcome]
     others = [user for user in selectors.asked_users(approval=locked) if user.pk != decision.user_id]
     notify(
         users=others,

@@ -141,7 +141,10 @@ def participants_limit(kind: str) -> int | None:
 
 def places_on_page(kind: str, *, client, settings: dict, page: int) -> dict:
     """The ``places`` setting that puts every mark of a new request of ``kind`` on ``page``."""
-    return hooks_for(kind).places_on_page(client=client, settings=settings, page=page)
+    placer = hooks_for(kind).places_on_page
+    if placer is None:
+        raise TypeError(f"requests of kind {kind!r} have no places on a page")
+    return placer(client=client, settings=settings, page=page)
 
 
 def evidence(request: Request):

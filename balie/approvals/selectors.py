@@ -125,7 +125,7 @@ def history_years(*, user, client) -> list[int]:
         .values_list("document__year", flat=True)
         .distinct()
     )
-    return list(years)
+    return [year for year in years if year is not None]
 
 
 def ready_to_send_for_user(*, user, client) -> QuerySet[Request]:

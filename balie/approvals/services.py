@@ -292,6 +292,7 @@ def _replace(locked: Request, *, actor) -> Request:
     todos_close_for_target(target=locked)
     waits_for = _step_to_wait_for(locked.waits_for)
     waiting = waits_for is not None and not kernel.is_done(waits_for)
+    assert document.current_version_id is not None  # differs from the request's version, checked above
     new = Request.objects.create(
         client=locked.client,
         document=document,

@@ -26,9 +26,9 @@ from balie.clients.models import ChangeLogEntry, Client, ContactPerson, Membersh
 def login_of(contact: ContactPerson) -> Membership | None:
     """The membership whose sign-in address can be changed here: portal access that has not ended,
     with an account that is active."""
-    if not contact.membership_id:
-        return None
     membership = contact.membership
+    if membership is None:
+        return None
     if not membership.user.is_active or not Membership.objects.active().filter(pk=membership.pk).exists():
         return None
     return membership

@@ -106,7 +106,7 @@ class ContactAccess:
 def describe_access(contact: ContactPerson) -> ContactAccess:
     """The contact person's access: their membership, else their pending invitation, else none."""
     invitation = None
-    holder = membership_of(contact)
+    holder: Membership | Invitation | None = membership_of(contact)
     state = "member"
     if holder is None:
         holder = invitation = pending_invitation_of(contact)

@@ -304,7 +304,8 @@ def contact_update(
     client = _lock(contact.client)
     contact = ContactPerson.objects.select_for_update().get(pk=contact.pk, client=client)
     before = _details(contact)
-    membership = Membership.objects.select_for_update().filter(pk=contact.membership_id).first()
+    # A None lookup is valid (IS NULL, so no row); the stubs only accept a value.
+    membership = Membership.objects.select_for_update().filter(pk=contact.membership_id).first()  # type: ignore[misc]
     invitation = _pending(contact.invitations.select_for_update()).order_by("-created_at").first()
     for name, value in (details or {}).items():
         if name not in CONTACT_FIELDS:

@@ -217,7 +217,7 @@ def change_request_reject(*, change_request: ChangeRequest, actor, note: str) ->
 
 
 @transaction.atomic
-def organisation_change_direct(*, client: Client, actor, values: dict) -> ChangeLogEntry:
+def organisation_change_direct(*, client: Client, actor, values: dict) -> ChangeLogEntry | None:
     """Changes the environment's data at once (direct policy; the caller has the confirmation),
     records the history and tells the firm."""
     client = Client.objects.select_for_update(of=("self",)).select_related("firm").get(pk=client.pk)

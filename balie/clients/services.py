@@ -104,7 +104,7 @@ def client_update(*, client: Client, actor, relationship_managers: Iterable[Staf
 def _history_values(client: Client) -> dict:
     """The environment's own fields as the history shows them: the holding by its name."""
     values = {name: getattr(client, name) for name in CLIENT_FIELDS if name != "parent"}
-    values["parent"] = client.parent.name if client.parent_id else ""
+    values["parent"] = client.parent.name if client.parent else ""
     return values
 
 

@@ -26,13 +26,21 @@ class Import(NamedTuple):
     name: str | None  # the imported name of ``from ... import name``, else None
 
 
-def sources() -> Iterator[tuple[str, Path]]:
-    """(app, path) for every module of an app, less its tests and migrations."""
+def modules() -> Iterator[Path]:
+    """Every module of the balie package, less tests and migrations."""
     for path in sorted(ROOT.rglob("*.py")):
         parts = path.relative_to(ROOT).parts
-        if len(parts) < 2 or parts[0] not in APPS or "migrations" in parts or "tests" in parts:
+        if "migrations" in parts or "tests" in parts:
             continue
-        yield parts[0], path
+        yield path
+
+
+def sources() -> Iterator[tuple[str, Path]]:
+    """(app, path) for every module of an app, less its tests and migrations."""
+    for path in modules():
+        parts = path.relative_to(ROOT).parts
+        if len(parts) >= 2 and parts[0] in APPS:
+            yield parts[0], path
 
 
 def imports() -> Iterator[Import]:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import Combinable, NegatedExpression
 from django.http import Http404
 
 from balie.dossiers.models import ChecklistItem, Document, DocumentRead, Dossier, Folder
@@ -67,7 +70,7 @@ def checklist(*, dossier: Dossier) -> list[ChecklistItem]:
     return list(ChecklistItem.objects.filter(dossier=dossier))
 
 
-def unread_filter(user) -> Exists:
+def unread_filter(user) -> NegatedExpression[Combinable]:
     """True for documents ``user`` has not opened yet."""
     return ~Exists(DocumentRead.objects.filter(document=OuterRef("pk"), user=user))
 
@@ -77,7 +80,8 @@ def tab_unread_counts(*, dossier: Dossier, user, cap: int = 100) -> dict[str, in
 
     Each count stops at ``cap + 1`` (shown as "100+"): no exact count over a large dossier.
     """
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for direction in Document.Direction.values:
         unread = (
             Document.objects.filter(dossier=dossier, direction=direction, status=Document.Status.ACTIVE)
@@ -187,23 +191,23 @@ def keyset_page(queryset: QuerySet, *, order: str, after: str = "", before: str 
     field, descending = fields[0].lstrip("-"), fields[0].startswith("-")
     cursor_text, backwards = (before, True) if before and not after else (after, False)
     cursor = decode_cursor(cursor_text, field) if cursor_text else None
-    rows = queryset
+    matching = queryset
     if cursor is not None:
         value, pk = cursor
         # Moving on in the list's order: "less" when descending; going back flips it.
         less = descending != backwards
         op = "lt" if less else "gt"
-        rows = rows.filter(
+        matching = matching.filter(
             Q(**{f"{field}__{op}e": value}), Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk})
         )
     if backwards and cursor is not None:
         flipped = [name[1:] if name.startswith("-") else f"-{name}" for name in fields]
-        rows = list(rows.order_by(*flipped)[: size + 1])
+        rows = list(matching.order_by(*flipped)[: size + 1])
         has_more_before = len(rows) > size
         rows = list(reversed(rows[:size]))
         has_next, has_previous = True, has_more_before
     else:
-        rows = list(rows.order_by(*fields)[: size + 1])
+        rows = list(matching.order_by(*fields)[: size + 1])
         has_next, has_previous = len(rows) > size, cursor is not None
         rows = rows[:size]
     count = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
@@ -250,7 +254,8 @@ def document_years(*, dossier: Dossier, direction: str | None = None) -> list[in
             cursor.execute(sql, [dossier.pk, direction, active, dossier.pk, direction, active])
             return [row[0] for row in cursor.fetchall()]
     documents = Document.objects.filter(dossier=dossier, status=Document.Status.ACTIVE).exclude(year=None)
-    return list(documents.order_by("-year").values_list("year", flat=True).distinct())
+    years = documents.order_by("-year").values_list("year", flat=True).distinct()
+    return [year for year in years if year is not None]
 
 
 def document_versions(*, document: Document) -> list:
@@ -258,7 +263,7 @@ def document_versions(*, document: Document) -> list:
     return list(document.versions.select_related("created_by").order_by("-number"))
 
 
-def document_firm_openings(*, document: Document) -> list[dict]:
+def document_firm_openings(*, document: Document) -> list[Mapping[str, Any]]:
     """Who at the firm opened the document and when, one row per person, latest first.
 
     Only accesses by the document's own firm's staff count: what the client's own people did is
@@ -311,7 +316,7 @@ def _by_members(client):
     return Exists(Membership.objects.filter(client=client, user=OuterRef("user")))
 
 
-def client_access_summary(*, client, documents) -> dict[int, list[dict]]:
+def client_access_summary(*, client, documents) -> dict[int, list[Mapping[str, Any]]]:
     """Per document: who at the client viewed or downloaded it, how often and when last (one query)."""
     from django.db.models import Max
 
@@ -324,7 +329,7 @@ def client_access_summary(*, client, documents) -> dict[int, list[dict]]:
         .annotate(times=Count("pk"), last_at=Max("at"))
         .order_by("document_id", "-last_at")
     )
-    summary: dict[int, list[dict]] = {}
+    summary: dict[int, list[Mapping[str, Any]]] = {}
     for row in rows:
         summary.setdefault(row["document_id"], []).append(row)
     return summary

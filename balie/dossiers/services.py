@@ -165,6 +165,7 @@ def document_withdraw(*, document: Document, actor) -> Document:
 def document_record_access(*, document: Document, user, action: str, ip_address: str | None) -> None:
     """Logs a view, preview or download (who, when, IP) and keeps the person's read state."""
     now = timezone.now()
+    assert document.current_version_id is not None  # a document is created with its first version
     DocumentAccess.objects.create(
         document=document,
         version_id=document.current_version_id,
@@ -290,7 +291,9 @@ def document_publish(
                     message=message,
                     request_kind=request_kind,
                 )
-                stored.append(document.current_version.file.name)
+                version = document.current_version
+                assert version is not None and version.file.name, "document_add has just stored it"
+                stored.append(version.file.name)
                 documents.append(document)
             members = [
                 membership.user

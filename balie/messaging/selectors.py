@@ -3,12 +3,23 @@ search, each in a constant number of queries."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict, cast
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from balie.clients.models import Membership
 from balie.firms.models import StaffMember
 from balie.messaging.models import Message, Thread, ThreadRead
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _State(TypedDict):
+        unread: int
+        message_count: int
+
+    ThreadWithState = WithAnnotations[Thread, _State]
 
 
 def visible_to(user, client) -> Q:
@@ -17,10 +28,11 @@ def visible_to(user, client) -> Q:
     questions of colleagues are theirs, roles.py). One condition, no extra query."""
     plain_employee = Membership.objects.active().filter(client=client, user=user, role=Membership.Role.EMPLOYEE)
     firm_started = StaffMember.objects.filter(user=OuterRef("created_by"), firm_id=client.firm_id)
-    return Q(client=client) & (~Exists(plain_employee) | Q(created_by=user) | Exists(firm_started))
+    # Combining a negated Exists with a Q gives a Q at run time; the stubs only know "Combinable".
+    return Q(client=client) & cast(Q, ~Exists(plain_employee) | Q(created_by=user) | Exists(firm_started))
 
 
-def _with_state(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
+def _with_state(threads: QuerySet[Thread], user) -> QuerySet[ThreadWithState]:
     """Each thread with ``unread`` (messages by others after the person last read it, notes left
     out for clients) and ``message_count``, in the same query."""
     read_at = ThreadRead.objects.filter(thread=OuterRef("pk"), user=user).values("read_at")[:1]
@@ -30,9 +42,10 @@ def _with_state(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
             "messages",
             filter=Q(messages__internal=False)
             & ~Q(messages__author=user)
-            & (
+            & cast(  # a Q at run time (see visible_to)
+                Q,
                 Q(messages__created_at__gt=Subquery(read_at))
-                | ~Exists(ThreadRead.objects.filter(thread=OuterRef("pk"), user=user))
+                | ~Exists(ThreadRead.objects.filter(thread=OuterRef("pk"), user=user)),
             ),
             distinct=True,
         ),
@@ -49,7 +62,7 @@ def _search(threads: QuerySet[Thread], q: str, *, internal: bool) -> QuerySet[Th
     return threads.filter(Q(subject__icontains=q) | Exists(bodies))
 
 
-def threads_for_member(*, user, client, dossier=None, q: str = "", status: str = "") -> QuerySet[Thread]:
+def threads_for_member(*, user, client, dossier=None, q: str = "", status: str = "") -> QuerySet[ThreadWithState]:
     """The threads of ``client`` (all of them, or those of ``dossier``; with ``status``, only the
     open ones or only the handled ones: Historie), newest activity first."""
     threads = Thread.objects.filter(visible_to(user, client))
@@ -117,10 +130,10 @@ def inbox_for_staff(
         threads = threads.filter(client=client)
     if waiting:
         threads = threads.filter(waiting_on=Thread.Side.FIRM)
-    threads = _with_state(_search(threads, q, internal=True), staff.user)
+    with_state = _with_state(_search(threads, q, internal=True), staff.user)
     if unread:
-        threads = threads.filter(unread__gt=0)
-    return threads.order_by("-last_message_at", "-pk")
+        with_state = with_state.filter(unread__gt=0)
+    return with_state.order_by("-last_message_at", "-pk")
 
 
 def get_thread_for_staff(*, staff, public_id) -> Thread:

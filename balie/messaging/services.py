@@ -129,7 +129,7 @@ def _check_uploads(uploads: list, *, client, from_firm: bool = False) -> None:
 
 
 def _dossier_for(thread: Thread) -> Dossier:
-    if thread.dossier_id:
+    if thread.dossier:
         return thread.dossier
     from balie.dossiers.services import dossier_create
 
@@ -152,7 +152,9 @@ def _attach(message: Message, uploads: list, *, actor, stored: list[str]) -> Non
             actor=actor,
             message=_("Attachment to the message “%(subject)s”") % {"subject": message.thread.subject},
         )
-        stored.append(document.current_version.file.name)
+        version = document.current_version
+        assert version is not None and version.file.name, "document_add has just stored it"
+        stored.append(version.file.name)
         Attachment.objects.create(message=message, document=document)
 
 
@@ -195,7 +197,7 @@ def thread_start(
     staff). Subject and body are required; the attachments are checked before anything is stored."""
     uploads = list(uploads)
     subject = " ".join((subject or "").split())
-    errors = {}
+    errors: dict[str, str | list[str]] = {}
     if not subject:
         errors["subject"] = _("Give your message a subject.")
     elif len(subject) > 200:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -72,7 +73,7 @@ def notify(
     }
     now = timezone.now()
     wait = timedelta(0) if urgent else timedelta(minutes=settings.BALIE_NOTIFY_WINDOW_MINUTES)
-    status = {
+    status: dict[str, str] = {
         Frequency.IMMEDIATE: Notification.Email.PENDING,
         Frequency.DAILY: Notification.Email.DIGEST,
         Frequency.OFF: Notification.Email.SKIPPED,
@@ -102,7 +103,7 @@ def notify(
                     rendered[language] = row.display_title
             row.title = rendered[language]
         else:
-            row.title = Truncator(str(title)).chars(Notification._meta.get_field("title").max_length)
+            row.title = Truncator(str(title)).chars(cast(int, Notification._meta.get_field("title").max_length))
         rows.append(row)
     rows = Notification.objects.bulk_create(rows)
     if urgent:
@@ -111,7 +112,7 @@ def notify(
 
 
 # What comes first in an e-mail: what waits for the person (earliest due date first), then by kind.
-KIND_ORDER = [
+KIND_ORDER: list[str] = [
     EventKind.REQUEST,
     EventKind.REMINDER,
     EventKind.QUESTIONNAIRE,

@@ -13,6 +13,7 @@ import io
 import logging
 import uuid
 from datetime import timedelta
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -47,7 +48,9 @@ ANNUAL_FOLDER = "Jaarrekening"
 
 
 def read_version(version: DocumentVersion) -> bytes:
-    with default_storage.open(version.file.name, "rb") as handle:
+    name = version.file.name
+    assert name, "a stored version has a file"
+    with default_storage.open(name, "rb") as handle:
         return handle.read()
 
 
@@ -72,11 +75,12 @@ def _audit_language() -> str:
 def places_of(approval: Request, original: bytes) -> list[pdf.Place]:
     signers = list(Signer.objects.filter(request=approval).select_related("user").order_by("slot"))
     reader_pages = pdf.check_signable(original)
-    places, used = [], {}
+    places: list[pdf.Place] = []
+    used: dict[int, int] = {}  # page -> marks placed there by default
     for signer in signers:
         page = signer.page or reader_pages
         if signer.box:
-            box = tuple(float(value) for value in signer.box)
+            box = cast(tuple[float, float, float, float], tuple(float(value) for value in signer.box))
         else:
             index = used.get(page, 0)
             used[page] = index + 1
@@ -162,7 +166,7 @@ def _release(request_id: int, token: str) -> None:
 
 
 def _progress(signature: Signature, value: int, *, state: str | None = None) -> None:
-    values = {"progress": value}
+    values: dict[str, int | str] = {"progress": value}
     if state:
         values["state"] = state
     Signature.objects.filter(pk=signature.pk).update(**values)
@@ -281,8 +285,8 @@ def _seal_one(signature: Signature) -> bool:
         with transaction.atomic():
             locked = kernel.lock(approval)
             signed = SignedFile.objects.select_for_update().get(request=locked)
-            current = Signature.objects.get(pk=signature.pk).state
-            if signed.sealed != base or current != Signature.State.SEALING:
+            state_now = Signature.objects.get(pk=signature.pk).state
+            if signed.sealed != base or state_now != Signature.State.SEALING:
                 raise _Stale  # another worker stored a revision (or this very signature) meanwhile
             signed.key, signed.size, signed.sha256 = key, len(result), hashlib.sha256(result).hexdigest()
             signed.sealed += 1

@@ -58,7 +58,7 @@ def sign_settings_for(*, client, settings: dict, publisher) -> dict:
 # -- the approvals list ----------------------------------------------------------------------------
 
 
-def _count(queryset) -> Subquery:
+def _count(queryset) -> Coalesce:
     return Coalesce(
         Subquery(queryset.order_by().values("request").annotate(n=Count("pk")).values("n")[:1]),
         Value(0),

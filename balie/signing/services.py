@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -193,7 +194,9 @@ def signers_remind(*, approval: Request, actor) -> int:
         except ValidationError as error:
             errors.extend(error.messages)
     position = current_position(approval)
-    for signer in Signer.objects.filter(request=approval, is_firm=True, position=position, signature__isnull=True):
+    # A None lookup is valid (IS NULL, so no row); the stubs only accept a value.
+    waiting = Signer.objects.filter(request=approval, is_firm=True, position=position, signature__isnull=True)  # type: ignore[misc]
+    for signer in waiting:
         notify(
             users=[signer.user],
             client=approval.client,
@@ -205,7 +208,8 @@ def signers_remind(*, approval: Request, actor) -> int:
         reminded += 1
     if not reminded:
         raise ValidationError(errors[0] if errors else _("Nobody is waiting to sign now."), code="nobody")
-    Signer.objects.filter(request=approval, position=position, signature__isnull=True).update(
+    # As above: a None position updates no row.
+    Signer.objects.filter(request=approval, position=position, signature__isnull=True).update(  # type: ignore[misc]
         reminded_at=timezone.now()
     )
     return reminded
@@ -232,7 +236,10 @@ def sign_request_create_for_published(*, document: Document, actor, settings: di
     from balie.approvals.flows import Mode, flow_for
 
     spec = flow_for(firm=document.client.firm, doc_type=document.doc_type)
-    values = {"audience": spec.audience if spec.mode == Mode.SIGN else Audience.DIRECTORS, "in_order": True}
+    values: dict[str, Any] = {
+        "audience": spec.audience if spec.mode == Mode.SIGN else Audience.DIRECTORS,
+        "in_order": True,
+    }
     if spec.mode == Mode.SIGN and spec.due_days:
         values["due_date"] = timezone.localdate() + timedelta(days=spec.due_days)
     values.update(settings or {})

@@ -343,6 +343,7 @@ def sms_send_login_code(*, user, again: bool = False) -> str:
                 raise
         else:
             sent = OneTimeCode.objects.filter(user=user, purpose=OneTimeCode.Purpose.LOGIN).order_by("-id").first()
+    assert sent is not None  # sms_send_code has just stored one
     return phone_masked(sent.phone_number)
 
 
@@ -398,7 +399,7 @@ def webauthn_begin(*, request, user, scope: str) -> dict:
     return options
 
 
-def verify_webauthn(*, request, user, scope: str, credential: str) -> Authenticator:
+def verify_webauthn(*, request, user, scope: str, credential: str | dict) -> Authenticator:
     state = request.session.pop(_webauthn_state_key(scope), None)
     try:
         response = json.loads(credential) if isinstance(credential, str) else credential

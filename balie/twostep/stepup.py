@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +29,9 @@ from django.utils.translation import gettext_lazy
 from balie.twostep import services
 from balie.twostep.models import STEPUP_FACTORS, Factor, OneTimeCode, SmsFactor, StepUpChallenge
 from balie.twostep.selectors import SIGN_IN_FACTORS, accepted_factors, enrolled_factors
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PASSWORD = Factor.PASSWORD.value  # only where a view allows it, for people without a second factor
 
@@ -192,7 +196,7 @@ class StepUp:
         return self._challenge
 
     @property
-    def choices(self) -> list[tuple[str, str]]:
+    def choices(self) -> list[tuple[str, StrOrPromise]]:
         labels = {factor.value: factor.label for factor in Factor}
         return [(factor, labels[factor]) for factor in self.factors]
 

@@ -270,39 +270,21 @@ def sms_add(request):
 def pin_activate(request):
     """PIN by post (ACC-5): the PIN from the letter links a mobile number, verified by SMS."""
     letter = pending_pin_letter(user=request.user)
-    pending = request.session.get("twostep.pin_pending")
-    if pending and time.time() - pending.get("at", 0) > PENDING_SECONDS:
-        pending = None
+    pending = _pin_pending(request)
     pin_form = PinForm(request.POST if "send" in request.POST else None)
     code_form = CodeForm(request.POST if "verify" in request.POST else None)
     stepup = _stepup_for_adding(request, "pin")  # replacing a verified number needs confirmation
     sent_to = None
     if request.method == "POST" and "send" in request.POST and pin_form.is_valid() and _confirmed(request, stepup):
-        try:
-            checked = enrolment.pin_check(user=request.user, pin=pin_form.cleaned_data["pin"])
-            number = pin_form.cleaned_data["phone_number"]
-            sent_to = services.sms_send_code(
-                user=request.user, purpose=OneTimeCode.Purpose.VERIFY_PHONE, phone_number=number
-            )
-        except ValidationError as error:
-            pin_form.add_error(None, error)
+        sent = _pin_send(request, pin_form)
+        if sent is None:
             letter = pending_pin_letter(user=request.user)
         else:
-            pending = {"number": number, "letter": str(checked.public_id), "at": time.time()}
-            request.session["twostep.pin_pending"] = pending
+            pending, sent_to = sent
             code_form = CodeForm()
     elif request.method == "POST" and "verify" in request.POST and pending and code_form.is_valid():
-        try:
-            enrolment.pin_activate(
-                user=request.user,
-                letter_public_id=pending["letter"],
-                phone_number=pending["number"],
-                code=code_form.cleaned_data["code"],
-            )
-        except ValidationError as error:
-            code_form.add_error("code", error)
-        else:
-            request.session.pop("twostep.pin_pending", None)
+        verified = _pin_verify(request, pending, code_form)
+        if verified:
             return _after_adding(request, first=stepup is None)
     context = {
         "letter": letter,
@@ -315,6 +297,47 @@ def pin_activate(request):
     }
     bad = pin_form.errors or code_form.errors or _failed(stepup)
     return render(request, "twostep/pin_activate.html", context, status=400 if bad else 200)
+
+
+def _pin_pending(request) -> dict | None:
+    """The number waiting for its SMS code since the PIN was checked, unless that was too long ago."""
+    pending = request.session.get("twostep.pin_pending")
+    if pending and time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    return pending
+
+
+def _pin_send(request, pin_form: PinForm) -> tuple[dict, str] | None:
+    """Checks the PIN and texts a code to the number: the pending state (kept in the session) and
+    where the code went, or None with the reason on the form."""
+    try:
+        checked = enrolment.pin_check(user=request.user, pin=pin_form.cleaned_data["pin"])
+        number = pin_form.cleaned_data["phone_number"]
+        sent_to = services.sms_send_code(
+            user=request.user, purpose=OneTimeCode.Purpose.VERIFY_PHONE, phone_number=number
+        )
+    except ValidationError as error:
+        pin_form.add_error(None, error)
+        return None
+    pending = {"number": number, "letter": str(checked.public_id), "at": time.time()}
+    request.session["twostep.pin_pending"] = pending
+    return pending, sent_to
+
+
+def _pin_verify(request, pending: dict, code_form: CodeForm) -> bool:
+    """Links the pending number with the code from the SMS; False with the reason on the form."""
+    try:
+        enrolment.pin_activate(
+            user=request.user,
+            letter_public_id=pending["letter"],
+            phone_number=pending["number"],
+            code=code_form.cleaned_data["code"],
+        )
+    except ValidationError as error:
+        code_form.add_error("code", error)
+        return False
+    request.session.pop("twostep.pin_pending", None)
+    return True
 
 
 @login_required
