@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from balie.accounts.models import Invitation, User
 from balie.accounts.services import invitation_accept, invitation_create
+from balie.clients.factories import ClientFactory
 from balie.clients.models import Client, Membership
-from balie.core.factories import ClientFactory
 from balie.core.testing import later, race, skip_unless_postgresql
 from balie.notifications.models import DevOutboxMessage
 

@@ -7,7 +7,7 @@ import time_machine
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from balie.core.factories import TEST_PASSWORD
+from balie.accounts.factories import TEST_PASSWORD
 from balie.core.testing import later
 from balie.core.tests.test_tone import INFORMAL
 from balie.notifications.models import DevOutboxMessage, OutboxMessage

@@ -5,8 +5,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from balie.accounts.factories import TEST_PASSWORD, UserFactory
+from balie.clients.factories import ClientFactory, MembershipFactory
 from balie.clients.models import Client, Membership
-from balie.core.factories import TEST_PASSWORD, ClientFactory, FirmFactory, MembershipFactory, UserFactory
+from balie.firms.factories import FirmFactory
 from balie.twostep.tests.utils import sms_code, totp_now
 
 # The server's clock stands still: a code typed from the app (30-second windows) or an SMS cannot

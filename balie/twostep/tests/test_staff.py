@@ -15,7 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from balie.core.factories import MembershipFactory, StaffMemberFactory, UserFactory
+from balie.accounts.factories import UserFactory
+from balie.clients.factories import MembershipFactory
+from balie.firms.factories import StaffMemberFactory
 from balie.firms.models import StaffMember
 from balie.notifications.models import OutboxMessage
 from balie.twostep import enrolment
