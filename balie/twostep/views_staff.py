@@ -12,11 +12,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from balie.clients.selectors import get_client_for_staff
 from balie.firms.access import firm_admin_required, staff_required
-from balie.firms.services import firm_twostep_policy_update
 from balie.twostep import enrolment
 from balie.twostep.forms import PolicyForm, ResetForm
 from balie.twostep.letters import pin_letter_pdf
 from balie.twostep.selectors_staff import get_member_for_staff, twostep_status_for_users
+from balie.twostep.services import firm_twostep_policy_update
 
 
 @staff_required

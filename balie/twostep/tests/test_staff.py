@@ -352,7 +352,7 @@ def test_a_policy_without_a_strong_factor_is_refused(staff_browser, personas):
 def test_the_policy_service_refuses_anyone_but_the_firms_admins(personas):
     from django.core.exceptions import ValidationError
 
-    from balie.firms.services import firm_twostep_policy_update
+    from balie.twostep.services import firm_twostep_policy_update
 
     for actor in (personas.outsider_staff.user, personas.client_user):
         with pytest.raises(ValidationError):
