@@ -22,6 +22,17 @@ def client_list_for_user(*, user) -> QuerySet[Client]:
     return Client.objects.filter(Q(memberships__user=user) & active).select_related("firm").order_by("name", "pk")
 
 
+def membership_list_for_user(*, user) -> QuerySet[Membership]:
+    """The person's current access, one row per environment, with the environment (one query)."""
+    return Membership.objects.active().filter(user=user).select_related("client").order_by("client__name", "pk")
+
+
+def firm_of_member(*, user):
+    """The firm of an environment the person has current access to (the first), or None."""
+    membership = Membership.objects.active().filter(user=user).select_related("client__firm").first()
+    return membership.client.firm if membership is not None else None
+
+
 def get_membership_for_user(*, user, client_public_id: uuid.UUID | str) -> Membership:
     """The user's membership of one environment, with client and firm; 404 for everyone else.
 

@@ -4,9 +4,10 @@ import pytest
 from django.urls import reverse
 
 from balie.accounts.models import Invitation
-from balie.accounts.services import invitation_accept, invitation_create
+from balie.accounts.services import invitation_accept
 from balie.clients.factories import MembershipFactory
 from balie.clients.models import ChangeLogEntry, ContactPerson, Membership
+from balie.clients.services import invitation_create
 from balie.clients.tests.test_contacts import NEW_PASSWORD, confirmed, contact_data, contact_of
 from balie.notifications.models import DevOutboxMessage, Notification
 

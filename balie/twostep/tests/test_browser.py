@@ -91,7 +91,7 @@ def test_with_the_firm_requiring_it_a_new_invitee_cannot_reach_the_start_page_fi
     base = live_server.url
     firm = FirmFactory(name="Notariskantoor Hoekstra", twostep_required_for_clients=True)
     client = ClientFactory(firm=firm, kind=Client.Kind.PERSONAL, name="A. Visser")
-    from balie.accounts.services import invitation_create
+    from balie.clients.services import invitation_create
     from balie.notifications.models import OutboxMessage
 
     invitation_create(client=client, actor=None, email="anna@visser.test", first_name="Anna", last_name="Visser")
