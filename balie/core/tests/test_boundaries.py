@@ -18,10 +18,8 @@ KNOWN_CYCLE_EDGES: set[tuple[str, str]] = {
     ("approvals", "clients"),
     ("approvals", "dossiers"),
     ("approvals", "todos"),
-    ("approvals", "twostep"),
     ("clients", "dossiers"),
     ("clients", "todos"),
-    ("clients", "twostep"),
     ("dossiers", "approvals"),
     ("dossiers", "clients"),
     ("dossiers", "messaging"),
@@ -34,9 +32,7 @@ KNOWN_CYCLE_EDGES: set[tuple[str, str]] = {
     ("signing", "clients"),
     ("signing", "dossiers"),
     ("signing", "todos"),
-    ("signing", "twostep"),
     ("todos", "clients"),
-    ("twostep", "clients"),
 }
 
 
