@@ -12,15 +12,10 @@ from playwright.sync_api import expect
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM in Playwright's sync tests
 
+from balie.accounts.factories import TEST_PASSWORD, UserFactory  # noqa: E402
+from balie.clients.factories import ClientFactory, MembershipFactory  # noqa: E402
 from balie.clients.models import Client, Membership  # noqa: E402
-from balie.core.factories import (  # noqa: E402
-    TEST_PASSWORD,
-    ClientFactory,
-    FirmFactory,
-    MembershipFactory,
-    StaffMemberFactory,
-    UserFactory,
-)
+from balie.firms.factories import FirmFactory, StaffMemberFactory  # noqa: E402
 from balie.firms.models import StaffMember  # noqa: E402
 
 settings.DATA_DIR.mkdir(parents=True, exist_ok=True)  # home of the SQLite test database

@@ -114,9 +114,11 @@ def run(args) -> dict:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from django.urls import reverse
 
+    from balie.accounts.factories import UserFactory
+    from balie.clients.factories import ClientFactory, MembershipFactory
     from balie.clients.models import Client, Membership
-    from balie.core.factories import ClientFactory, FirmFactory, MembershipFactory, UserFactory
     from balie.dossiers import selectors, services
+    from balie.firms.factories import FirmFactory
 
     setup_test_environment()  # "testserver" becomes an allowed host
     call_command("migrate", verbosity=0)

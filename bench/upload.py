@@ -235,9 +235,11 @@ def prepare_data(size: int) -> dict:
     from django.core.management import call_command
     from django.db import connections
 
+    from balie.accounts.factories import UserFactory
+    from balie.clients.factories import ClientFactory, MembershipFactory
     from balie.clients.models import Client, Membership
-    from balie.core.factories import ClientFactory, FirmFactory, MembershipFactory, UserFactory
     from balie.dossiers import services
+    from balie.firms.factories import FirmFactory
 
     call_command("migrate", verbosity=0)
     # A limit above the file size; quota 0 is no limit.

@@ -2,8 +2,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from balie.accounts.hooks import environments
 from balie.accounts.models import User
-from balie.clients.selectors import client_list_for_user
 
 
 class ProfileForm(forms.ModelForm):
@@ -17,7 +17,7 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
-        self.fields["preferred_client"].queryset = client_list_for_user(user=self.instance)
+        self.fields["preferred_client"].queryset = environments().visible_to(user=self.instance)
         self.fields["preferred_client"].empty_label = _("The last one I used")
 
 

@@ -61,10 +61,3 @@ def get_email_change_for_user(*, user, public_id) -> EmailChangeRequest:
     if change is None:
         raise Http404
     return change
-
-
-def membership_list_for_user(*, user):
-    """The person's current access, one row per environment, with the environment (one query)."""
-    from balie.clients.models import Membership
-
-    return Membership.objects.active().filter(user=user).select_related("client").order_by("client__name", "pk")

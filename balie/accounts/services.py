@@ -21,11 +21,10 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from balie.accounts.hooks import environments
 from balie.accounts.jobs import warn_password_guessing
 from balie.accounts.models import EmailChangeRequest, Invitation, UserSession
 from balie.accounts.selectors import session_store_is_database, user_session_alive
-from balie.clients.models import Client, Membership
-from balie.clients.services import contact_emails_follow_login, membership_create, personal_member_error
 from balie.core.links import absolute_url
 from balie.notifications.email import send_templated_email
 
@@ -65,7 +64,7 @@ def _send_invitation(invitation: Invitation, token: str) -> None:
     )
 
 
-def _already_invited(email: str) -> ValidationError:
+def already_invited_error(email: str) -> ValidationError:
     return ValidationError(
         _("%(email)s has already been invited to this environment; you can send the invitation again.")
         % {"email": email},
@@ -73,43 +72,22 @@ def _already_invited(email: str) -> ValidationError:
     )
 
 
-@transaction.atomic
-def invitation_create(
+def invitation_issue(
     *,
-    client: Client,
+    client,
     actor,
     email: str,
     first_name: str = "",
     last_name: str = "",
-    role: str = Membership.Role.EMPLOYEE,
+    role: str,
     is_director: bool = False,
     may_handle_documents: bool = False,
     contact=None,
     ends_on=None,
 ) -> Invitation:
-    """Invites a person into ``client`` (ACC-1) with a single-use link, valid BALIE_INVITATION_HOURS.
-
-    A person without an account sets a password through the link; a person who has one signs in
-    and accepts. Either way nobody gets access without following the link, and the firm learns
-    nothing about accounts elsewhere. ``contact`` (a contact person of ``client``) gets the access
-    on acceptance (ORG-4); ``ends_on`` is the last day of that access (BEY-4).
-    """
-    if contact is not None and contact.client_id != client.pk:
-        raise ValueError("The contact person belongs to another environment.")
-    email = User.objects.normalize_email(email).strip().lower()
-    client = Client.objects.select_for_update().get(pk=client.pk)
-    if Membership.objects.filter(client=client, user__email__iexact=email).exists():
-        raise ValidationError(
-            _("%(email)s already has access to this environment.") % {"email": email}, code="already_member"
-        )
-    if Invitation.objects.filter(client=client, email__iexact=email, accepted_at=None, revoked_at=None).exists():
-        raise _already_invited(email)
-    if client.is_personal and (
-        client.memberships.exists()
-        or Invitation.objects.filter(client=client, accepted_at=None, revoked_at=None).exists()
-    ):
-        raise personal_member_error()
-
+    """Creates the invitation of ``email`` (normalised by the caller) into ``client`` with a
+    single-use link, valid BALIE_INVITATION_HOURS, and sends it. Inside the caller's transaction,
+    once the caller checked that the person may be invited (``clients.services.invitation_create``)."""
     token, token_hash = _new_token()
     now = timezone.now()
     invitation = Invitation(
@@ -131,7 +109,7 @@ def invitation_create(
         with transaction.atomic():
             invitation.save()
     except IntegrityError:
-        raise _already_invited(email) from None
+        raise already_invited_error(email) from None
     _send_invitation(invitation, token)
     return invitation
 
@@ -190,16 +168,7 @@ def _lock_pending_for_token(token: str) -> tuple[Invitation, list[Invitation]]:
 
 
 def _accept(invitation: Invitation, user, now) -> None:
-    if not Membership.objects.filter(client=invitation.client, user=user).exists():
-        membership_create(
-            client=invitation.client,
-            user=user,
-            role=invitation.role,
-            is_director=invitation.is_director,
-            may_handle_documents=invitation.may_handle_documents,
-            ends_on=invitation.ends_on,
-            contact=invitation.contact,
-        )
+    environments().grant(invitation=invitation, user=user)
     invitation.accepted_at = now
     invitation.save(update_fields=["accepted_at"])
 
@@ -486,19 +455,17 @@ def email_change_confirm(
     request was cancelled. A request made by someone else needs the person's own confirmation
     first (``stepup_confirmed``: the caller's step-up passed), and still has to be one that may be
     made: the requester still manages the environment's contact persons and the account may still
-    be changed from there (``clients.contact_email.delegated_change_refusal``). allauth's address
+    be changed from there (``environments().change_refusal``). allauth's address
     table changes with it, so the old address no longer signs in nor receives password resets.
     Other sessions end; both addresses are told.
     """
     from allauth.account.models import EmailAddress
 
-    from balie.clients.contact_email import delegated_change_refusal
-
     change = email_change_of_token(user=user, token=token)
     if change.delegated:
         if not stepup_confirmed:
             raise ValidationError(_("Confirm the change with your own sign-in method."), code="stepup")
-        refusal = delegated_change_refusal(change)
+        refusal = environments().change_refusal(change)
         if refusal:
             email_change_cancel(change=change)  # it cannot become valid again
             raise ValidationError(refusal, code="no_longer")
@@ -518,7 +485,7 @@ def email_change_confirm(
         change.save(update_fields=["confirmed_at"])
         EmailAddress.objects.filter(user=user).delete()
         EmailAddress.objects.create(user=user, email=new, verified=True, primary=True)
-        contact_emails_follow_login(user=user, old=old, new=new)
+        environments().emails_follow_login(user=user, old=old, new=new)
         user_end_sessions(user=user, keep_session_key=keep_session_key)
         for address in (old, new):
             send_templated_email(
@@ -561,9 +528,8 @@ def user_warn_password_guessing(*, email: str, known_browser: bool = False) -> b
     user = get_user_model().objects.filter(email=email.strip().lower(), is_active=True).first()
     if user is None or not signin_warning_due(email=user.email):
         return False
-    membership = Membership.objects.active().filter(user=user).select_related("client__firm").first()
     staff = getattr(user, "staff_member", None)
-    firm = membership.client.firm if membership is not None else getattr(staff, "firm", None)
+    firm = environments().firm_of_member(user=user) or getattr(staff, "firm", None)
     send_templated_email(
         to=user.email,
         template="signin_guessing",

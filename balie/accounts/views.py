@@ -14,6 +14,7 @@ from django.views.i18n import set_language as django_set_language
 
 from balie.accounts import selectors, services, throttle
 from balie.accounts.forms import InvitationAcceptForm, NewLinkForm, ProfileForm
+from balie.accounts.hooks import environments, has_sign_in_factor
 
 BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
@@ -32,7 +33,7 @@ def profile(request):
             "balie_language", user.language, max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure()
         )
         return response
-    memberships = selectors.membership_list_for_user(user=request.user)
+    memberships = environments().memberships_of(user=request.user)
     return render(request, "accounts/profile.html", {"form": form, "memberships": memberships})
 
 
@@ -102,8 +103,6 @@ def invitation_accept(request, token):
                 return _invalid(request, error.code)
             form.add_error("password1", error)
         else:
-            from balie.twostep.selectors import has_sign_in_factor
-
             if has_sign_in_factor(user=user):  # never skip a second step the account already has
                 messages.success(request, _("Your password is set. Please sign in."))
                 return redirect(settings.LOGIN_URL)

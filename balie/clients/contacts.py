@@ -48,6 +48,7 @@ from balie.clients.contact_selectors import (  # noqa: F401
 )
 from balie.clients.history import change_log_record, diff
 from balie.clients.models import ChangeLogEntry, ChangeRequest, Client, ContactPerson, Membership
+from balie.clients.services import invitation_create
 
 Subject = ChangeLogEntry.Subject
 Via = ChangeLogEntry.Via
@@ -209,8 +210,6 @@ def _access_changes(old: Access | None, new: Access | None) -> list:
 
 
 def _invite(*, client, contact, actor, email: str, access: Access) -> Invitation:
-    from balie.accounts.services import invitation_create
-
     if not email:
         raise ValidationError(_("An e-mail address is needed to give portal access."), code="email_required")
     return invitation_create(

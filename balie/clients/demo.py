@@ -36,6 +36,10 @@ def _staff(firm: Firm, email: str, first: str, last: str, role: str, title: str,
     )
 
 
+def loaded() -> bool:
+    return Firm.objects.filter(slug="van-dijk-partners").exists()
+
+
 def load(context: DemoContext) -> None:
     vandijk = Firm.objects.create(
         name="Van Dijk & Partners Accountants",

@@ -22,6 +22,22 @@ def client_list_for_user(*, user) -> QuerySet[Client]:
     return Client.objects.filter(Q(memberships__user=user) & active).select_related("firm").order_by("name", "pk")
 
 
+def membership_list_for_user(*, user) -> QuerySet[Membership]:
+    """The person's current access, one row per environment, with the environment (one query)."""
+    return Membership.objects.active().filter(user=user).select_related("client").order_by("client__name", "pk")
+
+
+def firm_of_member(*, user):
+    """The firm of an environment the person has current access to (the first), or None."""
+    membership = Membership.objects.active().filter(user=user).select_related("client__firm").first()
+    return membership.client.firm if membership is not None else None
+
+
+def firm_ids_of_member(*, user) -> QuerySet:
+    """The ids of the firms of the environments the person has current access to (a subquery)."""
+    return Membership.objects.active().filter(user=user).values_list("client__firm_id", flat=True)
+
+
 def get_membership_for_user(*, user, client_public_id: uuid.UUID | str) -> Membership:
     """The user's membership of one environment, with client and firm; 404 for everyone else.
 
@@ -96,4 +112,18 @@ def get_app_tile(*, client, tile_public_id):
     try:
         return AppTile.objects.get(client=client, public_id=uuid.UUID(str(tile_public_id)))
     except (AppTile.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def get_member_for_staff(*, client: Client, person_public_id: uuid.UUID | str) -> Membership:
+    """A person's membership of ``client`` (already fetched with ``get_client_for_staff``); 404 for
+    anyone else. People who work at a firm are left out: a client's firm never resets a staff
+    account's second factors nor sends it a PIN."""
+    try:
+        return (
+            Membership.objects.active()
+            .select_related("user", "client__firm")
+            .get(client=client, user__public_id=person_public_id, user__staff_member__isnull=True)
+        )
+    except (Membership.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None

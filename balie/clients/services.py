@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from balie.accounts.models import Invitation
+from balie.accounts.services import already_invited_error, invitation_issue
 from balie.clients.models import Client, ContactPerson, Membership
 from balie.firms.models import Firm, StaffMember
 
@@ -151,6 +154,71 @@ def membership_create(
         raise ValidationError(_("%(email)s already has access to this environment.") % {"email": user.email}) from None
     link_contact(membership=membership, contact=contact)
     return membership
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    client: Client,
+    actor,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    role: str = Membership.Role.EMPLOYEE,
+    is_director: bool = False,
+    may_handle_documents: bool = False,
+    contact=None,
+    ends_on=None,
+) -> Invitation:
+    """Invites a person into ``client`` (ACC-1) with a single-use link, valid BALIE_INVITATION_HOURS.
+
+    A person without an account sets a password through the link; a person who has one signs in
+    and accepts. Either way nobody gets access without following the link, and the firm learns
+    nothing about accounts elsewhere. ``contact`` (a contact person of ``client``) gets the access
+    on acceptance (ORG-4); ``ends_on`` is the last day of that access (BEY-4).
+    """
+    if contact is not None and contact.client_id != client.pk:
+        raise ValueError("The contact person belongs to another environment.")
+    email = get_user_model().objects.normalize_email(email).strip().lower()
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    if Membership.objects.filter(client=client, user__email__iexact=email).exists():
+        raise ValidationError(
+            _("%(email)s already has access to this environment.") % {"email": email}, code="already_member"
+        )
+    if Invitation.objects.filter(client=client, email__iexact=email, accepted_at=None, revoked_at=None).exists():
+        raise already_invited_error(email)
+    if client.is_personal and (
+        client.memberships.exists()
+        or Invitation.objects.filter(client=client, accepted_at=None, revoked_at=None).exists()
+    ):
+        raise personal_member_error()
+    return invitation_issue(
+        client=client,
+        actor=actor,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        is_director=is_director,
+        may_handle_documents=may_handle_documents,
+        contact=contact,
+        ends_on=ends_on,
+    )
+
+
+def membership_from_invitation(*, invitation: Invitation, user) -> Membership | None:
+    """The access an accepted invitation gives ``user`` (none new when they have it already)."""
+    if Membership.objects.filter(client=invitation.client, user=user).exists():
+        return None
+    return membership_create(
+        client=invitation.client,
+        user=user,
+        role=invitation.role,
+        is_director=invitation.is_director,
+        may_handle_documents=invitation.may_handle_documents,
+        ends_on=invitation.ends_on,
+        contact=invitation.contact,
+    )
 
 
 def link_contact(*, membership: Membership, contact: ContactPerson | None) -> ContactPerson:

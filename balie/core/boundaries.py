@@ -10,12 +10,29 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]  # the balie package
 APPS = sorted(path.name for path in ROOT.iterdir() if path.is_dir() and (path / "apps.py").exists())
+
+# The apps from the bottom up: each imports only apps before it. A lower app that must react to a
+# higher one defines a signal or a registry that the higher app fills from its AppConfig.ready().
+LAYERS = [
+    "core",
+    "firms",
+    "notifications",
+    "accounts",
+    "twostep",
+    "clients",
+    "todos",
+    "dossiers",
+    "messaging",
+    "approvals",
+    "signing",
+    "home",
+]
 
 
 class Import(NamedTuple):
@@ -58,6 +75,12 @@ def imports() -> Iterator[Import]:
                         target = alias.name.split(".")[1]
                         if target != app and target in APPS:
                             yield Import(app, path, target, alias.name, None)
+
+
+def upward_imports(found: Iterable[Import] | None = None) -> list[Import]:
+    """The imports of an app above the importing one in ``LAYERS`` (all of them when not given)."""
+    rank = {app: place for place, app in enumerate(LAYERS)}
+    return [one for one in (imports() if found is None else found) if rank[one.target] > rank[one.app]]
 
 
 def app_edges() -> dict[str, set[str]]:

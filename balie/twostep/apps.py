@@ -10,6 +10,9 @@ class TwoStepConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from balie.accounts.hooks import register_sign_in_factor_check
         from balie.twostep.middleware import on_login
+        from balie.twostep.selectors import has_sign_in_factor
 
         user_logged_in.connect(on_login, dispatch_uid="twostep-policy-at-login")
+        register_sign_in_factor_check(has_sign_in_factor)

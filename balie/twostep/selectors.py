@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
+from balie.twostep.hooks import members
 from balie.twostep.models import (
     DEFAULT_STEPUP_FACTORS,
     FACTOR_ORDER,
@@ -66,10 +67,9 @@ def pending_pin_letter(*, user) -> PinLetter | None:
 
 def firms_of_user(*, user) -> list:
     """Every firm the person deals with: as staff, or through an environment."""
-    from balie.clients.models import Membership
     from balie.firms.models import Firm
 
-    firm_ids = set(Membership.objects.active().filter(user=user).values_list("client__firm_id", flat=True))
+    firm_ids = set(members().client_firm_ids(user=user))
     staff = getattr(user, "staff_member", None) if user.is_authenticated else None
     firms = list(Firm.objects.filter(pk__in=firm_ids))
     if staff is not None and staff.firm_id not in firm_ids:
@@ -79,12 +79,11 @@ def firms_of_user(*, user) -> list:
 
 def twostep_required(*, user) -> bool:
     """Firm policy (FIRM-3): required for its clients and/or its staff."""
-    from balie.clients.models import Membership
-    from balie.firms.models import StaffMember
+    from balie.firms.models import Firm, StaffMember
 
     if StaffMember.objects.filter(user=user, firm__twostep_required_for_staff=True).exists():
         return True
-    return Membership.objects.active().filter(user=user, client__firm__twostep_required_for_clients=True).exists()
+    return Firm.objects.filter(pk__in=members().client_firm_ids(user=user), twostep_required_for_clients=True).exists()
 
 
 def may_remove_factor(*, user, factor: Factor | None = None, authenticator_id: int | None = None) -> bool:

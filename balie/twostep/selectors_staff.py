@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from allauth.mfa.models import Authenticator
-from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
-from balie.clients.models import Client, Membership
 from balie.firms.models import StaffMember
 from balie.twostep.models import FACTOR_ORDER, Factor, FactorLock, FactorReset, PinLetter, SmsFactor
 from balie.twostep.selectors import SIGN_IN_FACTORS
@@ -98,17 +94,3 @@ def twostep_status_for_users(*, user_ids, firm) -> dict[int, TwoStepStatus]:
 def _factor_rank(value: str) -> int:
     order = [factor.value for factor in FACTOR_ORDER]
     return order.index(value) if value in order else len(order)
-
-
-def get_member_for_staff(*, client: Client, person_public_id: uuid.UUID | str) -> Membership:
-    """A person's membership of ``client`` (already fetched with ``get_client_for_staff``); 404 for
-    anyone else. People who work at a firm are left out: a client's firm never resets a staff
-    account's second factors nor sends it a PIN."""
-    try:
-        return (
-            Membership.objects.active()
-            .select_related("user", "client__firm")
-            .get(client=client, user__public_id=person_public_id, user__staff_member__isnull=True)
-        )
-    except (Membership.DoesNotExist, ValueError, ValidationError):
-        raise Http404 from None

@@ -27,9 +27,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from balie.accounts import allauth_bridge
+from balie.firms.models import Firm
 from balie.twostep import crypto
-from balie.twostep.models import Factor, FactorLock, OneTimeCode, SmsFactor, StepUpChallenge
-from balie.twostep.selectors import active_pin_letter, firms_of_user
+from balie.twostep.models import STEPUP_FACTORS, Factor, FactorLock, OneTimeCode, SmsFactor, StepUpChallenge
+from balie.twostep.selectors import SIGN_IN_FACTORS, active_pin_letter, firms_of_user
 
 CODE_RE = re.compile(r"[\s\-]")
 
@@ -457,3 +458,30 @@ def send_notice(*, user, subject, lines) -> None:
 
 
 lazy_format = _lazy_format
+
+
+def firm_twostep_policy_update(
+    *,
+    firm: Firm,
+    actor,
+    twostep_required_for_clients: bool,
+    twostep_required_for_staff: bool,
+    stepup_factors: list[str],
+) -> Firm:
+    """Saves the firm's two-step verification policy (FIRM-3).
+
+    ``actor`` must be one of the firm's administrators; the caller checked this with
+    ``firm_admin_required``, and it is checked again here so no other path skips it.
+    """
+    staff = getattr(actor, "staff_member", None)
+    if staff is None or staff.firm_id != firm.pk or not staff.is_admin:
+        raise ValidationError(_("Only the firm's administrators can change this."), code="forbidden")
+    chosen = {Factor(value) for value in stepup_factors}
+    if not chosen & SIGN_IN_FACTORS:
+        raise ValidationError(_("Accept at least a passkey, the authenticator app or an SMS code."), code="weak")
+    with transaction.atomic():
+        firm.twostep_required_for_clients = twostep_required_for_clients
+        firm.twostep_required_for_staff = twostep_required_for_staff
+        firm.stepup_factors = [factor.value for factor in STEPUP_FACTORS if factor in chosen]
+        firm.save(update_fields=["twostep_required_for_clients", "twostep_required_for_staff", "stepup_factors"])
+    return firm

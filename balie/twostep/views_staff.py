@@ -10,13 +10,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from balie.clients.selectors import get_client_for_staff
 from balie.firms.access import firm_admin_required, staff_required
-from balie.firms.services import firm_twostep_policy_update
 from balie.twostep import enrolment
 from balie.twostep.forms import PolicyForm, ResetForm
+from balie.twostep.hooks import members
 from balie.twostep.letters import pin_letter_pdf
-from balie.twostep.selectors_staff import get_member_for_staff, twostep_status_for_users
+from balie.twostep.selectors_staff import twostep_status_for_users
+from balie.twostep.services import firm_twostep_policy_update
 
 
 @staff_required
@@ -26,8 +26,8 @@ def pin_letter(request, client, person):
 
     Earlier letters not yet used stop working. The PIN exists only in this response.
     """
-    client = get_client_for_staff(staff=request.staff, client_public_id=client)
-    member = get_member_for_staff(client=client, person_public_id=person).user
+    client = members().client_for_staff(staff=request.staff, client_public_id=client)
+    member = members().member_for_staff(client=client, person_public_id=person).user
     letter, pin = enrolment.pin_letter_create(user=member, firm=request.staff.firm, created_by=request.user)
     pdf = pin_letter_pdf(letter, pin, client=client)
     name = slugify(member.last_name or member.get_full_name() or "persoon") or "persoon"
@@ -41,8 +41,8 @@ def pin_letter(request, client, person):
 @require_http_methods(["GET", "POST"])
 def factors_reset(request, client, person):
     """Removes a member's second factors after a lost phone, once staff checked who they are."""
-    client = get_client_for_staff(staff=request.staff, client_public_id=client)
-    membership = get_member_for_staff(client=client, person_public_id=person)
+    client = members().client_for_staff(staff=request.staff, client_public_id=client)
+    membership = members().member_for_staff(client=client, person_public_id=person)
     member = membership.user
     form = ResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

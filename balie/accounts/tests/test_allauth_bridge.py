@@ -21,7 +21,7 @@ from django.test import RequestFactory
 from packaging.requirements import Requirement
 
 from balie.accounts import allauth_bridge as bridge
-from balie.core.factories import TEST_PASSWORD
+from balie.accounts.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[3]

@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from balie.accounts.models import Invitation, User
-from balie.accounts.services import invitation_accept, invitation_create
+from balie.accounts.services import invitation_accept
+from balie.clients.factories import ClientFactory
 from balie.clients.models import Client, Membership
-from balie.core.factories import ClientFactory
+from balie.clients.services import invitation_create
 from balie.core.testing import later, race, skip_unless_postgresql
 from balie.notifications.models import DevOutboxMessage
 

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from balie.accounts.factories import TEST_PASSWORD
 from balie.accounts.models import UserSession
 from balie.accounts.user_agents import describe_user_agent, parse_user_agent
-from balie.core.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client as HttpClient
 from django.urls import reverse
 
+from balie.accounts.factories import TEST_PASSWORD, UserFactory
 from balie.accounts.services import user_deactivate
-from balie.core.factories import TEST_PASSWORD, UserFactory
 from balie.core.testing import later
 from balie.notifications.models import DevOutboxMessage
 

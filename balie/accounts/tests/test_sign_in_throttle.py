@@ -10,7 +10,7 @@ from django.contrib.auth import SESSION_KEY
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from balie.core.factories import TEST_PASSWORD
+from balie.accounts.factories import TEST_PASSWORD
 from balie.notifications.models import DevOutboxMessage
 
 pytestmark = pytest.mark.django_db

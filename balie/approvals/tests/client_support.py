@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from balie.accounts.factories import UserFactory
+from balie.clients.factories import ClientFactory, MembershipFactory
 from balie.clients.models import Client, Membership
-from balie.core.factories import ClientFactory, MembershipFactory, UserFactory
 from balie.dossiers.tests.utils import PDF
 from balie.twostep.stepup import Confirmation
 

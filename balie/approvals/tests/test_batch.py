@@ -6,11 +6,11 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from balie.accounts.factories import TEST_PASSWORD
 from balie.approvals import services
 from balie.approvals.models import Decision
 from balie.approvals.states import Status
 from balie.approvals.tests.client_support import company_with_directors, confirmation, document, new_version
-from balie.core.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

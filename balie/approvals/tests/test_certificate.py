@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
+from balie.accounts.factories import UserFactory
 from balie.approvals import services
 from balie.approvals.certificate import approval_certificate_pdf
 from balie.approvals.models import Request
 from balie.approvals.states import Status
-from balie.core.factories import MembershipFactory, UserFactory
+from balie.clients.factories import MembershipFactory
 from balie.dossiers.services import document_add, dossier_create
 from balie.dossiers.tests.utils import PDF
 from balie.twostep.stepup import Confirmation

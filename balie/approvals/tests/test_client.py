@@ -5,11 +5,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from balie.accounts.factories import TEST_PASSWORD, UserFactory
 from balie.approvals import services
 from balie.approvals.models import Decision, Request, Submission
 from balie.approvals.states import Status
 from balie.approvals.tests.client_support import company_with_directors, confirmation, document
-from balie.core.factories import TEST_PASSWORD, MembershipFactory, UserFactory
+from balie.clients.factories import MembershipFactory
 from balie.todos.models import Todo
 
 pytestmark = pytest.mark.django_db

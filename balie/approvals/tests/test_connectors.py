@@ -434,7 +434,7 @@ def test_an_internal_address_cannot_be_configured(personas, settings, url):
 
 
 def test_only_the_firms_administrators_change_the_receiver(personas):
-    from balie.core.factories import StaffMemberFactory
+    from balie.firms.factories import StaffMemberFactory
 
     colleague = StaffMemberFactory(firm=personas.firm)  # an employee, not an administrator
     for actor in (colleague.user, personas.outsider_staff.user, personas.client_user):

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from balie.approvals.models import Receiver
-from balie.core.factories import StaffMemberFactory
+from balie.firms.factories import StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
 URL = "https://software.example.nl/balie"

@@ -9,15 +9,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from balie.accounts.factories import UserFactory
 from balie.approvals import services
 from balie.approvals.models import Decision, Flow, Request, Submission
 from balie.approvals.states import Status
 from balie.approvals.tests.filing_support import approved_request, connect_software
+from balie.clients.factories import MembershipFactory
 from balie.clients.models import Membership
-from balie.core.factories import MembershipFactory, StaffMemberFactory, UserFactory
 from balie.dossiers.models import Document
 from balie.dossiers.services import document_add, document_replace, dossier_create
 from balie.dossiers.tests.utils import PDF
+from balie.firms.factories import StaffMemberFactory
 from balie.firms.models import StaffMember
 from balie.todos.models import Todo
 from balie.todos.selectors import todo_list_for_user

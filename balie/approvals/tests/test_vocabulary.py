@@ -131,7 +131,7 @@ def test_the_firms_administrator_turns_the_accountants_words_off_on_the_flow_set
 def test_only_the_firms_administrators_change_the_words(personas):
     from django.core.exceptions import ValidationError
 
-    from balie.core.factories import StaffMemberFactory
+    from balie.firms.factories import StaffMemberFactory
     from balie.firms.services import firm_tax_filing_update
 
     employee = StaffMemberFactory(firm=personas.firm, role="employee")

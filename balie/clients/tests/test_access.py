@@ -3,10 +3,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from balie.accounts.factories import UserFactory
+from balie.clients.factories import ClientFactory
 from balie.clients.models import Client, Membership
 from balie.clients.selectors import client_list_for_staff, client_list_for_user
 from balie.clients.services import membership_create
-from balie.core.factories import ClientFactory, UserFactory
 from balie.core.testing import race, skip_unless_postgresql
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,11 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from balie.accounts.factories import TEST_PASSWORD, UserFactory
+from balie.clients.factories import ClientFactory
 from balie.clients.models import Client, ContactPerson, Membership
 from balie.clients.services import membership_create
-from balie.core.factories import TEST_PASSWORD, ClientFactory, FirmFactory, UserFactory
+from balie.firms.factories import FirmFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NEW_PASSWORD = "mijn eigen lange wachtwoord"

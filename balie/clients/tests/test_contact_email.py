@@ -9,10 +9,11 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
+from balie.accounts.factories import TEST_PASSWORD, UserFactory
 from balie.accounts.models import EmailChangeRequest
+from balie.clients.factories import MembershipFactory
 from balie.clients.models import ChangeLogEntry, ContactPerson, Membership
 from balie.clients.tests.test_contacts import confirmed, contact_of, messages_of
-from balie.core.factories import TEST_PASSWORD, MembershipFactory, UserFactory
 from balie.core.testing import duplicate_ids, labels_without_target
 from balie.notifications.models import OutboxMessage
 from balie.twostep.tests.utils import enrol_totp, totp_now
@@ -467,7 +468,7 @@ def test_a_deactivated_requester_or_one_no_longer_staff_cannot_have_it_confirmed
 def test_a_request_for_an_account_no_longer_changeable_here_cannot_be_confirmed(
     client, personas, employee_contact, change
 ):
-    from balie.core.factories import StaffMemberFactory
+    from balie.firms.factories import StaffMemberFactory
 
     path = ask_for(client, personas, employee_contact)
     if change == "staff":

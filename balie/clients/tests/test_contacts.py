@@ -10,13 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
+from balie.accounts.factories import TEST_PASSWORD, UserFactory
 from balie.accounts.models import Invitation, User, UserSession
-from balie.accounts.services import invitation_accept, invitation_create
+from balie.accounts.services import invitation_accept
 from balie.clients.contacts import Access, contact_update, memberships_end_expired
+from balie.clients.factories import ClientFactory, MembershipFactory
 from balie.clients.models import ChangeLogEntry, Client, ContactPerson, Membership
+from balie.clients.services import invitation_create
 from balie.core import jobs
-from balie.core.factories import TEST_PASSWORD, ClientFactory, MembershipFactory, StaffMemberFactory, UserFactory
 from balie.core.testing import race, skip_unless_postgresql
+from balie.firms.factories import StaffMemberFactory
 from balie.firms.models import StaffMember
 from balie.notifications.models import DevOutboxMessage, EventKind, Notification
 

@@ -4,10 +4,11 @@ import pytest
 from django.urls import reverse
 
 from balie.accounts.models import Invitation
-from balie.accounts.services import invitation_accept, invitation_create
+from balie.accounts.services import invitation_accept
+from balie.clients.factories import MembershipFactory
 from balie.clients.models import ChangeLogEntry, ContactPerson, Membership
+from balie.clients.services import invitation_create
 from balie.clients.tests.test_contacts import NEW_PASSWORD, confirmed, contact_data, contact_of
-from balie.core.factories import MembershipFactory
 from balie.notifications.models import DevOutboxMessage, Notification
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +162,7 @@ def test_staff_give_a_beheerder_an_end_date_only_next_to_one_without(client, per
 
     from django.utils import timezone
 
-    from balie.core.factories import ClientFactory
+    from balie.clients.factories import ClientFactory
 
     until = (timezone.localdate() + timedelta(days=3)).isoformat()
     environment = ClientFactory(firm=personas.firm, name="Zonder Beheer B.V.")
@@ -245,8 +246,8 @@ def test_the_one_person_of_a_personal_environment_may_have_an_end_date(client, p
 
     from django.utils import timezone
 
+    from balie.clients.factories import ClientFactory
     from balie.clients.models import Client
-    from balie.core.factories import ClientFactory
 
     until = timezone.localdate() + timedelta(days=3)
     environment = ClientFactory(firm=personas.firm, kind=Client.Kind.PERSONAL, name="J. Jansen (privé)")

@@ -5,9 +5,11 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import translation
 
+from balie.accounts.factories import TEST_PASSWORD, UserFactory
+from balie.clients.factories import MembershipFactory
 from balie.clients.models import ChangeLogEntry, ChangeRequest, Client, Membership
 from balie.clients.organisation import change_request_approve, change_request_create, change_request_reject
-from balie.core.factories import TEST_PASSWORD, MembershipFactory, StaffMemberFactory, UserFactory
+from balie.firms.factories import StaffMemberFactory
 from balie.notifications.models import EventKind, Notification
 from balie.twostep.models import StepUpChallenge
 

@@ -7,11 +7,13 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from balie.accounts.factories import UserFactory
+from balie.clients.factories import ClientFactory, MembershipFactory
 from balie.clients.models import ChangeLogEntry, ChangeRequest, Client
 from balie.clients.organisation import change_request_approve, change_request_create
 from balie.clients.services import membership_create
-from balie.core.factories import ClientFactory, MembershipFactory, StaffMemberFactory, UserFactory
 from balie.core.testing import race, skip_unless_postgresql
+from balie.firms.factories import StaffMemberFactory
 from balie.notifications.models import EventKind, Notification
 
 pytestmark = pytest.mark.django_db
@@ -200,7 +202,7 @@ def test_a_second_decision_is_refused_as_already_handled(client, personas):
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_approving_at_once_apply_it_once():
     skip_unless_postgresql()
-    from balie.core.factories import FirmFactory
+    from balie.firms.factories import FirmFactory
 
     firm = FirmFactory()
     deciders = [StaffMemberFactory(firm=firm).user for _ in range(3)]

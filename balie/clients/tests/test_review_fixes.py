@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from balie.accounts.factories import UserFactory
+from balie.clients.factories import ClientFactory
 from balie.clients.models import ChangeRequest, Client, ContactPerson, Membership
 from balie.clients.organisation import (
     change_request_approve,
@@ -15,7 +17,6 @@ from balie.clients.organisation import (
     organisation_values,
 )
 from balie.clients.services import client_update, membership_create
-from balie.core.factories import ClientFactory, UserFactory
 from balie.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db

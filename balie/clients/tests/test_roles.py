@@ -7,9 +7,10 @@ tried by each role. Refused means 403 and nothing written; allowed means the pag
 import pytest
 from django.urls import reverse
 
+from balie.accounts.factories import UserFactory
+from balie.clients.factories import ClientFactory, MembershipFactory
 from balie.clients.models import ChangeRequest, Client, ContactPerson, Membership
 from balie.clients.roles import ALLOWED, Action, can
-from balie.core.factories import ClientFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

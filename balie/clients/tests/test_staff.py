@@ -3,10 +3,12 @@ import re
 import pytest
 from django.urls import reverse
 
+from balie.accounts.factories import UserFactory
 from balie.accounts.models import Invitation
+from balie.clients.factories import ClientFactory, MembershipFactory
 from balie.clients.models import Client, Membership
-from balie.core.factories import ClientFactory, MembershipFactory, StaffMemberFactory, UserFactory
 from balie.dossiers.services import dossier_create
+from balie.firms.factories import StaffMemberFactory
 from balie.notifications.models import DevOutboxMessage
 
 pytestmark = pytest.mark.django_db

@@ -125,7 +125,7 @@ def test_a_normal_upload_larger_than_the_small_limit_still_works(personas, dossi
 
 
 def test_the_operator_admin_takes_a_logo_but_not_from_anyone(personas, csrf_client, settings):
-    from balie.core.factories import UserFactory
+    from balie.accounts.factories import UserFactory
 
     url = reverse("admin:firms_firm_change", args=[personas.firm.pk])
     assert post_unread(csrf_client, url, length=2 * MB, content_type="multipart/form-data; b=x").status_code == 413

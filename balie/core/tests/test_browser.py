@@ -5,8 +5,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from balie.accounts.factories import TEST_PASSWORD
+from balie.clients.factories import ClientFactory
 from balie.clients.models import Client
-from balie.core.factories import TEST_PASSWORD, ClientFactory, FirmFactory, StaffMemberFactory
+from balie.firms.factories import FirmFactory, StaffMemberFactory
 from balie.firms.models import StaffMember
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

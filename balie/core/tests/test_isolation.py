@@ -4,7 +4,7 @@ URL of allauth answers as listed for visitors and signed-in people, or 404 (find
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from balie.accounts.services import invitation_create
+from balie.clients.services import invitation_create
 from balie.todos.services import todo_create
 
 pytestmark = pytest.mark.django_db

@@ -162,7 +162,7 @@ def test_every_response_has_csp_nosniff_and_frame_protection(client, personas):
 
 @pytest.mark.django_db
 def test_token_pages_are_not_stored_even_before_signing_in(client, personas):
-    from balie.accounts.services import invitation_create
+    from balie.clients.services import invitation_create
 
     invitation_create(client=personas.company, actor=personas.staff.user, email="nieuw@example.test")
     link = re.search(r"/uitnodiging/[\w-]+/", DevOutboxMessage.objects.get().body_text).group(0)
@@ -174,7 +174,8 @@ def test_token_pages_are_not_stored_even_before_signing_in(client, personas):
 def test_token_pages_send_their_address_to_balie_alone(client, personas):
     """Links with a token in the address keep it from other sites (same-origin), yet their forms
     post with a real Origin: with "no-referrer" a browser sends "Origin: null" and CSRF refuses."""
-    from balie.accounts.services import email_change_request, invitation_create
+    from balie.accounts.services import email_change_request
+    from balie.clients.services import invitation_create
 
     invitation_create(client=personas.company, actor=personas.staff.user, email="nieuw@example.test")
     client.post(reverse("account_reset_password"), {"email": personas.employee.email})

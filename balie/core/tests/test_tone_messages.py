@@ -7,7 +7,7 @@ import time_machine
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from balie.core.factories import TEST_PASSWORD
+from balie.accounts.factories import TEST_PASSWORD
 from balie.core.testing import later
 from balie.core.tests.test_tone import INFORMAL
 from balie.notifications.models import DevOutboxMessage, OutboxMessage
@@ -36,7 +36,7 @@ def mail_texts(mail: DevOutboxMessage) -> list[str]:
 
 
 def test_invitation_mail_says_u(personas):
-    from balie.accounts.services import invitation_create
+    from balie.clients.services import invitation_create
 
     invitation_create(client=personas.company, actor=personas.staff.user, email="nieuw@example.test")
     mail = latest_mail("nieuw@example.test")
@@ -48,7 +48,7 @@ def test_invitation_mail_says_u(personas):
 
 def test_invitation_page_says_u_throughout(client, personas):
     """The activation page mixed "je" and "u"."""
-    from balie.accounts.services import invitation_create
+    from balie.clients.services import invitation_create
 
     invitation_create(client=personas.company, actor=personas.staff.user, email="nieuw@example.test")
     link = re.search(r"/uitnodiging/[\w-]+/", latest_mail("nieuw@example.test").body_text).group(0)

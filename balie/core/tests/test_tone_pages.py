@@ -7,7 +7,7 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
-from balie.accounts.services import invitation_create
+from balie.clients.services import invitation_create
 from balie.core.tests.test_isolation import CASES, a_task
 from balie.core.tests.test_tone import INFORMAL
 

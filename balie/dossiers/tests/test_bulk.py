@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from balie.accounts.factories import UserFactory
 from balie.approvals.models import Request
 from balie.approvals.tests.filing_support import connect_software
 from balie.clients.models import Client, Membership
-from balie.core.factories import UserFactory
 from balie.dossiers import bulk, services
 from balie.dossiers.models import BulkItem, BulkPublication, Document, DocumentVersion, Dossier
 from balie.dossiers.tests.utils import EXE, PDF, sanity_check, stored_files

@@ -13,10 +13,10 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
-from balie.core.factories import StaffMemberFactory
 from balie.dossiers import services
 from balie.dossiers.models import ChecklistItem, Document, DocumentAccess, DocumentRead, DocumentVersion, Dossier
 from balie.dossiers.tests.utils import EXE, PDF, sanity_check, stored_files
+from balie.firms.factories import StaffMemberFactory
 from balie.firms.models import StaffMember
 from balie.notifications.models import EventKind, Notification
 from balie.todos.models import Todo

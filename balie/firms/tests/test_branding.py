@@ -37,7 +37,7 @@ def test_a_light_colour_gets_dark_text_and_a_darker_shade_for_links(client, pers
 def save_in_admin(firm):
     from django.contrib import admin
 
-    from balie.core.factories import UserFactory
+    from balie.accounts.factories import UserFactory
     from balie.firms.admin import FirmAdmin
     from balie.firms.models import Firm
 

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from PIL import Image
 
-from balie.core.factories import StaffMemberFactory
+from balie.firms.factories import StaffMemberFactory
 from balie.messaging import services
 
 pytestmark = pytest.mark.django_db

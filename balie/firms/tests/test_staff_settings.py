@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from balie.core.factories import StaffMemberFactory
+from balie.firms.factories import StaffMemberFactory
 from balie.firms.models import StaffMember
 from balie.firms.services import staff_contactable_update
 from balie.messaging.services import contactable_staff

@@ -7,7 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
-from balie.core.factories import ClientFactory, FirmFactory, MembershipFactory, StaffMemberFactory, UserFactory
+from balie.accounts.factories import UserFactory
+from balie.clients.factories import ClientFactory, MembershipFactory
+from balie.firms.factories import FirmFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from balie.core.factories import StaffMemberFactory
 from balie.dossiers.models import Document
 from balie.dossiers.services import dossier_create
 from balie.dossiers.tests.utils import EXE, PDF, stored_files
+from balie.firms.factories import StaffMemberFactory
 from balie.messaging import services
 from balie.messaging.models import Attachment, Message, Thread
 from balie.todos.models import Todo

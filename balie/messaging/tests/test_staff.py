@@ -9,10 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from balie.core.factories import StaffMemberFactory
 from balie.core.testing import duplicate_ids, labels_without_target
 from balie.dossiers.models import Document
 from balie.dossiers.tests.utils import EXE, PDF, stored_files
+from balie.firms.factories import StaffMemberFactory
 from balie.messaging import selectors, services
 from balie.messaging.models import Attachment, Message, Thread
 from balie.notifications.models import Notification

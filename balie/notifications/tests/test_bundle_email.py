@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
+from balie.accounts.factories import UserFactory
 from balie.approvals.services import request_create
 from balie.approvals.tests.client_support import document
-from balie.core.factories import MembershipFactory, UserFactory
+from balie.clients.factories import MembershipFactory
 from balie.core.testing import later
 from balie.notifications.jobs import send_bundles
 from balie.notifications.models import EventKind, Notification, OutboxMessage

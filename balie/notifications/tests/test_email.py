@@ -2,7 +2,8 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from balie.core.factories import FirmFactory, UserFactory
+from balie.accounts.factories import UserFactory
+from balie.firms.factories import FirmFactory
 from balie.notifications.email import send_templated_email
 from balie.notifications.models import DevOutboxMessage
 

@@ -90,7 +90,7 @@ def test_digest_goes_once_a_day_after_its_hour_and_catches_up(personas, settings
 
 
 def test_one_email_per_firm_in_each_firms_branding(personas):
-    from balie.core.factories import MembershipFactory
+    from balie.clients.factories import MembershipFactory
 
     MembershipFactory(user=personas.client_user, client=personas.outsider_client)
     publish(personas, 1)
@@ -145,8 +145,8 @@ def test_someone_elses_notification_is_404(client, personas):
 
 
 def test_fan_out_is_one_job_per_chunk_of_people(personas, monkeypatch):
+    from balie.accounts.factories import UserFactory
     from balie.core import jobs
-    from balie.core.factories import UserFactory
     from balie.notifications import services
 
     monkeypatch.setattr(services, "CHUNK", 3)

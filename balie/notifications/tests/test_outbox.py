@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from balie.core import jobs
-from balie.core.factories import FirmFactory
 from balie.core.testing import later
+from balie.firms.factories import FirmFactory
 from balie.notifications.jobs import relay_outbox
 from balie.notifications.models import OutboxMessage
 from balie.notifications.outbox import outbox_add_email, outbox_deliver_due, retry_delay_seconds

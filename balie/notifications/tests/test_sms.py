@@ -135,7 +135,7 @@ def test_an_sms_without_expiry_is_retried_like_email(gateway, settings):
 
 
 def test_sign_in_codes_expire_in_the_outbox_with_the_code(settings):
-    from balie.core.factories import UserFactory
+    from balie.accounts.factories import UserFactory
     from balie.twostep.models import OneTimeCode, SmsFactor
     from balie.twostep.services import sms_send_code
 

@@ -10,9 +10,9 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from balie.accounts.factories import TEST_PASSWORD
 from balie.approvals.models import Decision
 from balie.approvals.services import request_withdraw
-from balie.core.factories import TEST_PASSWORD
 from balie.signing import services
 from balie.signing.models import Signature
 from balie.signing.tests.pdfs import make_signature_png

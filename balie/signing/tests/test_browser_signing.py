@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from balie.accounts.factories import TEST_PASSWORD
 from balie.approvals.states import Status
-from balie.core.factories import TEST_PASSWORD
 from balie.signing import pdf, seals, services
 from balie.signing.models import Signature, SignedFile
 from balie.signing.tests.support import annual_accounts, company_with_directors

@@ -10,9 +10,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from balie.accounts.factories import TEST_PASSWORD
 from balie.approvals.models import Decision
 from balie.approvals.states import Status
-from balie.core.factories import TEST_PASSWORD
 from balie.dossiers.models import DocumentAccess, DocumentRead
 from balie.dossiers.services import document_withdraw
 from balie.signing import services

@@ -16,7 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from balie.core.factories import TEST_PASSWORD, StaffMemberFactory
+from balie.accounts.factories import TEST_PASSWORD
+from balie.firms.factories import StaffMemberFactory
 from balie.signing import pdf, seals
 from balie.signing.models import FirmSeal
 from balie.signing.tests.pdfs import make_pdf

@@ -14,9 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from balie.accounts.factories import TEST_PASSWORD
 from balie.approvals.models import Decision, Request
 from balie.approvals.states import Status
-from balie.core.factories import TEST_PASSWORD
 from balie.dossiers.models import BulkPublication, Document
 from balie.dossiers.services import dossier_create
 from balie.dossiers.tests.utils import stored_files
@@ -617,7 +617,7 @@ def test_the_firm_signs_on_its_own_page_with_a_confirmation(staff, personas, bv,
 
 
 def test_someone_who_does_not_sign_for_the_firm_cannot_use_its_page(client, personas, bv):
-    from balie.core.factories import StaffMemberFactory
+    from balie.firms.factories import StaffMemberFactory
 
     approval = ask(personas, bv, firm_signer=personas.staff.user)
     colleague = StaffMemberFactory(firm=personas.firm, user__language="en").user

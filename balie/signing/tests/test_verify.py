@@ -189,7 +189,7 @@ def test_the_eleventh_check_in_ten_minutes_is_refused_and_someone_else_goes_on(
 
 
 def test_one_address_may_check_30_pdfs_in_ten_minutes_whoever_checks(still_clock, client, personas, monkeypatch):
-    from balie.core.factories import UserFactory
+    from balie.accounts.factories import UserFactory
 
     checked = _counting(monkeypatch)
     data = make_pdf(1)

@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
+from balie.accounts.factories import TEST_PASSWORD
 from balie.approvals import services as approvals
 from balie.approvals.states import Status
 from balie.approvals.tests.client_support import company_with_directors, document
-from balie.core.factories import TEST_PASSWORD
 from balie.dossiers.models import Folder
 from balie.dossiers.services import dossier_create
 from balie.dossiers.tests.utils import PDF

@@ -8,9 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from balie.accounts.factories import UserFactory
+from balie.clients.factories import ClientFactory, MembershipFactory
 from balie.clients.models import Membership
-from balie.core.factories import ClientFactory, FirmFactory, MembershipFactory, UserFactory
 from balie.core.testing import later
+from balie.firms.factories import FirmFactory
 from balie.notifications.models import DevOutboxMessage, Notification
 from balie.todos.models import Todo
 from balie.todos.selectors import todo_list_for_user

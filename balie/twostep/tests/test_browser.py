@@ -5,8 +5,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from balie.accounts.factories import TEST_PASSWORD, UserFactory
+from balie.clients.factories import ClientFactory, MembershipFactory
 from balie.clients.models import Client, Membership
-from balie.core.factories import TEST_PASSWORD, ClientFactory, FirmFactory, MembershipFactory, UserFactory
+from balie.firms.factories import FirmFactory
 from balie.twostep.tests.utils import sms_code, totp_now
 
 # The server's clock stands still: a code typed from the app (30-second windows) or an SMS cannot
@@ -89,7 +91,7 @@ def test_with_the_firm_requiring_it_a_new_invitee_cannot_reach_the_start_page_fi
     base = live_server.url
     firm = FirmFactory(name="Notariskantoor Hoekstra", twostep_required_for_clients=True)
     client = ClientFactory(firm=firm, kind=Client.Kind.PERSONAL, name="A. Visser")
-    from balie.accounts.services import invitation_create
+    from balie.clients.services import invitation_create
     from balie.notifications.models import OutboxMessage
 
     invitation_create(client=client, actor=None, email="anna@visser.test", first_name="Anna", last_name="Visser")

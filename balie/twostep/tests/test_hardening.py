@@ -7,7 +7,7 @@ from django.db import transaction
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from balie.core.factories import TEST_PASSWORD
+from balie.accounts.factories import TEST_PASSWORD
 from balie.core.testing import later, race, skip_unless_postgresql
 from balie.notifications.models import OutboxMessage
 from balie.twostep import enrolment, services

@@ -10,7 +10,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from balie.core.factories import TEST_PASSWORD
+from balie.accounts.factories import TEST_PASSWORD
 from balie.core.testing import later
 from balie.notifications.models import OutboxMessage
 from balie.twostep import enrolment, services
@@ -357,7 +357,7 @@ def test_own_email_change_requests_are_limited_per_person(client, personas, sett
 
 
 def test_confirming_refuses_an_address_taken_meanwhile(client, personas):
-    from balie.core.factories import UserFactory
+    from balie.accounts.factories import UserFactory
 
     user = personas.client_user
     client.force_login(user)

@@ -15,7 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from balie.core.factories import MembershipFactory, StaffMemberFactory, UserFactory
+from balie.accounts.factories import UserFactory
+from balie.clients.factories import MembershipFactory
+from balie.firms.factories import StaffMemberFactory
 from balie.firms.models import StaffMember
 from balie.notifications.models import OutboxMessage
 from balie.twostep import enrolment
@@ -350,7 +352,7 @@ def test_a_policy_without_a_strong_factor_is_refused(staff_browser, personas):
 def test_the_policy_service_refuses_anyone_but_the_firms_admins(personas):
     from django.core.exceptions import ValidationError
 
-    from balie.firms.services import firm_twostep_policy_update
+    from balie.twostep.services import firm_twostep_policy_update
 
     for actor in (personas.outsider_staff.user, personas.client_user):
         with pytest.raises(ValidationError):
