@@ -2,7 +2,6 @@ from django.urls import path
 
 from balie.accounts import views
 
-app_name = "accounts"
 urlpatterns = [
     path("mijn-gegevens/", views.profile, name="profile"),
     path("mijn-gegevens/sessies/", views.sessions, name="sessions"),

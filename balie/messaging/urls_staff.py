@@ -2,11 +2,10 @@ from django.urls import path
 
 from balie.messaging import views_staff
 
-app_name = "messaging_staff"
-THREAD = "kantoor/berichten/<uuid:thread>/"
+THREAD = "berichten/<uuid:thread>/"
 urlpatterns = [
-    path("kantoor/berichten/", views_staff.inbox, name="inbox"),
-    path("kantoor/omgevingen/<uuid:client>/bericht/", views_staff.new, name="new"),
+    path("berichten/", views_staff.inbox, name="inbox"),
+    path("omgevingen/<uuid:client>/bericht/", views_staff.new, name="new"),
     path(THREAD, views_staff.thread, name="thread"),
     path(THREAD + "beantwoorden/", views_staff.reply, name="reply"),
     path(THREAD + "notitie/", views_staff.note, name="note"),

@@ -2,8 +2,7 @@ from django.urls import path
 
 from balie.signing import views_staff as views
 
-app_name = "signing_staff"
-REQUEST = "kantoor/accorderingen/<uuid:approval>/"
+REQUEST = "accorderingen/<uuid:approval>/"
 urlpatterns = [
     path(REQUEST + "ondertekenen/", views.sign, name="sign"),
     path(REQUEST + "ondertekenen/voorbeeld.pdf", views.preview, name="preview"),

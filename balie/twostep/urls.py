@@ -2,7 +2,6 @@ from django.urls import path
 
 from balie.twostep import views
 
-app_name = "twostep"
 urlpatterns = [
     path("accounts/tweede-stap/", views.authenticate, name="authenticate"),
     path("mijn-gegevens/tweestapsverificatie/", views.overview, name="overview"),
