@@ -12,7 +12,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from balie.core import views as core_views
+from balie.core.views import system as core_views
 
 ENVIRONMENT = "o/<uuid:client>/"
 STAFF = "kantoor/"
@@ -20,7 +20,7 @@ STAFF = "kantoor/"
 # The operator's admin signs in through Balie's own sign-in, with its throttling.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Balie"
-handler400 = "balie.core.views.bad_request"  # says so when a form carried more than 100 files
+handler400 = "balie.core.views.system.bad_request"  # says so when a form carried more than 100 files
 
 
 def mount(namespace: str, *, top: str | None = None, environment: str | None = None, staff: str | None = None):

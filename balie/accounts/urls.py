@@ -1,6 +1,6 @@
 from django.urls import path
 
-from balie.accounts import views
+from balie.accounts.views import account as views
 
 urlpatterns = [
     path("mijn-gegevens/", views.profile, name="profile"),

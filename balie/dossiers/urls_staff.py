@@ -1,7 +1,7 @@
 from django.urls import path
 
-from balie.dossiers import views_bulk
-from balie.dossiers import views_staff as views
+from balie.dossiers.views import bulk
+from balie.dossiers.views import staff as views
 
 DOSSIER = "omgevingen/<uuid:client>/dossiers/<uuid:dossier>/"
 DOCUMENT = DOSSIER + "documenten/<uuid:document>/"
@@ -19,9 +19,9 @@ urlpatterns = [
     path(DOCUMENT + "nieuwe-versie/", views.document_replace, name="document_replace"),
     path(DOCUMENT + "intrekken/", views.document_withdraw, name="document_withdraw"),
     path(DOCUMENT + "versies/<uuid:version>/download/", views.version_download, name="version_download"),
-    path("bulk-publiceren/", views_bulk.bulk_new, name="bulk_new"),
-    path(BULK, views_bulk.bulk_detail, name="bulk"),
-    path(BULK + "bevestigen/", views_bulk.bulk_confirm, name="bulk_confirm"),
-    path(BULK + "annuleren/", views_bulk.bulk_cancel, name="bulk_cancel"),
-    path(BULK + "opnieuw/", views_bulk.bulk_retry, name="bulk_retry"),
+    path("bulk-publiceren/", bulk.bulk_new, name="bulk_new"),
+    path(BULK, bulk.bulk_detail, name="bulk"),
+    path(BULK + "bevestigen/", bulk.bulk_confirm, name="bulk_confirm"),
+    path(BULK + "annuleren/", bulk.bulk_cancel, name="bulk_cancel"),
+    path(BULK + "opnieuw/", bulk.bulk_retry, name="bulk_retry"),
 ]

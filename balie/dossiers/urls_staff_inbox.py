@@ -1,5 +1,5 @@
 from django.urls import path
 
-from balie.dossiers import views_upload
+from balie.dossiers.views import upload
 
-urlpatterns = [path("aangeleverd/", views_upload.inbox, name="list")]
+urlpatterns = [path("aangeleverd/", upload.inbox, name="list")]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from balie.firms import views
+from balie.firms.views import firm as views
 
 urlpatterns = [
     path("huisstijl/<uuid:firm>.css", views.branding_css, name="branding_css"),

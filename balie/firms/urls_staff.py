@@ -1,6 +1,6 @@
 from django.urls import path
 
-from balie.firms import views
+from balie.firms.views import firm as views
 
 urlpatterns = [
     path("instellingen/medewerkers/", views.staff_settings, name="staff_settings"),

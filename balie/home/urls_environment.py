@@ -1,6 +1,6 @@
 from django.urls import path
 
-from balie.home import views
+from balie.home.views import start as views
 
 urlpatterns = [
     path("", views.client_home, name="client"),

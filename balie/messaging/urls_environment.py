@@ -1,6 +1,6 @@
 from django.urls import path
 
-from balie.messaging import views
+from balie.messaging.views import client as views
 
 THREAD = "berichten/<uuid:thread>/"
 urlpatterns = [

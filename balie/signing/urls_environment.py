@@ -1,12 +1,12 @@
 from django.urls import path
 
-from balie.signing import views_batch, views_client
+from balie.signing.views import batch, client
 
 urlpatterns = [
-    path("ondertekenen/meerdere/", views_batch.batch, name="batch"),
-    path("ondertekenen/<uuid:approval>/", views_client.detail, name="detail"),
-    path("ondertekenen/<uuid:approval>/tekenen/", views_client.sign, name="sign"),
-    path("ondertekenen/<uuid:approval>/voortgang/", views_client.progress, name="progress"),
-    path("ondertekenen/<uuid:approval>/weigeren/", views_client.decline, name="decline"),
-    path("ondertekenen/<uuid:approval>/ondertekend.pdf", views_client.download, name="download"),
+    path("ondertekenen/meerdere/", batch.batch, name="batch"),
+    path("ondertekenen/<uuid:approval>/", client.detail, name="detail"),
+    path("ondertekenen/<uuid:approval>/tekenen/", client.sign, name="sign"),
+    path("ondertekenen/<uuid:approval>/voortgang/", client.progress, name="progress"),
+    path("ondertekenen/<uuid:approval>/weigeren/", client.decline, name="decline"),
+    path("ondertekenen/<uuid:approval>/ondertekend.pdf", client.download, name="download"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from balie.signing import views_staff as views
+from balie.signing.views import staff as views
 
 REQUEST = "accorderingen/<uuid:approval>/"
 urlpatterns = [

@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from balie.signing import views_settings
+from balie.signing.views import seal
 
 SEAL = "instellingen/zegelcertificaat/"
 urlpatterns = [
-    path(SEAL, views_settings.seal, name="seal"),
-    path(SEAL + "certificaat.pem", views_settings.seal_download, {"form": "pem"}, name="seal_pem"),
-    path(SEAL + "certificaat.cer", views_settings.seal_download, {"form": "cer"}, name="seal_cer"),
+    path(SEAL, seal.seal, name="seal"),
+    path(SEAL + "certificaat.pem", seal.seal_download, {"form": "pem"}, name="seal_pem"),
+    path(SEAL + "certificaat.cer", seal.seal_download, {"form": "cer"}, name="seal_cer"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from balie.twostep import views
+from balie.twostep.views import account as views
 
 urlpatterns = [
     path("accounts/tweede-stap/", views.authenticate, name="authenticate"),

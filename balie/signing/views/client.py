@@ -30,7 +30,7 @@ from balie.clients.access import client_required
 from balie.core.addresses import client_ip
 from balie.dossiers.models import DocumentAccess
 from balie.dossiers.services import document_record_access
-from balie.dossiers.views import DOWNLOAD_CSP, document_withdrawn
+from balie.dossiers.views.client import DOWNLOAD_CSP, document_withdrawn
 from balie.signing import selectors as signing_selectors
 from balie.signing import services
 from balie.signing.forms import DeclineForm, SignatureForm

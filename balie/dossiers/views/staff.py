@@ -36,7 +36,7 @@ from balie.dossiers.forms_staff import (
     folder_paths,
 )
 from balie.dossiers.models import Document, DocumentAccess, Dossier
-from balie.dossiers.views import DOWNLOAD_CSP
+from balie.dossiers.views.client import DOWNLOAD_CSP
 from balie.firms.access import staff_required
 
 PAGE_SIZE = 50
@@ -270,7 +270,7 @@ def publish(request, client, dossier):
     """Publishes one or more files into the dossier (DOS-7); all of them or none."""
     dossier = _dossier(request, client, dossier)
     tree = selectors.folder_tree(dossier=dossier)
-    # More than 100 files never get here: Django refuses them while parsing (see core.views.bad_request).
+    # More than 100 files never get here: Django refuses them while parsing (see core.views.system.bad_request).
     folder = None
     if request.POST.get("folder"):
         folder = selectors.get_folder(dossier=dossier, folder_public_id=request.POST["folder"])

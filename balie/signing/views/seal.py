@@ -20,7 +20,7 @@ from balie.firms.access import firm_admin_required, staff_required
 from balie.signing import seals
 from balie.signing.certificates import installation_wide, seal_certificate
 from balie.signing.forms_verify import MAX_PKCS12_BYTES, SealUploadForm
-from balie.signing.views_verify import certificate_response
+from balie.signing.views.verify import certificate_response
 from balie.twostep.stepup import StepUp, register_action
 
 STEPUP_ACTION = "seal_replace"

@@ -25,7 +25,7 @@ from balie.approvals import selectors as approval_selectors
 from balie.approvals.models import Kind, Request
 from balie.approvals.states import Status
 from balie.dossiers.delivery import preview_data_response
-from balie.dossiers.views import DOWNLOAD_CSP
+from balie.dossiers.views.client import DOWNLOAD_CSP
 from balie.firms.access import staff_required
 from balie.signing import pdf, selectors, services
 from balie.signing.forms import SignatureForm
