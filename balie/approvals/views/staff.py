@@ -355,7 +355,7 @@ def flow_defaults(request):
         bulk="bulk" in request.GET,
         request_kind=request.GET.get("request_kind"),  # the kind just chosen, when it was
     )
-    return render(request, "approvals/staff/_request_settings.html", {"request_form": form})
+    return render(request, "approvals/staff/partials/_request_settings.html", {"request_form": form})
 
 
 # -- the firm's flows (APR-1, BEY-2) --------------------------------------------------------------

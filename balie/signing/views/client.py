@@ -201,7 +201,7 @@ def progress(request, approval):
         "next_signers": [] if running else _next_signers(approval),
         "signed_file": None if running else signing_selectors.signed_file(approval=approval),
     }
-    template = "signing/_progress.html" if request.htmx else "signing/progress.html"
+    template = "signing/partials/_progress.html" if request.htmx else "signing/progress.html"
     return render(request, template, context)
 
 

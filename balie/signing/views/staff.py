@@ -94,7 +94,7 @@ def progress(request, approval):
     """The signing panel alone (htmx): polled while a signature is being sealed."""
     approval = _get(request, approval)
     context = {"approval": approval, **signing_context(request, approval)}
-    return render(request, "approvals/staff/_signing.html", context)
+    return render(request, "approvals/staff/partials/_signing.html", context)
 
 
 @staff_required

@@ -416,7 +416,7 @@ def stepup_sms(request, challenge):
         ok = True
         message = _("We sent a code to %(number)s. It is valid for 5 minutes.") % {"number": sent_to}
     if request.htmx:  # htmx swaps only successful answers; the fragment says what went wrong
-        return render(request, "twostep/_stepup_sms_status.html", {"message": message, "ok": ok})
+        return render(request, "twostep/partials/_stepup_sms_status.html", {"message": message, "ok": ok})
     (messages.success if ok else messages.error)(request, message)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
