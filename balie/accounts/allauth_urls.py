@@ -11,7 +11,7 @@ from allauth.mfa.webauthn import views as webauthn_views
 from django.urls import path, re_path
 from django.views.generic import RedirectView
 
-from balie.accounts import views as balie_views
+from balie.accounts.views import account as balie_views
 
 urlpatterns = [
     path("login/", views.login, name="account_login"),

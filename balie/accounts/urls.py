@@ -1,8 +1,7 @@
 from django.urls import path
 
-from balie.accounts import views
+from balie.accounts.views import account as views
 
-app_name = "accounts"
 urlpatterns = [
     path("mijn-gegevens/", views.profile, name="profile"),
     path("mijn-gegevens/sessies/", views.sessions, name="sessions"),

@@ -1,14 +1,13 @@
 from django.urls import path
 
-from balie.dossiers import views_bulk
-from balie.dossiers import views_staff as views
+from balie.dossiers.views import bulk
+from balie.dossiers.views import staff as views
 
-app_name = "dossiers_staff"
-DOSSIER = "kantoor/omgevingen/<uuid:client>/dossiers/<uuid:dossier>/"
+DOSSIER = "omgevingen/<uuid:client>/dossiers/<uuid:dossier>/"
 DOCUMENT = DOSSIER + "documenten/<uuid:document>/"
-BULK = "kantoor/bulk-publiceren/<uuid:publication>/"
+BULK = "bulk-publiceren/<uuid:publication>/"
 urlpatterns = [
-    path("kantoor/omgevingen/<uuid:client>/dossiers/nieuw/", views.dossier_new, name="dossier_new"),
+    path("omgevingen/<uuid:client>/dossiers/nieuw/", views.dossier_new, name="dossier_new"),
     path(DOSSIER, views.dossier_detail, name="dossier"),
     path(DOSSIER + "wijzigen/", views.dossier_edit, name="dossier_edit"),
     path(DOSSIER + "mappen/", views.folder_add, name="folder_add"),
@@ -20,9 +19,9 @@ urlpatterns = [
     path(DOCUMENT + "nieuwe-versie/", views.document_replace, name="document_replace"),
     path(DOCUMENT + "intrekken/", views.document_withdraw, name="document_withdraw"),
     path(DOCUMENT + "versies/<uuid:version>/download/", views.version_download, name="version_download"),
-    path("kantoor/bulk-publiceren/", views_bulk.bulk_new, name="bulk_new"),
-    path(BULK, views_bulk.bulk_detail, name="bulk"),
-    path(BULK + "bevestigen/", views_bulk.bulk_confirm, name="bulk_confirm"),
-    path(BULK + "annuleren/", views_bulk.bulk_cancel, name="bulk_cancel"),
-    path(BULK + "opnieuw/", views_bulk.bulk_retry, name="bulk_retry"),
+    path("bulk-publiceren/", bulk.bulk_new, name="bulk_new"),
+    path(BULK, bulk.bulk_detail, name="bulk"),
+    path(BULK + "bevestigen/", bulk.bulk_confirm, name="bulk_confirm"),
+    path(BULK + "annuleren/", bulk.bulk_cancel, name="bulk_cancel"),
+    path(BULK + "opnieuw/", bulk.bulk_retry, name="bulk_retry"),
 ]

@@ -1,15 +1,14 @@
 from django.urls import path
 
-from balie.messaging import views_staff
+from balie.messaging.views import staff
 
-app_name = "messaging_staff"
-THREAD = "kantoor/berichten/<uuid:thread>/"
+THREAD = "berichten/<uuid:thread>/"
 urlpatterns = [
-    path("kantoor/berichten/", views_staff.inbox, name="inbox"),
-    path("kantoor/omgevingen/<uuid:client>/bericht/", views_staff.new, name="new"),
-    path(THREAD, views_staff.thread, name="thread"),
-    path(THREAD + "beantwoorden/", views_staff.reply, name="reply"),
-    path(THREAD + "notitie/", views_staff.note, name="note"),
-    path(THREAD + "toewijzen/", views_staff.assign, name="assign"),
-    path(THREAD + "afhandelen/", views_staff.handle, name="handle"),
+    path("berichten/", staff.inbox, name="inbox"),
+    path("omgevingen/<uuid:client>/bericht/", staff.new, name="new"),
+    path(THREAD, staff.thread, name="thread"),
+    path(THREAD + "beantwoorden/", staff.reply, name="reply"),
+    path(THREAD + "notitie/", staff.note, name="note"),
+    path(THREAD + "toewijzen/", staff.assign, name="assign"),
+    path(THREAD + "afhandelen/", staff.handle, name="handle"),
 ]

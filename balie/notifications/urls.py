@@ -1,16 +1,12 @@
 from django.urls import path
 
-from balie.notifications import views, views_bell, views_staff
+from balie.notifications.views import bell, dev
 
-app_name = "notifications"
 urlpatterns = [
-    path("dev/outbox/", views.outbox, name="dev_outbox"),
-    path("dev/outbox/<int:pk>/", views.outbox_message, name="dev_outbox_message"),
-    path("kantoor/verzending/", views_staff.delivery_list, name="staff_delivery"),
-    path("kantoor/verzending/opnieuw/", views_staff.delivery_resend_failed, name="staff_resend_failed"),
-    path("kantoor/verzending/<uuid:message>/opnieuw/", views_staff.delivery_resend, name="staff_resend"),
-    path("meldingen/", views_bell.notification_list, name="list"),
-    path("meldingen/gelezen/", views_bell.notification_read_all, name="read_all"),
-    path("meldingen/<uuid:notification>/", views_bell.notification_open, name="open"),
-    path("mijn-gegevens/meldingen/", views_bell.preferences, name="preferences"),
+    path("dev/outbox/", dev.outbox, name="dev_outbox"),
+    path("dev/outbox/<int:pk>/", dev.outbox_message, name="dev_outbox_message"),
+    path("meldingen/", bell.notification_list, name="list"),
+    path("meldingen/gelezen/", bell.notification_read_all, name="read_all"),
+    path("meldingen/<uuid:notification>/", bell.notification_open, name="open"),
+    path("mijn-gegevens/meldingen/", bell.preferences, name="preferences"),
 ]

@@ -18,7 +18,7 @@ class SigningConfig(AppConfig):
             selectors,
             services,
         )
-        from balie.signing.views_staff import signing_context
+        from balie.signing.views.staff import signing_context
 
         # Sign requests are a kind of request of the kernel: how they open, restart and are published,
         # and what they add to the firm's pages and the certificate.

@@ -1,9 +1,8 @@
 from django.urls import path
 
-from balie.signing import views_staff as views
+from balie.signing.views import staff as views
 
-app_name = "signing_staff"
-REQUEST = "kantoor/accorderingen/<uuid:approval>/"
+REQUEST = "accorderingen/<uuid:approval>/"
 urlpatterns = [
     path(REQUEST + "ondertekenen/", views.sign, name="sign"),
     path(REQUEST + "ondertekenen/voorbeeld.pdf", views.preview, name="preview"),

@@ -6,7 +6,7 @@ A view that needs confirmation does three things::
     if request.method == "POST" and form.is_valid():
         result = stepup.confirm()          # None, with stepup.error set, when it fails
         if result: ...do the action, record result.factor...
-    render(..., {"stepup": stepup})        # and {% include "twostep/_stepup.html" %} inside the form
+    render(..., {"stepup": stepup})        # and {% include "twostep/partials/_stepup.html" %} inside the form
 
 The challenge is single-use, valid five minutes, and bound to ``action`` and ``object_key``: a
 confirmation started for one object never confirms another. For a document version the object

@@ -1,8 +1,7 @@
 from django.urls import path
 
-from balie.twostep import views
+from balie.twostep.views import account as views
 
-app_name = "twostep"
 urlpatterns = [
     path("accounts/tweede-stap/", views.authenticate, name="authenticate"),
     path("mijn-gegevens/tweestapsverificatie/", views.overview, name="overview"),

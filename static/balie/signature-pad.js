@@ -1,4 +1,4 @@
-// The signature pad (templates/signing/_signature_pad.html): draw with mouse, finger or pen through
+// The signature pad (templates/signing/partials/_signature_pad.html): draw with mouse, finger or pen through
 // pointer events, or type the name. The drawing goes to the server as a PNG data URL in the hidden
 // "drawing" field; the server checks it and draws it again. Typing works without JavaScript.
 (function () {

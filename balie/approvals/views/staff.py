@@ -40,7 +40,7 @@ from balie.approvals.states import Status
 from balie.clients.access import client_required
 from balie.clients.selectors import get_client_for_staff
 from balie.dossiers.models import DocumentType
-from balie.dossiers.views import DOWNLOAD_CSP
+from balie.dossiers.views.client import DOWNLOAD_CSP
 from balie.firms.access import firm_admin_required, staff_required
 from balie.firms.services import firm_tax_filing_update
 
@@ -355,7 +355,7 @@ def flow_defaults(request):
         bulk="bulk" in request.GET,
         request_kind=request.GET.get("request_kind"),  # the kind just chosen, when it was
     )
-    return render(request, "approvals/staff/_request_settings.html", {"request_form": form})
+    return render(request, "approvals/staff/partials/_request_settings.html", {"request_form": form})
 
 
 # -- the firm's flows (APR-1, BEY-2) --------------------------------------------------------------

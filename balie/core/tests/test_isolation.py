@@ -456,15 +456,16 @@ def _approval(p, status="open"):
     return {"approval": approval.public_id}
 
 
-def _named_routes_with_arguments(resolver=None, prefix=""):
+def _named_routes_with_arguments(resolver=None, prefix="", arguments=False):
+    """Named routes with an argument in their own path or in the prefix they are mounted under."""
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             ns = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
             if entry.namespace == "admin":
                 continue  # the operator's admin: superusers only
-            yield from _named_routes_with_arguments(entry, ns)
-        elif isinstance(entry, URLPattern) and entry.name and entry.pattern.regex.groups:
+            yield from _named_routes_with_arguments(entry, ns, arguments or bool(entry.pattern.regex.groups))
+        elif isinstance(entry, URLPattern) and entry.name and (arguments or entry.pattern.regex.groups):
             yield prefix + entry.name
 
 

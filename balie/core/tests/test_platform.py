@@ -138,7 +138,7 @@ def test_health_reports_database_cache_and_storage(client):
 
 @pytest.mark.django_db
 def test_health_names_the_broken_part(client, monkeypatch):
-    from balie.core import views
+    from balie.core.views import system as views
 
     def broken():
         raise OSError("disk gone")

@@ -21,7 +21,7 @@ def staff_only(path: str) -> bool:
     - a folder named ``staff`` anywhere in the path (``templates/**/staff/**``,
       ``balie/approvals/views/staff.py`` is covered by the file rule);
     - a file named ``staff.py`` or whose name starts with ``staff_`` or ends with ``_staff``
-      (``views_staff.py``, ``forms_staff.py``, ``urls_staff.py``, ``staff_organisation.py``,
+      (``forms_staff.py``, ``selectors_staff.py``, ``urls_staff.py``, ``staff_organisation.py``,
       ``templates/firms/staff_settings.html``);
     - Django admin (``admin.py``) and management commands (``management/commands/``).
     """
@@ -55,7 +55,7 @@ def test_staff_only_sources_are_recognised():
     assert staff_only("templates/approvals/staff/detail.html")
     assert staff_only("templates/clients/staff/partials/_client_table.html")
     assert staff_only("balie/approvals/views/staff.py")
-    assert staff_only("balie/messaging/views_staff.py")
+    assert staff_only("balie/messaging/forms_staff.py")
     assert staff_only("balie/clients/views/staff_contacts.py")
     assert staff_only("templates/firms/staff_settings.html")
     assert not staff_only("templates/approvals/detail.html")

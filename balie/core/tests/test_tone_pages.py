@@ -24,8 +24,8 @@ def _routes_without_arguments(resolver=None, prefix=""):
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
-            if entry.namespace == "admin":
-                continue
+            if entry.namespace == "admin" or entry.pattern.regex.groups:
+                continue  # the operator's admin; routes under a prefix with an argument (o/<client>/)
             yield from _routes_without_arguments(entry, f"{prefix}{entry.namespace}:" if entry.namespace else prefix)
         elif isinstance(entry, URLPattern) and entry.name and not entry.pattern.regex.groups:
             yield prefix + entry.name

@@ -62,12 +62,12 @@ def test_emails_put_readable_text_on_the_firms_colour(personas):
 
     personas.firm.primary_colour = "#ffd700"
     button = render_to_string(
-        "emails/_button.html", {"firm": personas.firm, "link": "https://x.test/", "label": "Open"}
+        "emails/partials/_button.html", {"firm": personas.firm, "link": "https://x.test/", "label": "Open"}
     )
     assert "background:#ffd700;color:#1d2330;" in button
     personas.firm.primary_colour = "#1f5f8b"
     button = render_to_string(
-        "emails/_button.html", {"firm": personas.firm, "link": "https://x.test/", "label": "Open"}
+        "emails/partials/_button.html", {"firm": personas.firm, "link": "https://x.test/", "label": "Open"}
     )
     assert "background:#1f5f8b;color:#ffffff;" in button
 

@@ -67,7 +67,7 @@ def test_a_message_stuck_with_a_dead_worker_counts_as_waiting(client, settings, 
 
 
 def test_health_still_answers_503_when_a_core_part_is_broken_and_mail_is_late(client, monkeypatch, frozen):
-    from balie.core import views
+    from balie.core.views import system as views
 
     def broken():
         raise OSError("disk gone")

@@ -19,7 +19,7 @@ from balie.signing import services
 from balie.signing.models import Signature
 from balie.signing.tests.pdfs import make_signature_png
 from balie.signing.tests.support import annual_accounts, company_with_directors, sign
-from balie.signing.views_client import SIGN, sign_key
+from balie.signing.views.client import SIGN, sign_key
 from balie.todos.models import Todo
 from balie.twostep.stepup import stepup_begin
 

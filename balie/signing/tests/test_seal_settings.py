@@ -21,7 +21,7 @@ from balie.firms.factories import StaffMemberFactory
 from balie.signing import pdf, seals
 from balie.signing.models import FirmSeal
 from balie.signing.tests.pdfs import make_pdf
-from balie.signing.views_settings import STEPUP_ACTION
+from balie.signing.views.seal import STEPUP_ACTION
 from balie.twostep.models import StepUpChallenge
 from balie.twostep.stepup import stepup_begin
 from balie.twostep.tests.utils import enrol_totp, totp_now

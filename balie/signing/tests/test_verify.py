@@ -13,10 +13,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
-from balie.signing import forms_verify, pdf, pdf_verify, seals, services, verification, views_verify
+from balie.signing import forms_verify, pdf, pdf_verify, seals, services, verification
 from balie.signing.models import FirmSeal
 from balie.signing.tests.pdfs import make_pdf
 from balie.signing.tests.support import annual_accounts, company_with_directors, sign
+from balie.signing.views import verify as views_verify
 
 pytestmark = pytest.mark.django_db
 
