@@ -12,7 +12,6 @@ import base64
 import hashlib
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,10 +20,12 @@ from django.views.decorators.http import require_http_methods
 
 from balie.approvals.views.batch import chosen_items, items_digest
 from balie.clients.access import client_required
+from balie.core.actions import service_refusal
 from balie.core.addresses import client_ip
-from balie.signing import selectors, services
+from balie.signing import sealing, selectors
 from balie.signing.forms import SignatureForm
 from balie.signing.models import Signature
+from balie.signing.signatures import signatures_add_batch, why_not_signable
 from balie.twostep.stepup import StepUp, register_action
 
 SIGN_BATCH = "document_sign_batch"
@@ -41,7 +42,7 @@ def _refusals(request, items) -> list[str]:
     """Why some chosen requests cannot be signed now (read without a lock; the service checks again)."""
     reasons = []
     for approval, sha256 in items:
-        reason = services.why_not_signable(approval=approval, user=request.user)
+        reason = why_not_signable(approval=approval, user=request.user)
         if reason is None and (sha256 != approval.version.sha256 or approval.document.is_withdrawn):
             reason = _("The document has changed since you chose it. Open it and look at the new version.")
         if reason:
@@ -54,7 +55,7 @@ def _page(request, *, items=(), chosen=(), form=None, stepup=None, errors=(), st
         "items": items,
         "chosen": chosen,
         "signature_form": form,
-        "statement": services.statement(),
+        "statement": sealing.statement(),
         "stepup": stepup,
         "image_data": base64.b64encode(form.image_png).decode() if stepup else "",
         "errors": errors,
@@ -109,8 +110,8 @@ def batch(request):
     confirmation = stepup.confirm()  # outside any transaction: a used code stays used
     if confirmation is None:
         return _page(request, chosen=items, form=form, stepup=stepup, status=400)
-    try:
-        signatures = services.signatures_add_batch(
+    with service_refusal(request, closing=_("Nothing has been signed. Choose again.")) as outcome:
+        signatures = signatures_add_batch(
             items=items,
             user=request.user,
             image_png=form.image_png,
@@ -120,8 +121,7 @@ def batch(request):
             ip_address=client_ip(request),
             user_agent=request.headers.get("User-Agent", "")[:300],
         )
-    except ValidationError as error:
-        messages.error(request, " ".join([*error.messages, _("Nothing has been signed. Choose again.")]))
+    if not outcome.ok:
         return redirect("signing:batch", client=client.public_id)
     count = len(signatures)
     messages.success(

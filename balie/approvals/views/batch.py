@@ -14,7 +14,6 @@ import re
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,11 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from balie.approvals import selectors, services
+from balie.approvals import selectors
+from balie.approvals.decisions import request_why_not_decidable, requests_approve_batch
 from balie.approvals.models import Decision, Kind, Request
 from balie.approvals.states import Status
 from balie.approvals.views.client import _stepup, _user_agent
 from balie.clients.access import client_required
+from balie.core.actions import service_refusal
 from balie.core.addresses import client_ip
 from balie.twostep.stepup import register_action
 
@@ -76,7 +77,7 @@ def _refusals(request, items) -> list[str]:
         if approval.kind != Kind.APPROVE:
             reason = _("This document is not one to approve.")
         else:
-            reason = services.request_why_not_decidable(approval=approval, user=request.user)
+            reason = request_why_not_decidable(approval=approval, user=request.user)
         if reason is None and (sha256 != approval.version.sha256 or approval.document.is_withdrawn):
             reason = _("The document has changed since you chose it. Open it and look at the new version.")
         if reason:
@@ -132,16 +133,15 @@ def batch(request):
     confirmation = stepup.confirm()  # outside any transaction: a used code stays used
     if confirmation is None:
         return _page(request, chosen=items, stepup=stepup, status=400)
-    try:
-        decisions = services.requests_approve_batch(
+    with service_refusal(request, closing=_("Nothing has been approved. Choose again.")) as outcome:
+        decisions = requests_approve_batch(
             items=items,
             user=request.user,
             confirmation=confirmation,
             ip_address=client_ip(request),
             user_agent=_user_agent(request),
         )
-    except ValidationError as error:
-        messages.error(request, " ".join([*error.messages, _("Nothing has been approved. Choose again.")]))
+    if not outcome.ok:
         return redirect("approvals:batch", client=client.public_id)
     count = len(decisions)
     messages.success(
