@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from balie.signing import turns
+
 
 class SigningConfig(AppConfig):
     name = "balie.signing"
@@ -23,7 +25,7 @@ class SigningConfig(AppConfig):
         # and what they add to the firm's pages and the certificate.
         kernel.register_kind(
             Kind.SIGN,
-            open=services.open_for_signing,
+            open=turns.open_for_signing,
             restart=services.copy_signers,
             publish=services.sign_request_create_for_published,
             participants_limit=pdf.MAX_SIGNERS,

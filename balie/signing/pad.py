@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 
 from balie.core.addresses import client_ip
-from balie.signing import services
+from balie.signing import signatures
 from balie.signing.forms import SignatureForm
 from balie.twostep.stepup import StepUp
 
@@ -42,7 +42,7 @@ def signature_from_pad(
     if confirmation is None:
         return PadResult(page=show(form, stepup=stepup, status=400))
     try:
-        services.signature_add(
+        signatures.signature_add(
             approval=approval,
             user=request.user,
             image_png=form.image_png,
