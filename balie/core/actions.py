@@ -4,10 +4,8 @@ Services refuse with a ``ValidationError`` whose message is meant for the person
 "Service"). A view runs the call inside ``service_refusal`` and then asks the outcome whether it
 went through::
 
-    with service_refusal(request, first_only=True) as outcome:
+    with service_refusal(request, first_only=True, success=_("The request has been withdrawn.")):
         services.request_withdraw(approval=approval, actor=request.user)
-    if outcome.ok:
-        messages.success(request, _("The request has been withdrawn."))
     return redirect(...)
 
     with service_refusal(form=form, field="name") as outcome:
@@ -46,7 +44,14 @@ class Outcome:
 
 @contextmanager
 def service_refusal(
-    request=None, *, form=None, field: str | None = None, first_only: bool = False, as_text: bool = False, closing=None
+    request=None,
+    *,
+    form=None,
+    field: str | None = None,
+    first_only: bool = False,
+    as_text: bool = False,
+    closing=None,
+    success=None,
 ) -> Iterator[Outcome]:
     """Runs the block; a ``ValidationError`` raised in it is shown instead of raised.
 
@@ -57,7 +62,8 @@ def service_refusal(
       first with ``first_only=True``).
     - With neither, the refusal is only recorded: ``outcome.text`` is for the view to show.
 
-    ``closing`` is a sentence added after the refusal's messages ("Nothing has been published.").
+    ``closing`` is a sentence added after the refusal's messages ("Nothing has been published.");
+    ``success`` is the message for ``request`` when the block went through.
     """
     outcome = Outcome()
     try:
@@ -74,3 +80,6 @@ def service_refusal(
                     form.add_error(field, closing)
         elif request is not None:
             messages.error(request, " ".join([*problems, *([closing] if closing else [])]))
+    else:
+        if success is not None:
+            messages.success(request, success)

@@ -107,10 +107,8 @@ def _request_facts(publication: BulkPublication) -> list[tuple[str, str]]:
 @require_POST
 def bulk_confirm(request, publication):
     publication = bulk.get_publication_for_staff(staff=request.staff, publication_public_id=publication)
-    with service_refusal(request, first_only=True) as outcome:
+    with service_refusal(request, first_only=True, success=_("Publishing has started. This page shows the progress.")):
         bulk.bulk_confirm(publication=publication, actor=request.user)
-    if outcome.ok:
-        messages.success(request, _("Publishing has started. This page shows the progress."))
     return redirect("dossiers_staff:bulk", publication=publication.public_id)
 
 

@@ -118,10 +118,10 @@ def remind(request, approval):
 def seal_retry(request, approval):
     """Opnieuw verzegelen: the signatures whose sealing failed go to the job again, in turn."""
     approval = _get(request, approval)
-    with service_refusal(request, first_only=True) as outcome:
+    with service_refusal(
+        request, first_only=True, success=_("The signature is being sealed again. This page shows the progress.")
+    ):
         sealing.seal_retry(approval=approval, actor=request.user)
-    if outcome.ok:
-        messages.success(request, _("The signature is being sealed again. This page shows the progress."))
     return _back(approval)
 
 

@@ -215,10 +215,10 @@ def request_detail(request, approval):
 def withdraw(request, approval):
     """Withdraws the request: the client's tasks about it close; decisions stay on record."""
     approval = _get(request, approval)
-    with service_refusal(request, first_only=True) as outcome:
+    with service_refusal(
+        request, first_only=True, success=_("The request has been withdrawn; the client's tasks about it are closed.")
+    ):
         services.request_withdraw(approval=approval, actor=request.user)
-    if outcome.ok:
-        messages.success(request, _("The request has been withdrawn; the client's tasks about it are closed."))
     return _back(approval)
 
 
@@ -234,10 +234,8 @@ def retry(request, approval):
     if approval.status != Status.FAILED:
         messages.error(request, _("Only a failed filing can be tried again."))
         return _back(approval)
-    with service_refusal(request, first_only=True) as outcome:
+    with service_refusal(request, first_only=True, success=_("The filing is being tried again.")):
         filing.filing_retry(approval=approval, actor=request.user)
-    if outcome.ok:
-        messages.success(request, _("The filing is being tried again."))
     return _back(approval)
 
 
@@ -253,15 +251,13 @@ def reconcile(request, approval):
     if not form.is_valid():
         messages.error(request, _("Say whether the receiver got the filing."))
         return _back(approval)
-    with service_refusal(request, first_only=True) as outcome:
+    with service_refusal(request, first_only=True, success=_("The filing has been settled.")):
         filing.filing_reconcile(
             approval=approval,
             actor=request.user,
             received=form.cleaned_data["received"],
             note=form.cleaned_data["note"],
         )
-    if outcome.ok:
-        messages.success(request, _("The filing has been settled."))
     return _back(approval)
 
 

@@ -148,10 +148,8 @@ def withdraw(request, change_request):
     change_request = get_change_request_for_client(client=request.client, request_public_id=change_request)
     if not may_withdraw(membership=request.membership, change_request=change_request):
         raise PermissionDenied
-    with service_refusal(request) as outcome:
+    with service_refusal(request, success=_("Your change request has been withdrawn; nothing has been changed.")):
         change_request_withdraw(change_request=change_request, actor=request.user)
-    if outcome.ok:
-        messages.success(request, _("Your change request has been withdrawn; nothing has been changed."))
     return redirect("organisation:detail", client=request.client.public_id)
 
 
