@@ -18,13 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from balie.approvals.views.batch import chosen_items, items_digest
+from balie.approvals.views.batch import chosen_items, chosen_refusals, items_digest
 from balie.clients.access import client_required
 from balie.core.actions import service_refusal
-from balie.core.addresses import client_ip
 from balie.signing import sealing, selectors
 from balie.signing.forms import SignatureForm
 from balie.signing.models import Signature
+from balie.signing.pad import pad_evidence
 from balie.signing.signatures import signatures_add_batch, why_not_signable
 from balie.twostep.stepup import StepUp, register_action
 
@@ -36,18 +36,6 @@ def batch_sign_key(client, items, image_png: bytes) -> str:
     """The step-up object: this image on these requests on these exact versions, in this environment."""
     image = hashlib.sha256(image_png).hexdigest()
     return f"sign-batch:{client.public_id}:{items_digest(items)}:{image}"
-
-
-def _refusals(request, items) -> list[str]:
-    """Why some chosen requests cannot be signed now (read without a lock; the service checks again)."""
-    reasons = []
-    for approval, sha256 in items:
-        reason = why_not_signable(approval=approval, user=request.user)
-        if reason is None and (sha256 != approval.version.sha256 or approval.document.is_withdrawn):
-            reason = _("The document has changed since you chose it. Open it and look at the new version.")
-        if reason:
-            reasons.append(_("%(title)s: %(reason)s") % {"title": approval.document.title, "reason": reason})
-    return reasons
 
 
 def _page(request, *, items=(), chosen=(), form=None, stepup=None, errors=(), status=200):
@@ -90,7 +78,7 @@ def batch(request):
         # a second click on Bevestigen: every one is signed already
         messages.info(request, _("You have already signed these documents."))
         return redirect("approvals:history", client=client.public_id)
-    reasons = _refusals(request, items)
+    reasons = chosen_refusals(items, lambda approval: why_not_signable(approval=approval, user=request.user))
     if reasons:
         return _choose_again(request, [*reasons, _("Nothing has been signed. Choose again.")])
     if "method" not in request.POST:  # chosen: the pad
@@ -112,14 +100,7 @@ def batch(request):
         return _page(request, chosen=items, form=form, stepup=stepup, status=400)
     with service_refusal(request, closing=_("Nothing has been signed. Choose again.")) as outcome:
         signatures = signatures_add_batch(
-            items=items,
-            user=request.user,
-            image_png=form.image_png,
-            method=form.cleaned_data["method"],
-            typed_name=form.cleaned_data["typed_name"],
-            confirmation=confirmation,
-            ip_address=client_ip(request),
-            user_agent=request.headers.get("User-Agent", "")[:300],
+            items=items, user=request.user, confirmation=confirmation, **pad_evidence(request, form)
         )
     if not outcome.ok:
         return redirect("signing:batch", client=client.public_id)

@@ -26,7 +26,7 @@ from balie.approvals.models import After, Decision, Kind, Request
 from balie.approvals.states import Status
 from balie.clients.access import client_required
 from balie.core.actions import service_refusal
-from balie.core.addresses import client_ip
+from balie.core.addresses import client_ip, user_agent
 from balie.dossiers.models import TAX_RETURN_TYPES, DocumentType
 from balie.twostep.stepup import StepUp, register_action
 
@@ -60,10 +60,6 @@ def _get(request, approval) -> Request:
 
 def _back(approval: Request):
     return redirect("approvals:detail", client=approval.client.public_id, approval=approval.public_id)
-
-
-def _user_agent(request) -> str:
-    return request.headers.get("User-Agent", "")[:300]
 
 
 def _ready_count(request) -> int:
@@ -161,7 +157,7 @@ def decide(request, approval):
             comment=data["comment"],
             confirmation=confirmation,
             ip_address=client_ip(request),
-            user_agent=_user_agent(request),
+            user_agent=user_agent(request),
         )
     if not outcome.ok:
         return _back(approval)
@@ -192,12 +188,10 @@ def acknowledge(request, approval):
     approval = _get(request, approval)
     if not selectors.may_decide(approval=approval, user=request.user):
         raise PermissionDenied
-    with service_refusal(request) as outcome:
+    with service_refusal(request, success=_("The document has been processed successfully")):
         request_acknowledge(
-            approval=approval, user=request.user, ip_address=client_ip(request), user_agent=_user_agent(request)
+            approval=approval, user=request.user, ip_address=client_ip(request), user_agent=user_agent(request)
         )
-    if outcome.ok:
-        messages.success(request, _("The document has been processed successfully"))
     return _back(approval)
 
 
