@@ -1,8 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from balie.signing import turns
-
 
 class SigningConfig(AppConfig):
     name = "balie.signing"
@@ -18,6 +16,7 @@ class SigningConfig(AppConfig):
             seals,
             selectors,
             services,
+            turns,
         )
         from balie.signing.views_staff import signing_context
 

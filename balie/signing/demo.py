@@ -15,7 +15,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from balie.core.demo import DemoContext
-from balie.signing import sealing, signatures
 
 HINTS = [
     "Signing: Pieter signs the BV's annual accounts (Taken → Ondertekenen), drawing with the mouse or a finger; "
@@ -72,7 +71,7 @@ def _publish(dossier, folder_name: str, name: str, title: str, actor, *, doc_typ
 
 
 def _sign(approval, user, *, name: str = "", factor: str = "sms"):
-    from balie.signing import images
+    from balie.signing import images, sealing, signatures
     from balie.twostep.stepup import Confirmation
 
     signatures.signature_add(

@@ -16,7 +16,6 @@ from balie.accounts.models import User
 from balie.clients.models import Client
 from balie.firms.models import Firm
 from balie.notifications.models import DevOutboxMessage
-from balie.signing import sealing
 
 ROOT = Path(__file__).resolve().parents[3]
 SUBPROCESS_TIMEOUT = 600  # seconds: only stops a hang; starting Django takes long on a busy machine
@@ -367,7 +366,7 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys, set
     assert statuses[f"Aangifte inkomstenbelasting {year - 1}"] == "open"
     # Signing: Sanne signed the BV's accounts for the firm, Pieter is next; the publication waits for it;
     # the holding's letter of representation is signed, its signed PDF the newest version.
-    from balie.signing import pdf, seals
+    from balie.signing import pdf, sealing, seals
     from balie.signing.models import SignedFile
 
     assert statuses[f"Jaarrekening {year - 1}"] == "open"
