@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from balie.approvals import kernel, selectors
-from balie.approvals.kernel import check_chosen_version
 from balie.approvals.models import After, Decision, Kind, Request, Required
 from balie.approvals.sending import request_send
 from balie.approvals.states import Status
@@ -155,6 +154,25 @@ def _settle(locked: Request, decision: Decision) -> None:
         kernel.withdraw_followers(locked)
 
 
+def _decide(approval: Request, *, user, kind: str, not_asked: str, wrong_kind: str, check=None, **evidence) -> Decision:
+    """Under the request's lock: ``check(locked)`` if given, then that ``user`` was asked, that the
+    request is of ``kind`` and open (the messages name what is wrong); records ``user``'s decision
+    with ``evidence`` and applies the threshold."""
+    with transaction.atomic():
+        locked = kernel.lock(approval)
+        if check is not None:
+            check(locked)
+        if not selectors.may_decide(approval=locked, user=user):
+            raise ValidationError(not_asked, code="not_asked")
+        if locked.kind != kind:
+            raise ValidationError(wrong_kind, code="kind")
+        _check_open(locked)
+        decision = kernel.record_decision(locked, user=user, **evidence)
+        _settle(locked, decision)
+    approval.status = locked.status
+    return decision
+
+
 def request_decide(
     *,
     approval: Request,
@@ -179,26 +197,19 @@ def request_decide(
         raise ValidationError(_("Give the reason why you do not approve."), code="reason")
     if confirmation is None:
         raise ValidationError(_("Confirm your decision."), code="confirmation")
-    with transaction.atomic():
-        locked = kernel.lock(approval)
-        if not selectors.may_decide(approval=locked, user=user):
-            raise ValidationError(_("You have not been asked to decide on this request."), code="not_asked")
-        if locked.kind != Kind.APPROVE:
-            raise ValidationError(_("This document is to review, not to approve."), code="kind")
-        _check_open(locked)
-        decision = kernel.record_decision(
-            locked,
-            user=user,
-            outcome=outcome,
-            comment=comment,
-            factor=confirmation.factor,
-            challenge_id=confirmation.challenge_id,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-        _settle(locked, decision)
-    approval.status = locked.status
-    return decision
+    return _decide(
+        approval,
+        user=user,
+        kind=Kind.APPROVE,
+        not_asked=_("You have not been asked to decide on this request."),
+        wrong_kind=_("This document is to review, not to approve."),
+        outcome=outcome,
+        comment=comment,
+        factor=confirmation.factor,
+        challenge_id=confirmation.challenge_id,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
 
 
 def requests_approve_batch(
@@ -217,56 +228,40 @@ def requests_approve_batch(
     following it puts it under Klaar om te verzenden, to send from there."""
     if confirmation is None:
         raise ValidationError(_("Confirm your decision."), code="confirmation")
-    decisions = []
-    with transaction.atomic():
-        for approval, sha256 in sorted(items, key=lambda item: item[0].pk):  # one lock order: no deadlocks
-            try:
-                check_chosen_version(approval, sha256)
-                decisions.append(
-                    request_decide(
-                        approval=approval,
-                        user=user,
-                        outcome=Outcome.APPROVED,
-                        confirmation=confirmation,
-                        ip_address=ip_address,
-                        user_agent=user_agent,
-                    )
-                )
-                if approval.status == Status.APPROVED and approval.after != After.NOTHING:
-                    request_send(approvals=[approval], actor=user, later=True)
-            except ValidationError as error:
-                title = approval.document.title
-                raise ValidationError(
-                    _("%(title)s: %(reason)s") % {"title": title, "reason": " ".join(error.messages)},
-                    code=getattr(error, "code", None) or "refused",
-                ) from None
-    return decisions
+
+    def approve(approval: Request) -> Decision:
+        decision = request_decide(
+            approval=approval,
+            user=user,
+            outcome=Outcome.APPROVED,
+            confirmation=confirmation,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+        if approval.status == Status.APPROVED and approval.after != After.NOTHING:
+            request_send(approvals=[approval], actor=user, later=True)
+        return decision
+
+    return kernel.each_chosen(items, approve)
 
 
 def request_acknowledge(
     *, approval: Request, user, confirmation=None, ip_address: str | None = None, user_agent: str = ""
 ) -> Decision:
     """A review request (a draft to look at) is seen: it is COMPLETED and its task leaves every list."""
-    with transaction.atomic():
-        locked = kernel.lock(approval)
-        if not selectors.may_decide(approval=locked, user=user):
-            raise ValidationError(_("You have not been asked to look at this document."), code="not_asked")
-        if locked.kind != Kind.REVIEW:
-            raise ValidationError(_("This document is to approve, not only to review."), code="kind")
-        _check_open(locked)
-        decision = kernel.record_decision(
-            locked,
-            user=user,
-            outcome=Outcome.ACKNOWLEDGED,
-            comment="",
-            factor=getattr(confirmation, "factor", ""),
-            challenge_id=getattr(confirmation, "challenge_id", ""),
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-        _settle(locked, decision)
-    approval.status = locked.status
-    return decision
+    return _decide(
+        approval,
+        user=user,
+        kind=Kind.REVIEW,
+        not_asked=_("You have not been asked to look at this document."),
+        wrong_kind=_("This document is to approve, not only to review."),
+        outcome=Outcome.ACKNOWLEDGED,
+        comment="",
+        factor=getattr(confirmation, "factor", ""),
+        challenge_id=getattr(confirmation, "challenge_id", ""),
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
 
 
 def decision_record_outside(
@@ -284,19 +279,21 @@ def decision_record_outside(
         raise ValidationError(_("Choose a decision."), code="outcome")
     if outcome == Outcome.REJECTED and not comment:
         raise ValidationError(_("Give the reason the client gave for not approving."), code="reason")
-    with transaction.atomic():
-        locked = kernel.lock(approval)
+
+    def check_staff(locked: Request) -> None:
         if not StaffMember.objects.filter(user=recorded_by, firm_id=locked.client.firm_id).exists():
             raise ValidationError(_("Only the firm's staff can record a decision."), code="not_staff")
-        if not selectors.may_decide(approval=locked, user=user):
-            raise ValidationError(_("This person has not been asked to decide on this request."), code="not_asked")
-        expected = Kind.REVIEW if outcome == Outcome.ACKNOWLEDGED else Kind.APPROVE
-        if locked.kind != expected:
-            raise ValidationError(_("This decision does not fit this request."), code="kind")
-        _check_open(locked)
-        decision = kernel.record_decision(
-            locked, user=user, outcome=outcome, comment=comment, factor=OUTSIDE, recorded_by=recorded_by, note=note
-        )
-        _settle(locked, decision)
-    approval.status = locked.status
-    return decision
+
+    return _decide(
+        approval,
+        user=user,
+        kind=Kind.REVIEW if outcome == Outcome.ACKNOWLEDGED else Kind.APPROVE,
+        not_asked=_("This person has not been asked to decide on this request."),
+        wrong_kind=_("This decision does not fit this request."),
+        check=check_staff,
+        outcome=outcome,
+        comment=comment,
+        factor=OUTSIDE,
+        recorded_by=recorded_by,
+        note=note,
+    )

@@ -63,7 +63,8 @@ def _publish(dossier, folder_name: str, title: str, actor, *, lines: list[str], 
 
 
 def load(context: DemoContext) -> None:
-    from balie.approvals.services import request_decide, request_send
+    from balie.approvals.decisions import request_decide
+    from balie.approvals.sending import request_send
     from balie.dossiers.demo import demo_document
     from balie.dossiers.models import Document, DocumentRead, DocumentType
     from balie.twostep.stepup import Confirmation

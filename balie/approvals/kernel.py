@@ -298,6 +298,25 @@ def check_chosen_version(request: Request, sha256: str) -> None:
         )
 
 
+def each_chosen(items: Iterable[tuple[Request, str]], act: Callable[[Request], object]) -> list:
+    """All or nothing over requests chosen together: ``items`` pairs each request with the SHA-256 of
+    the version the person was shown; for each, in one lock order (no deadlocks) and one transaction,
+    checks that version (``check_chosen_version``) and calls ``act(request)``. The first refusal
+    undoes them all, its message prefixed with the document's title. Returns what ``act`` returned."""
+    results = []
+    with transaction.atomic():
+        for request, sha256 in sorted(items, key=lambda item: item[0].pk):
+            try:
+                check_chosen_version(request, sha256)
+                results.append(act(request))
+            except ValidationError as error:
+                raise ValidationError(
+                    _("%(title)s: %(reason)s") % {"title": request.document.title, "reason": " ".join(error.messages)},
+                    code=getattr(error, "code", None) or "refused",
+                ) from None
+    return results
+
+
 # -- evidence ------------------------------------------------------------------------------------------
 
 

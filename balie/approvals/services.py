@@ -1,6 +1,6 @@
 """Requests on a document (APR-1, APR-4, BEY-2): asking for an approval or a review, and the firm
-withdrawing or replacing a request; deciding (``decisions``) and sending (``sending``) are
-re-exported here, so that ``services.request_decide`` and the others are where callers look.
+withdrawing or replacing a request. Deciding is in ``decisions``, sending in ``sending``; callers
+import those services from there.
 
 What every kind of request shares (the lock, the status machine, the steps waiting for a request,
 the evidence of a decision) is the request kernel, ``approvals.kernel``; ``open_for_decision`` is
@@ -9,10 +9,10 @@ runs in one transaction, locks the request row (``select_for_update``) and chang
 through ``states.check``.
 
     approval = request_create(document=doc, actor=staff_user, audience="directors", after="firm_software")
-    request_decide(approval=approval, user=director, outcome="approved", confirmation=confirmation)
-    request_send(approvals=[approval], actor=director, later=True)          # Klaar om te verzenden
-    requests_send_batch(approvals=[...], actor=director, confirmation=confirmation)
-    requests_approve_batch(items=[(approval, sha256), ...], user=director, confirmation=confirmation)
+    decisions.request_decide(approval=approval, user=director, outcome="approved", confirmation=confirmation)
+    sending.request_send(approvals=[approval], actor=director, later=True)  # Klaar om te verzenden
+    sending.requests_send_batch(approvals=[...], actor=director, confirmation=confirmation)
+    decisions.requests_approve_batch(items=[(approval, sha256), ...], user=director, confirmation=confirmation)
 """
 
 from __future__ import annotations
@@ -27,19 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from balie.approvals import kernel, selectors
-from balie.approvals.decisions import (  # noqa: F401  (the services of requests, in one place for callers)
-    OUTSIDE,
-    Outcome,
-    check_chosen_version,
-    decision_record_outside,
-    request_acknowledge,
-    request_decide,
-    request_why_not_decidable,
-    requests_approve_batch,
-)
-from balie.approvals.kernel import DEAD_END, DONE, all_active_members, check_waits_for  # noqa: F401
+from balie.approvals.kernel import DEAD_END, all_active_members, check_waits_for
 from balie.approvals.models import After, Audience, Kind, Request, Required
-from balie.approvals.sending import SENT, SendResult, request_send, requests_send_batch  # noqa: F401
 from balie.approvals.states import Status
 from balie.dossiers.models import Document
 from balie.notifications.models import EventKind

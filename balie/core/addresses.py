@@ -30,6 +30,11 @@ def is_local_request(request) -> bool:
     return is_loopback(request.META.get("REMOTE_ADDR"))
 
 
+def user_agent(request) -> str:
+    """The browser's User-Agent header as evidence keeps it (at most 300 characters)."""
+    return request.headers.get("User-Agent", "")[:300]
+
+
 def client_ip(request) -> str | None:
     """The client's address as the trusted-proxy settings say (allauth's adapter), or None when a
     request claims to come through a proxy that is not trusted."""

@@ -17,6 +17,7 @@ class SigningConfig(AppConfig):
             seals,
             selectors,
             services,
+            turns,
         )
         from balie.signing.views.staff import signing_context
 
@@ -24,7 +25,7 @@ class SigningConfig(AppConfig):
         # and what they add to the firm's pages and the certificate.
         kernel.register_kind(
             Kind.SIGN,
-            open=services.open_for_signing,
+            open=turns.open_for_signing,
             restart=services.copy_signers,
             publish=services.sign_request_create_for_published,
             participants_limit=pdf.MAX_SIGNERS,

@@ -71,10 +71,10 @@ def _publish(dossier, folder_name: str, name: str, title: str, actor, *, doc_typ
 
 
 def _sign(approval, user, *, name: str = "", factor: str = "sms"):
-    from balie.signing import images, services
+    from balie.signing import images, sealing, signatures
     from balie.twostep.stepup import Confirmation
 
-    services.signature_add(
+    signatures.signature_add(
         approval=approval,
         user=user,
         image_png=images.typed_png(name or user.get_full_name()),
@@ -84,7 +84,7 @@ def _sign(approval, user, *, name: str = "", factor: str = "sms"):
         ip_address="192.0.2.10",
         user_agent="Mozilla/5.0 (demo)",
     )
-    services.seal_pending(request_id=approval.pk)  # at once, so the demo starts with the sealed PDF
+    sealing.seal_pending(request_id=approval.pk)  # at once, so the demo starts with the sealed PDF
 
 
 def load(context: DemoContext) -> None:

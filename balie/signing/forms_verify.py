@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from balie.signing import verification
+from balie.signing import seals, verification
 
 MAX_PKCS12_BYTES = 1024 * 1024
 # The page's limit: a PDF signed in Balie is far smaller. ``balie verify-pdf`` on the server keeps
@@ -74,24 +72,7 @@ class SealUploadForm(forms.Form):
         data = upload.read()
         cleaned["data"] = data
         try:
-            _check_pkcs12(data, cleaned.get("password") or "")
+            seals.pkcs12_open(data, cleaned.get("password") or "")
         except ValidationError as error:
             self.add_error("file", error)
         return cleaned
-
-
-def _check_pkcs12(data: bytes, password: str) -> None:
-    from cryptography.hazmat.primitives.serialization import pkcs12
-
-    try:
-        key, certificate, _extra = pkcs12.load_key_and_certificates(data, password.encode() or None)
-    except (ValueError, TypeError) as error:
-        raise ValidationError(
-            _("This file could not be opened: it is not a PKCS#12 file (.p12, .pfx) or the password is wrong."),
-            code="pkcs12",
-        ) from error
-    if key is None or certificate is None:
-        raise ValidationError(_("The file holds no certificate with its private key."), code="incomplete")
-    now = datetime.datetime.now(datetime.UTC)
-    if certificate.not_valid_after_utc <= now or certificate.not_valid_before_utc > now:
-        raise ValidationError(_("This certificate is not valid today."), code="expired")

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 
-from balie.core.addresses import client_ip
-from balie.signing import services
+from balie.core.actions import service_refusal
+from balie.core.addresses import client_ip, user_agent
+from balie.signing import signatures
 from balie.signing.forms import SignatureForm
 from balie.twostep.stepup import StepUp
 
@@ -41,17 +41,20 @@ def signature_from_pad(
     confirmation = stepup.confirm()  # outside any transaction: a used code stays used
     if confirmation is None:
         return PadResult(page=show(form, stepup=stepup, status=400))
-    try:
-        services.signature_add(
-            approval=approval,
-            user=request.user,
-            image_png=form.image_png,
-            method=form.cleaned_data["method"],
-            typed_name=form.cleaned_data["typed_name"],
-            confirmation=confirmation,
-            ip_address=client_ip(request),
-            user_agent=request.headers.get("User-Agent", "")[:300],
+    with service_refusal() as outcome:
+        signatures.signature_add(
+            approval=approval, user=request.user, confirmation=confirmation, **pad_evidence(request, form)
         )
-    except ValidationError as error:
-        return PadResult(refusal=" ".join(error.messages))
-    return PadResult()
+    return PadResult(refusal=outcome.text or "")
+
+
+def pad_evidence(request, form: SignatureForm) -> dict:
+    """What a signature keeps of the pad (a valid ``form``) and of the browser, for ``signature_add``
+    and ``signatures_add_batch``."""
+    return {
+        "image_png": form.image_png,
+        "method": form.cleaned_data["method"],
+        "typed_name": form.cleaned_data["typed_name"],
+        "ip_address": client_ip(request),
+        "user_agent": user_agent(request),
+    }

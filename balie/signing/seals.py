@@ -112,8 +112,9 @@ def firm_seal(firm) -> FirmSeal:
         return FirmSeal.objects.get(firm=firm)
 
 
-def seal_upload(*, firm, data: bytes, password: str, actor) -> FirmSeal:
-    """Replaces the firm's seal with a certificate and key from a PKCS#12 file (.p12/.pfx)."""
+def pkcs12_open(data: bytes, password: str):
+    """The key, certificate and further certificates of a PKCS#12 file (.p12/.pfx); refuses a file
+    that does not open with ``password``, lacks the key or certificate, or is not valid today."""
     try:
         key, certificate, extra = pkcs12.load_key_and_certificates(data, (password or "").encode() or None)
     except (ValueError, TypeError) as error:
@@ -126,6 +127,12 @@ def seal_upload(*, firm, data: bytes, password: str, actor) -> FirmSeal:
     now = datetime.datetime.now(datetime.UTC)
     if certificate.not_valid_after_utc <= now or certificate.not_valid_before_utc > now:
         raise ValidationError(_("This certificate is not valid today."), code="expired")
+    return key, certificate, extra
+
+
+def seal_upload(*, firm, data: bytes, password: str, actor) -> FirmSeal:
+    """Replaces the firm's seal with a certificate and key from a PKCS#12 file (.p12/.pfx)."""
+    key, certificate, extra = pkcs12_open(data, password)
     public = serialization.PublicFormat.SubjectPublicKeyInfo
     if key.public_key().public_bytes(serialization.Encoding.DER, public) != certificate.public_key().public_bytes(
         serialization.Encoding.DER, public

@@ -2,10 +2,10 @@
 and what follows the last signature. Status changes, locks, evidence and
 the steps waiting for a request go through the request kernel (``approvals.kernel``); a sign request
 is the kernel's kind "sign" (registered in ``apps.py``). Signing is in ``signatures``, sealing in
-``sealing``, the turns in ``turns``; their public names are importable from here too.
+``sealing``, the turns in ``turns``; callers import those services from there.
 
     approval = sign_request_create(document=doc, actor=staff, signers=[pieter, anna], in_order=True)
-    signature_add(approval=approval, user=pieter, image_png=png, method="drawn", confirmation=c, ...)
+    signatures.signature_add(approval=approval, user=pieter, image_png=png, method="drawn", confirmation=c, ...)
     # a job seals it into the PDF (``seal_pending``); then Anna's turn comes; after hers the signed
     # PDF becomes the document's new version, the request SIGNED, and the steps waiting for it open.
 """
@@ -33,27 +33,8 @@ from balie.notifications.models import EventKind
 from balie.notifications.services import notify
 from balie.signing import pdf
 from balie.signing.models import Signature, Signer
-from balie.signing.sealing import (  # noqa: F401  (the services of signing, in one place for callers)
-    ANNUAL_FOLDER,
-    ANNUAL_TYPES,
-    LEASE,
-    audit_line,
-    check_version_signable,
-    places_of,
-    read_signed,
-    read_version,
-    seal_pending,
-    seal_retry,
-    seal_stale,
-    statement,
-)
-from balie.signing.signatures import (  # noqa: F401
-    signature_add,
-    signature_decline,
-    signatures_add_batch,
-    why_not_signable,
-)
-from balie.signing.turns import current_position, display_name, display_when, open_for_signing, open_turn  # noqa: F401
+from balie.signing.sealing import check_version_signable, places_of, read_version
+from balie.signing.turns import current_position, open_turn
 from balie.todos.models import Todo
 from balie.todos.services import todo_remind
 

@@ -135,29 +135,19 @@ def signatures_add_batch(
     message prefixed with the document's title. Each is sealed by its own job after the commit."""
     if confirmation is None:
         raise ValidationError(_("Confirm your signature."), code="confirmation")
-    signatures = []
-    with transaction.atomic():
-        for approval, sha256 in sorted(items, key=lambda item: item[0].pk):  # one lock order: no deadlocks
-            try:
-                kernel.check_chosen_version(approval, sha256)
-                signatures.append(
-                    signature_add(
-                        approval=approval,
-                        user=user,
-                        image_png=image_png,
-                        method=method,
-                        typed_name=typed_name,
-                        confirmation=confirmation,
-                        ip_address=ip_address,
-                        user_agent=user_agent,
-                    )
-                )
-            except ValidationError as error:
-                raise ValidationError(
-                    _("%(title)s: %(reason)s") % {"title": approval.document.title, "reason": " ".join(error.messages)},
-                    code=getattr(error, "code", None) or "refused",
-                ) from None
-    return signatures
+    return kernel.each_chosen(
+        items,
+        lambda approval: signature_add(
+            approval=approval,
+            user=user,
+            image_png=image_png,
+            method=method,
+            typed_name=typed_name,
+            confirmation=confirmation,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        ),
+    )
 
 
 def signature_decline(*, approval: Request, user, reason: str) -> Decision:

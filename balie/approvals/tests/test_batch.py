@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from balie.accounts.factories import TEST_PASSWORD
 from balie.approvals import services
+from balie.approvals.decisions import request_decide, requests_approve_batch
 from balie.approvals.models import Decision
 from balie.approvals.states import Status
 from balie.approvals.tests.client_support import company_with_directors, confirmation, document, new_version
@@ -71,7 +72,7 @@ def three(personas, bv):
 
 def test_the_page_offers_only_what_i_may_approve_now(as_director, personas, bv, three):
     decided = ask(personas, bv, "Al beslist")
-    services.request_decide(approval=decided, user=bv.directors[0], outcome="approved", confirmation=confirmation())
+    request_decide(approval=decided, user=bv.directors[0], outcome="approved", confirmation=confirmation())
     ask(personas, bv, "Alleen bekijken", kind="review")
     ask(personas, bv, "Voor de handelaar", audience="handlers")
     response = as_director.get(batch_url(bv.client))
@@ -217,7 +218,7 @@ def test_the_service_is_all_or_nothing(personas, bv, three):
     items = [(approval, approval.version.sha256) for approval in three]
     items[2] = (three[2], "f" * 64)
     with pytest.raises(ValidationError) as refused:
-        services.requests_approve_batch(items=items, user=bv.directors[0], confirmation=confirmation())
+        requests_approve_batch(items=items, user=bv.directors[0], confirmation=confirmation())
     assert refused.value.messages[0].startswith("Btw Q3: ")
     assert not Decision.objects.exists()
     for approval in three:
@@ -228,7 +229,7 @@ def test_the_service_is_all_or_nothing(personas, bv, three):
 def test_the_service_refuses_someone_not_asked(personas, bv, three):
     items = [(three[0], three[0].version.sha256)]
     with pytest.raises(ValidationError):
-        services.requests_approve_batch(items=items, user=bv.employee, confirmation=confirmation())
+        requests_approve_batch(items=items, user=bv.employee, confirmation=confirmation())
     assert not Decision.objects.exists()
 
 

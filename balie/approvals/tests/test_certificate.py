@@ -11,7 +11,7 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from balie.accounts.factories import UserFactory
-from balie.approvals import services
+from balie.approvals import decisions, services
 from balie.approvals.certificate import approval_certificate_pdf
 from balie.approvals.models import Request
 from balie.approvals.states import Status
@@ -51,7 +51,7 @@ def approval(personas):
 
 def decide(personas, approval, *, at: datetime):
     with time_machine.travel(at, tick=False):  # a fixed moment to read back (a decision is never updated)
-        return services.request_decide(
+        return decisions.request_decide(
             approval=approval,
             user=personas.client_user,
             outcome="approved",
@@ -64,7 +64,7 @@ def decide(personas, approval, *, at: datetime):
 
 def test_the_certificate_names_the_hash_and_each_decision_with_its_evidence(personas, approval):
     decide(personas, approval, at=datetime(2025, 1, 15, 9, 30, 5, tzinfo=UTC))
-    services.decision_record_outside(
+    decisions.decision_record_outside(
         approval=approval,
         user=personas.employee,
         outcome="approved",

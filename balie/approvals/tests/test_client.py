@@ -6,7 +6,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from balie.accounts.factories import TEST_PASSWORD, UserFactory
-from balie.approvals import services
+from balie.approvals import sending, services
+from balie.approvals.decisions import request_decide
 from balie.approvals.models import Decision, Request, Submission
 from balie.approvals.states import Status
 from balie.approvals.tests.client_support import company_with_directors, confirmation, document
@@ -283,7 +284,7 @@ def test_a_member_who_may_not_handle_documents_gets_403_and_nothing_is_recorded(
 def test_the_second_director_sees_who_approved_and_cannot_decide_again(client, personas, bv):
     a, b = bv.directors
     approval = ask(personas, bv, after="nothing")
-    services.request_decide(approval=approval, user=a, outcome="approved", comment="Prima", confirmation=confirmation())
+    request_decide(approval=approval, user=a, outcome="approved", comment="Prima", confirmation=confirmation())
     client.force_login(english(b))
     html = client.get(url("detail", approval)).content.decode()
     assert 'id="settled-by"' in html and "Approved by DirecteurA Jansen on" in html
@@ -337,7 +338,7 @@ def test_a_review_is_marked_as_seen(client, personas, bv):
 
 def test_an_approved_request_not_sent_yet_offers_now_or_later(as_director, personas, bv):
     approval = ask(personas, bv)
-    services.request_decide(approval=approval, user=bv.directors[0], outcome="approved", confirmation=confirmation())
+    request_decide(approval=approval, user=bv.directors[0], outcome="approved", confirmation=confirmation())
     html = as_director.get(url("detail", approval)).content.decode()
     assert 'id="send-now"' in html and 'id="send-later"' in html
     first = as_director.post(url("send", approval), {"send": "now"})
@@ -361,7 +362,7 @@ def test_an_approved_request_on_a_withdrawn_document_cannot_be_sent(as_director,
     from balie.dossiers.services import document_withdraw
 
     approval = ask(personas, bv)
-    services.request_decide(approval=approval, user=bv.directors[1], outcome="approved", confirmation=confirmation())
+    request_decide(approval=approval, user=bv.directors[1], outcome="approved", confirmation=confirmation())
     document_withdraw(document=approval.document, actor=personas.staff.user)
     html = as_director.get(url("detail", approval)).content.decode()
     assert 'id="send-now"' not in html and 'id="withdrawn-note"' in html
@@ -388,8 +389,8 @@ def ready_to_send(personas, bv, count, director=None):
     approvals = []
     for number in range(count):
         approval = ask(personas, bv, title=f"Btw {number}")
-        services.request_decide(approval=approval, user=director, outcome="approved", confirmation=confirmation())
-        services.request_send(approvals=[approval], actor=director, later=True)
+        request_decide(approval=approval, user=director, outcome="approved", confirmation=confirmation())
+        sending.request_send(approvals=[approval], actor=director, later=True)
         approvals.append(approval)
     return approvals
 
@@ -458,7 +459,7 @@ def test_history_filters_on_status_year_and_type(as_director, personas, bv):
     q3 = ask(personas, bv, title="Btw Q3 2025")
     old = ask(personas, bv, title="Btw Q4 2024", doc={"year": 2024, "period": "Q4"})
     income = ask(personas, bv, title="Aangifte IB 2025", audience="handlers", doc={"doc_type": "income_tax_return"})
-    services.request_decide(
+    request_decide(
         approval=old, user=bv.directors[1], outcome="rejected", comment="Te laat", confirmation=confirmation()
     )
 
@@ -491,9 +492,7 @@ def test_history_uses_a_constant_number_of_queries(as_director, personas, bv, dj
         for number in range(count):
             approval = ask(personas, bv, title=f"Document {number}", after="nothing", required="all")
             for director in bv.directors:
-                services.request_decide(
-                    approval=approval, user=director, outcome="approved", confirmation=confirmation()
-                )
+                request_decide(approval=approval, user=director, outcome="approved", confirmation=confirmation())
 
     make(3)
     with django_assert_max_num_queries(25) as few:
@@ -509,7 +508,7 @@ def test_the_request_page_uses_a_constant_number_of_queries(client, personas, dj
         bv = company_with_directors(personas, count=decisions, name=f"BV {decisions}")
         approval = ask(personas, bv, required="all", after="nothing")
         for director in bv.directors[:-1]:
-            services.request_decide(approval=approval, user=director, outcome="approved", confirmation=confirmation())
+            request_decide(approval=approval, user=director, outcome="approved", confirmation=confirmation())
         return bv, approval
 
     small, one = approval_with(2)

@@ -5,7 +5,8 @@ import random
 
 import pytest
 
-from balie.approvals import services
+from balie.approvals import sending, services
+from balie.approvals.decisions import request_decide
 from balie.approvals.models import Decision, Request, Submission
 from balie.approvals.states import Status
 from balie.approvals.tests.client_support import company_with_directors, confirmation, document
@@ -26,8 +27,8 @@ def approve_and_send(approval):
     """What Bevestigen with "direct verzenden" does for one director."""
 
     def act(director):
-        services.request_decide(approval=approval, user=director, outcome="approved", confirmation=confirmation())
-        services.request_send(approvals=[approval], actor=director, later=False)
+        request_decide(approval=approval, user=director, outcome="approved", confirmation=confirmation())
+        sending.request_send(approvals=[approval], actor=director, later=False)
 
     return act
 
@@ -66,7 +67,7 @@ def test_approve_and_reject_at_once_settle_it_one_way(personas, no_delivery):
             if director == a:
                 approve_and_send(approval)(director)
             else:
-                services.request_decide(
+                request_decide(
                     approval=approval,
                     user=director,
                     outcome="rejected",
@@ -108,13 +109,13 @@ def test_two_batches_at_once_file_each_request_once(personas, no_delivery):
         approval = services.request_create(
             document=doc, actor=personas.staff.user, audience="directors", after="firm_software"
         )
-        services.request_decide(approval=approval, user=a, outcome="approved", confirmation=confirmation())
-        services.request_send(approvals=[approval], actor=a, later=True)
+        request_decide(approval=approval, user=a, outcome="approved", confirmation=confirmation())
+        sending.request_send(approvals=[approval], actor=a, later=True)
         approvals.append(approval)
     results = []
 
     def send_all(director):
-        results.append(services.requests_send_batch(approvals=approvals, actor=director, confirmation=confirmation()))
+        results.append(sending.requests_send_batch(approvals=approvals, actor=director, confirmation=confirmation()))
 
     assert race(send_all, [a, b]) == ["ok", "ok"]
     assert sorted(len(result.sent) for result in results) == [0, 4]  # the second finds them all sent

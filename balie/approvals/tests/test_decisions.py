@@ -5,7 +5,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models.deletion import ProtectedError
 
-from balie.approvals import services
+from balie.approvals import decisions, services
 from balie.approvals.models import Decision
 from balie.approvals.tests.client_support import company_with_directors, confirmation, document
 
@@ -18,7 +18,7 @@ def decision(personas):
     approval = services.request_create(
         document=document(bv.client, actor=personas.staff.user), actor=personas.staff.user, audience="directors"
     )
-    return services.request_decide(
+    return decisions.request_decide(
         approval=approval, user=bv.directors[0], outcome="approved", comment="Klopt", confirmation=confirmation()
     )
 

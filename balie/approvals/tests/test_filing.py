@@ -598,7 +598,7 @@ def test_simultaneous_submissions_file_once(personas):
 
 
 def test_sending_later_as_a_batch_through_the_request_services_files_each_once(personas, settings, frozen):
-    from balie.approvals.services import request_send, requests_send_batch
+    from balie.approvals.sending import request_send, requests_send_batch
 
     settings.BALIE_DIGIPOORT_DELAY_SECONDS = 0
     first = approved_request(personas, after=After.DIGIPOORT)

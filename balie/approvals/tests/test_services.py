@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from balie.approvals import services
+from balie.approvals import decisions, sending, services
 from balie.approvals.flows import flow_for
 from balie.approvals.models import Decision, Flow, Request, Submission
 from balie.approvals.states import Status
@@ -42,7 +42,7 @@ def ask(vat, staff_user, **settings):
 
 
 def decide(approval, user, outcome="approved", comment="", **extra):
-    return services.request_decide(
+    return decisions.request_decide(
         approval=approval, user=user, outcome=outcome, comment=comment, confirmation=confirmation(), **extra
     )
 
@@ -285,7 +285,7 @@ def test_an_ended_membership_ends_the_right_to_decide(personas, bv, vat):
 def test_a_decision_needs_a_confirmation(personas, bv, vat):
     approval = ask(vat, personas.staff.user)
     with pytest.raises(ValidationError) as error:
-        services.request_decide(approval=approval, user=bv.directors[0], outcome="approved", confirmation=None)
+        decisions.request_decide(approval=approval, user=bv.directors[0], outcome="approved", confirmation=None)
     assert error.value.code == "confirmation"
     assert not Decision.objects.exists()
 
@@ -307,7 +307,7 @@ def test_a_review_is_acknowledged_and_completed(personas, bv):
     with pytest.raises(ValidationError) as error:
         decide(approval, bv.handler)
     assert error.value.code == "kind"
-    decision = services.request_acknowledge(approval=approval, user=bv.handler)
+    decision = decisions.request_acknowledge(approval=approval, user=bv.handler)
     approval.refresh_from_db()
     assert (approval.status, decision.outcome) == (Status.COMPLETED, "acknowledged")
     assert Todo.objects.get().status == "done"
@@ -317,16 +317,16 @@ def test_a_decision_given_outside_the_portal_is_marked_and_settles(personas, bv,
     a, _b = bv.directors
     approval = ask(vat, personas.staff.user, after="nothing")
     with pytest.raises(ValidationError) as error:
-        services.decision_record_outside(
+        decisions.decision_record_outside(
             approval=approval, user=a, outcome="approved", note=" ", recorded_by=personas.staff.user
         )
     assert error.value.code == "note"
     with pytest.raises(ValidationError) as error:
-        services.decision_record_outside(
+        decisions.decision_record_outside(
             approval=approval, user=a, outcome="approved", note="Per telefoon", recorded_by=personas.outsider_staff.user
         )
     assert error.value.code == "not_staff"
-    decision = services.decision_record_outside(
+    decision = decisions.decision_record_outside(
         approval=approval,
         user=a,
         outcome="approved",
@@ -354,7 +354,7 @@ def test_a_waiting_step_opens_when_the_one_before_is_approved(personas, bv, vat)
     assert Todo.objects.filter(target_id=str(second.pk)).count() == 0
     assert titles(bv.handler) == []  # no task, no e-mail while it waits
     with pytest.raises(ValidationError) as error:
-        services.request_decide(approval=second, user=bv.handler, outcome="approved", confirmation=confirmation())
+        decisions.request_decide(approval=second, user=bv.handler, outcome="approved", confirmation=confirmation())
     assert error.value.code == "waiting" and "Aangifte omzetbelasting Q3" in error.value.messages[0]
 
     decide(first, bv.directors[0])
@@ -380,7 +380,7 @@ def test_steps_waiting_for_a_rejected_one_are_withdrawn_and_the_firm_is_told(per
         "Notulen AVA, Brief aandeelhouders"
     )
     with pytest.raises(ValidationError) as error:
-        services.request_decide(approval=second, user=bv.handler, outcome="approved", confirmation=confirmation())
+        decisions.request_decide(approval=second, user=bv.handler, outcome="approved", confirmation=confirmation())
     assert error.value.code == "withdrawn"
 
 
@@ -458,7 +458,7 @@ def approved_not_sent(vat, staff_user, director, *, later=False):
     approval = ask(vat, staff_user)  # something follows the approval: the firm's software hears of it
     decide(approval, director)
     if later:
-        services.request_send(approvals=[approval], actor=director, later=True)
+        sending.request_send(approvals=[approval], actor=director, later=True)
     approval.refresh_from_db()
     assert approval.status == (Status.READY_TO_SEND if later else Status.APPROVED)
     return approval
@@ -474,9 +474,9 @@ def test_the_firm_can_withdraw_a_request_approved_but_not_sent_yet(personas, bv,
     assert approval.decisions.count() == 1  # the approval stays on record
     assert titles(bv.directors[1])[-1] == "The firm has withdrawn the request about Aangifte omzetbelasting Q3"
     with pytest.raises(ValidationError) as error:
-        services.request_send(approvals=[approval], actor=a, later=False)
+        sending.request_send(approvals=[approval], actor=a, later=False)
     assert error.value.code == "withdrawn"
-    result = services.requests_send_batch(approvals=[approval], actor=a, confirmation=confirmation())
+    result = sending.requests_send_batch(approvals=[approval], actor=a, confirmation=confirmation())
     assert result.sent == [] and result.skipped == [(approval, "The firm has withdrawn it.")]
     assert not Submission.objects.exists()
 
@@ -492,7 +492,7 @@ def test_withdrawing_the_document_stops_a_request_approved_but_not_sent_yet(pers
     assert approval.status == Status.WITHDRAWN
     for later_too in (False, True):
         with pytest.raises(ValidationError):
-            services.request_send(approvals=[approval], actor=a, later=later_too)
+            sending.request_send(approvals=[approval], actor=a, later=later_too)
     assert not Submission.objects.exists()
 
 
@@ -508,7 +508,7 @@ def test_a_new_version_replaces_a_request_approved_but_not_sent_yet(personas, bv
     assert (new.status, new.version, new.after) == (Status.OPEN, version, "firm_software")
     assert set(Todo.objects.get(target_id=str(new.pk)).assignees.all()) == {a, b}  # to decide on anew
     with pytest.raises(ValidationError) as error:
-        services.request_send(approvals=[approval], actor=a, later=False)
+        sending.request_send(approvals=[approval], actor=a, later=False)
     assert error.value.code == "replaced"
     assert "replaced by a request on a new version" in error.value.messages[0]
     assert not Submission.objects.exists()
@@ -551,7 +551,7 @@ def test_sending_refuses_a_withdrawn_document_or_an_earlier_version(personas, bv
     Document.objects.filter(pk=vat.pk).update(status=Document.Status.WITHDRAWN)  # past the services
     for later in (False, True):
         with pytest.raises(ValidationError) as error:
-            services.request_send(approvals=[approval], actor=a, later=later)
+            sending.request_send(approvals=[approval], actor=a, later=later)
         assert error.value.code == "document_withdrawn"
         assert error.value.messages == ["The firm has withdrawn the document."]
 
@@ -559,9 +559,9 @@ def test_sending_refuses_a_withdrawn_document_or_an_earlier_version(personas, bv
     new_version(vat, actor=personas.staff.user)
     Request.objects.filter(pk=approval.pk).update(status=Status.READY_TO_SEND)  # as if it had not been replaced
     with pytest.raises(ValidationError) as error:
-        services.request_send(approvals=[approval], actor=a, later=False)
+        sending.request_send(approvals=[approval], actor=a, later=False)
     assert error.value.code == "not_current"
-    result = services.requests_send_batch(approvals=[approval], actor=a, confirmation=confirmation())
+    result = sending.requests_send_batch(approvals=[approval], actor=a, confirmation=confirmation())
     assert result.sent == [] and result.skipped == [
         (approval, "There is a newer version of the document; the approval was for an earlier version.")
     ]
@@ -577,19 +577,19 @@ def test_send_later_gathers_it_and_send_now_files_it(personas, bv, vat):
     decide(approval, a)
     approval.refresh_from_db()
     assert approval.status == Status.APPROVED  # until the person chooses
-    services.request_send(approvals=[approval], actor=a, later=True)
+    sending.request_send(approvals=[approval], actor=a, later=True)
     approval.refresh_from_db()
     assert approval.status == Status.READY_TO_SEND
     with pytest.raises(ValidationError) as error:
-        services.request_send(approvals=[approval], actor=a, later=True)
+        sending.request_send(approvals=[approval], actor=a, later=True)
     assert error.value.code == "not_ready" or error.value.code == "transition"
-    services.request_send(approvals=[approval], actor=a, later=False)
+    sending.request_send(approvals=[approval], actor=a, later=False)
     approval.refresh_from_db()
     assert approval.status == Status.SUBMITTED
     submission = Submission.objects.get()
     assert (submission.request, submission.connector, submission.submitted_by) == (approval, "firm_software", a)
     with pytest.raises(ValidationError) as error:
-        services.request_send(approvals=[approval], actor=a, later=False)
+        sending.request_send(approvals=[approval], actor=a, later=False)
     assert error.value.code == "sent"
     assert Submission.objects.count() == 1
 
@@ -598,7 +598,7 @@ def test_nothing_to_send_when_nothing_follows(personas, bv, vat):
     approval = ask(vat, personas.staff.user, after="nothing")
     decide(approval, bv.directors[0])
     with pytest.raises(ValidationError) as error:
-        services.request_send(approvals=[approval], actor=bv.directors[0], later=True)
+        sending.request_send(approvals=[approval], actor=bv.directors[0], later=True)
     assert error.value.code == "nothing_to_send"
 
 
@@ -606,7 +606,7 @@ def test_someone_not_asked_cannot_send(personas, bv, vat):
     approval = ask(vat, personas.staff.user)
     decide(approval, bv.directors[0])
     with pytest.raises(ValidationError) as error:
-        services.request_send(approvals=[approval], actor=bv.employee, later=False)
+        sending.request_send(approvals=[approval], actor=bv.employee, later=False)
     assert error.value.code == "not_asked"
     assert not Submission.objects.exists()
 
@@ -618,20 +618,20 @@ def test_a_batch_sends_the_rest_when_one_was_withdrawn_meanwhile(personas, bv):
         doc = document(bv.client, actor=personas.staff.user, title=f"Btw {quarter}", period=quarter)
         approval = ask(doc, personas.staff.user)
         decide(approval, a)
-        services.request_send(approvals=[approval], actor=a, later=True)
+        sending.request_send(approvals=[approval], actor=a, later=True)
         approvals.append(approval)
     services.request_withdraw(approval=approvals[1], actor=personas.staff.user)
-    result = services.requests_send_batch(approvals=approvals, actor=a, confirmation=confirmation())
+    result = sending.requests_send_batch(approvals=approvals, actor=a, confirmation=confirmation())
     assert [each.pk for each in result.sent] == [approvals[0].pk, approvals[2].pk]
     assert [(each.pk, reason) for each, reason in result.skipped] == [(approvals[1].pk, "The firm has withdrawn it.")]
     assert set(Submission.objects.values_list("request_id", flat=True)) == {approvals[0].pk, approvals[2].pk}
     assert set(Request.objects.values_list("status", flat=True)) == {Status.SUBMITTED, Status.WITHDRAWN}
-    again = services.requests_send_batch(approvals=approvals, actor=a, confirmation=confirmation())
+    again = sending.requests_send_batch(approvals=approvals, actor=a, confirmation=confirmation())
     assert again.sent == [] and len(again.skipped) == 3
     assert Submission.objects.count() == 2
 
 
 def test_a_batch_needs_a_confirmation(personas, bv, vat):
     with pytest.raises(ValidationError) as error:
-        services.requests_send_batch(approvals=[], actor=bv.directors[0], confirmation=None)
+        sending.requests_send_batch(approvals=[], actor=bv.directors[0], confirmation=None)
     assert error.value.code == "confirmation"

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from balie.accounts.factories import UserFactory
-from balie.approvals import services
+from balie.approvals import decisions, sending, services
 from balie.approvals.models import Decision, Flow, Request, Submission
 from balie.approvals.states import Status
 from balie.approvals.tests.filing_support import approved_request, connect_software
@@ -92,7 +92,7 @@ def test_request_page_shows_document_version_hash_and_who_was_asked(staff, perso
 
 def test_request_page_shows_the_evidence_of_a_decision_and_the_reason(staff, personas, dossier):
     approval = ask(personas, vat_return(personas, dossier))
-    services.request_decide(
+    decisions.request_decide(
         approval=approval,
         user=personas.client_user,
         outcome="rejected",
@@ -136,7 +136,7 @@ def test_an_employee_of_the_firm_may_see_and_withdraw_too(client, personas, doss
 def test_withdraw_closes_the_clients_task_and_keeps_the_decisions(staff, personas, dossier):
     personas.company.memberships.filter(user=personas.employee).update(is_director=True)
     approval = ask(personas, vat_return(personas, dossier), required="all")
-    services.request_decide(
+    decisions.request_decide(
         approval=approval, user=personas.client_user, outcome="approved", confirmation=confirmation()
     )
     assert list(todo_list_for_user(user=personas.employee))  # the second director still has to act
@@ -152,7 +152,7 @@ def test_withdraw_closes_the_clients_task_and_keeps_the_decisions(staff, persona
 
 def test_a_settled_request_cannot_be_withdrawn(staff, personas, dossier):
     approval = ask(personas, vat_return(personas, dossier))
-    services.request_decide(
+    decisions.request_decide(
         approval=approval, user=personas.client_user, outcome="approved", confirmation=confirmation()
     )
     response = staff.post(detail_url(approval, "withdraw"))
@@ -163,7 +163,7 @@ def test_a_settled_request_cannot_be_withdrawn(staff, personas, dossier):
 
 def test_the_firm_can_withdraw_a_request_approved_but_not_sent_yet(staff, personas, dossier):
     approval = ask(personas, vat_return(personas, dossier), after="firm_software")
-    services.request_decide(
+    decisions.request_decide(
         approval=approval, user=personas.client_user, outcome="approved", confirmation=confirmation()
     )
     html = staff.get(detail_url(approval)).content.decode()
@@ -173,13 +173,13 @@ def test_the_firm_can_withdraw_a_request_approved_but_not_sent_yet(staff, person
     assert Request.objects.get(pk=approval.pk).status == Status.WITHDRAWN
     assert Decision.objects.filter(request=approval).count() == 1  # evidence stays
     with pytest.raises(ValidationError):
-        services.request_send(approvals=[approval], actor=personas.client_user, later=False)
+        sending.request_send(approvals=[approval], actor=personas.client_user, later=False)
     assert not Submission.objects.exists()
 
 
 def test_an_approved_request_with_nothing_after_it_offers_no_withdrawal(staff, personas, dossier):
     approval = ask(personas, vat_return(personas, dossier))
-    services.request_decide(
+    decisions.request_decide(
         approval=approval, user=personas.client_user, outcome="approved", confirmation=confirmation()
     )
     html = staff.get(detail_url(approval)).content.decode()
@@ -297,7 +297,7 @@ def _requests(personas, dossier, count):
 
 def test_list_shows_rejected_and_failed_first_with_their_reason(staff, personas, dossier):
     first, rejected, second = _requests(personas, dossier, 3)
-    services.request_decide(
+    decisions.request_decide(
         approval=rejected,
         user=personas.client_user,
         outcome="rejected",
@@ -320,7 +320,7 @@ def test_list_shows_rejected_and_failed_first_with_their_reason(staff, personas,
 
 def test_list_filters_on_status(staff, personas, dossier):
     open_one, rejected = _requests(personas, dossier, 2)
-    services.request_decide(
+    decisions.request_decide(
         approval=rejected, user=personas.client_user, outcome="rejected", comment="Nee", confirmation=confirmation()
     )
     ready = approved_request(personas, after="digipoort", status=Status.READY_TO_SEND)
@@ -346,14 +346,14 @@ def test_list_uses_a_constant_number_of_queries(staff, personas, dossier, django
         return len(response.context["page"].object_list)
 
     for approval in _requests(personas, dossier, 3):
-        services.request_decide(
+        decisions.request_decide(
             approval=approval, user=personas.client_user, outcome="approved", confirmation=confirmation()
         )
     with django_assert_max_num_queries(12) as few:
         assert load() == 3
     more = _requests(personas, dossier, 22)
     for approval in more[:10]:
-        services.request_decide(
+        decisions.request_decide(
             approval=approval, user=personas.client_user, outcome="rejected", comment="Nee", confirmation=confirmation()
         )
     with django_assert_max_num_queries(len(few.captured_queries)):

@@ -14,7 +14,6 @@ import re
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,12 +21,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from balie.approvals import selectors, services
+from balie.approvals import selectors
+from balie.approvals.decisions import request_why_not_decidable, requests_approve_batch
 from balie.approvals.models import Decision, Kind, Request
 from balie.approvals.states import Status
-from balie.approvals.views.client import _stepup, _user_agent
+from balie.approvals.views.client import _stepup
 from balie.clients.access import client_required
-from balie.core.addresses import client_ip
+from balie.core.actions import service_refusal
+from balie.core.addresses import client_ip, user_agent
 from balie.twostep.stepup import register_action
 
 APPROVE_BATCH = "approval_decide_batch"
@@ -68,20 +69,24 @@ def chosen_items(request, find) -> list[tuple[Request, str]]:
     return [(approval, posted[approval.public_id] or approval.version.sha256) for approval in found]
 
 
-def _refusals(request, items) -> list[str]:
-    """Why some chosen requests cannot be approved now (read without a lock; the service checks again)."""
+def chosen_refusals(items, why_not) -> list[str]:
+    """Why some chosen requests cannot be acted on now, each prefixed with the document's title:
+    ``why_not(request)`` (a message or None), else a version other than the one shown. Read without
+    a lock; the service checks again."""
     reasons = []
     for approval, sha256 in items:
-        title = approval.document.title
-        if approval.kind != Kind.APPROVE:
-            reason = _("This document is not one to approve.")
-        else:
-            reason = services.request_why_not_decidable(approval=approval, user=request.user)
+        reason = why_not(approval)
         if reason is None and (sha256 != approval.version.sha256 or approval.document.is_withdrawn):
             reason = _("The document has changed since you chose it. Open it and look at the new version.")
         if reason:
-            reasons.append(_("%(title)s: %(reason)s") % {"title": title, "reason": reason})
+            reasons.append(_("%(title)s: %(reason)s") % {"title": approval.document.title, "reason": reason})
     return reasons
+
+
+def _why_not_approvable(request, approval) -> str | None:
+    if approval.kind != Kind.APPROVE:
+        return _("This document is not one to approve.")
+    return request_why_not_decidable(approval=approval, user=request.user)
 
 
 def _page(request, *, items=(), chosen=(), stepup=None, errors=(), status=200):
@@ -119,7 +124,7 @@ def batch(request):
     if confirming and _all_decided(request, items):  # a second click on Bevestigen
         messages.info(request, _("Your decisions have already been recorded."))
         return redirect(_open_tasks(client))
-    reasons = _refusals(request, items)
+    reasons = chosen_refusals(items, lambda approval: _why_not_approvable(request, approval))
     if reasons:
         return _page(
             request,
@@ -132,16 +137,15 @@ def batch(request):
     confirmation = stepup.confirm()  # outside any transaction: a used code stays used
     if confirmation is None:
         return _page(request, chosen=items, stepup=stepup, status=400)
-    try:
-        decisions = services.requests_approve_batch(
+    with service_refusal(request, closing=_("Nothing has been approved. Choose again.")) as outcome:
+        decisions = requests_approve_batch(
             items=items,
             user=request.user,
             confirmation=confirmation,
             ip_address=client_ip(request),
-            user_agent=_user_agent(request),
+            user_agent=user_agent(request),
         )
-    except ValidationError as error:
-        messages.error(request, " ".join([*error.messages, _("Nothing has been approved. Choose again.")]))
+    if not outcome.ok:
         return redirect("approvals:batch", client=client.public_id)
     count = len(decisions)
     messages.success(

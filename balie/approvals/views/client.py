@@ -12,19 +12,21 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from balie.approvals import selectors, services
+from balie.approvals import selectors, sending
+from balie.approvals.decisions import request_acknowledge, request_decide, request_why_not_decidable
 from balie.approvals.forms import SEND_LATER, DecisionForm, SendForm
 from balie.approvals.models import After, Decision, Kind, Request
 from balie.approvals.states import Status
 from balie.clients.access import client_required
-from balie.core.addresses import client_ip
+from balie.core.actions import service_refusal
+from balie.core.addresses import client_ip, user_agent
 from balie.dossiers.models import TAX_RETURN_TYPES, DocumentType
 from balie.twostep.stepup import StepUp, register_action
 
@@ -58,10 +60,6 @@ def _get(request, approval) -> Request:
 
 def _back(approval: Request):
     return redirect("approvals:detail", client=approval.client.public_id, approval=approval.public_id)
-
-
-def _user_agent(request) -> str:
-    return request.headers.get("User-Agent", "")[:300]
 
 
 def _ready_count(request) -> int:
@@ -131,7 +129,7 @@ def decide(request, approval):
     approval = _get(request, approval)
     if not selectors.may_decide(approval=approval, user=request.user):
         raise PermissionDenied
-    refusal = services.request_why_not_decidable(approval=approval, user=request.user)
+    refusal = request_why_not_decidable(approval=approval, user=request.user)
     if refusal is None and approval.kind != Kind.APPROVE:
         refusal = _("This document is to review, not to approve.")
     if refusal:
@@ -151,18 +149,17 @@ def decide(request, approval):
             messages.info(request, _("Your decision has already been recorded."))  # a second click
             return _back(approval)
         return _detail(request, approval, form=form, stepup=stepup, confirming="decide", status=400)
-    try:
-        services.request_decide(
+    with service_refusal(request) as outcome:
+        request_decide(
             approval=approval,
             user=request.user,
             outcome=data["outcome"],
             comment=data["comment"],
             confirmation=confirmation,
             ip_address=client_ip(request),
-            user_agent=_user_agent(request),
+            user_agent=user_agent(request),
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    if not outcome.ok:
         return _back(approval)
     if approval.status == Status.OPEN:  # everyone's approval is needed: recorded, the others still decide
         messages.success(
@@ -179,12 +176,9 @@ def decide(request, approval):
 
 
 def _send(request, approval: Request, *, later: bool) -> bool:
-    try:
-        services.request_send(approvals=[approval], actor=request.user, later=later)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return False
-    return True
+    with service_refusal(request) as outcome:
+        sending.request_send(approvals=[approval], actor=request.user, later=later)
+    return outcome.ok
 
 
 @client_required
@@ -194,14 +188,10 @@ def acknowledge(request, approval):
     approval = _get(request, approval)
     if not selectors.may_decide(approval=approval, user=request.user):
         raise PermissionDenied
-    try:
-        services.request_acknowledge(
-            approval=approval, user=request.user, ip_address=client_ip(request), user_agent=_user_agent(request)
+    with service_refusal(request, success=_("The document has been processed successfully")):
+        request_acknowledge(
+            approval=approval, user=request.user, ip_address=client_ip(request), user_agent=user_agent(request)
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The document has been processed successfully"))
     return _back(approval)
 
 
@@ -254,7 +244,7 @@ def ready(request):
     confirmation = stepup.confirm()
     if confirmation is None:
         return render(request, "approvals/ready.html", context, status=400)
-    result = services.requests_send_batch(approvals=chosen, actor=request.user, confirmation=confirmation)
+    result = sending.requests_send_batch(approvals=chosen, actor=request.user, confirmation=confirmation)
     if result.sent:
         messages.success(
             request,

@@ -10,7 +10,6 @@ through ``selectors.get_request_for_user`` under ``client_required``.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from balie.approvals import kernel, selectors, services
 from balie.approvals.certificate import CLIENT, FULL, approval_certificate_pdf, factor_label
+from balie.approvals.decisions import decision_record_outside
 from balie.approvals.flow_settings import firm_flows_update
 from balie.approvals.flows import default_flow, flow_for
 from balie.approvals.forms_staff import (
@@ -39,6 +39,7 @@ from balie.approvals.receivers import receiver_for_firm, receiver_generate_secre
 from balie.approvals.states import Status
 from balie.clients.access import client_required
 from balie.clients.selectors import get_client_for_staff
+from balie.core.actions import service_refusal
 from balie.dossiers.models import DocumentType
 from balie.dossiers.views.client import DOWNLOAD_CSP
 from balie.firms.access import firm_admin_required, staff_required
@@ -214,12 +215,10 @@ def request_detail(request, approval):
 def withdraw(request, approval):
     """Withdraws the request: the client's tasks about it close; decisions stay on record."""
     approval = _get(request, approval)
-    try:
+    with service_refusal(
+        request, first_only=True, success=_("The request has been withdrawn; the client's tasks about it are closed.")
+    ):
         services.request_withdraw(approval=approval, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("The request has been withdrawn; the client's tasks about it are closed."))
     return _back(approval)
 
 
@@ -235,12 +234,8 @@ def retry(request, approval):
     if approval.status != Status.FAILED:
         messages.error(request, _("Only a failed filing can be tried again."))
         return _back(approval)
-    try:
+    with service_refusal(request, first_only=True, success=_("The filing is being tried again.")):
         filing.filing_retry(approval=approval, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("The filing is being tried again."))
     return _back(approval)
 
 
@@ -256,17 +251,13 @@ def reconcile(request, approval):
     if not form.is_valid():
         messages.error(request, _("Say whether the receiver got the filing."))
         return _back(approval)
-    try:
+    with service_refusal(request, first_only=True, success=_("The filing has been settled.")):
         filing.filing_reconcile(
             approval=approval,
             actor=request.user,
             received=form.cleaned_data["received"],
             note=form.cleaned_data["note"],
         )
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("The filing has been settled."))
     return _back(approval)
 
 
@@ -287,8 +278,8 @@ def record(request, approval):
     form = OutsideDecisionForm(request.POST or None, people=people, kind=approval.kind)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.decision_record_outside(
+        with service_refusal(form=form, as_text=True) as outcome:
+            decision_record_outside(
                 approval=approval,
                 user=form.chosen_person,
                 outcome=data["outcome"],
@@ -296,10 +287,7 @@ def record(request, approval):
                 note=data["note"],
                 recorded_by=request.user,
             )
-        except ValidationError as error:
-            for problem in error.messages:
-                form.add_error(None, problem)
-        else:
+        if outcome.ok:
             messages.success(request, _("The decision has been recorded, marked as given outside the portal."))
             return _back(approval)
     context = {"approval": approval, "client": approval.client, "document": approval.document, "form": form}
@@ -386,18 +374,15 @@ def flows(request):
     )
     valid = [row["form"].is_valid() for row in rows]  # every row, so that each shows its errors
     if request.method == "POST" and all(valid) and (not vocabulary.is_bound or vocabulary.is_valid()):
-        try:
-            with transaction.atomic():
-                if vocabulary.is_bound:
-                    firm_tax_filing_update(
-                        firm=firm, actor=request.user, uses_tax_filing=vocabulary.cleaned_data["uses_tax_filing"]
-                    )
-                firm_flows_update(
-                    firm=firm, actor=request.user, flows={row["doc_type"]: row["form"].spec() for row in rows}
+        with service_refusal(request, first_only=True) as outcome, transaction.atomic():
+            if vocabulary.is_bound:
+                firm_tax_filing_update(
+                    firm=firm, actor=request.user, uses_tax_filing=vocabulary.cleaned_data["uses_tax_filing"]
                 )
-        except ValidationError as error:
-            messages.error(request, error.messages[0])
-        else:
+            firm_flows_update(
+                firm=firm, actor=request.user, flows={row["doc_type"]: row["form"].spec() for row in rows}
+            )
+        if outcome.ok:
             messages.success(request, _("The approval flows have been saved."))
             return redirect("approvals_staff:flows")
     status = 400 if request.method == "POST" else 200
@@ -420,11 +405,9 @@ def receiver(request):
         url = form.cleaned_data["webhook_url"]
         make_secret = bool(url) and (form.cleaned_data["new_secret"] or current is None or not current.has_secret)
         secret = receiver_generate_secret() if make_secret else None
-        try:
+        with service_refusal(form=form, field="webhook_url") as outcome:
             current = receiver_update(firm=firm, actor=request.user, url=url, secret=secret)
-        except ValidationError as error:
-            form.add_error("webhook_url", error)
-        else:
+        if outcome.ok:
             if secret:
                 shown_secret = secret  # shown on this response only; stored encrypted
                 messages.success(request, _("The webhook has been saved with a new secret."))

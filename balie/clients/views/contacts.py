@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from allauth.core import ratelimit
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -51,6 +51,7 @@ from balie.clients.contacts import (
 from balie.clients.forms_contacts import ContactForm, LoginEmailForm, OwnContactForm
 from balie.clients.models import ChangeLogEntry, Membership
 from balie.clients.roles import Action, can, role_required
+from balie.core.actions import service_refusal
 from balie.twostep.stepup import StepUp, register_action
 
 PAGE_SIZE = 25
@@ -128,10 +129,9 @@ def remove_confirmed(request, stepup: StepUp | None, remove) -> tuple[bool, obje
     Returns whether it ran, what it returned and the refusal's message (or None)."""
     if not stepup_passed(request, stepup):
         return False, None, None
-    try:
+    with service_refusal() as outcome:
         return True, remove(), None
-    except ValidationError as problem:
-        return False, None, " ".join(problem.messages)
+    return False, None, outcome.text
 
 
 def removal_status(error: str | None, stepup: StepUp | None) -> int:
@@ -185,13 +185,11 @@ def login_email_change(request, *, client, contact, via: str, firm):
                     _("You have asked for too many address changes. Please try again in an hour."),
                 )
                 return form, stepup, None, None
-            try:
+            with service_refusal(form=form, field="email") as outcome:
                 email = contact_login_email_change_request(
                     contact=contact, actor=request.user, via=via, email=form.cleaned_data["email"]
                 )
-            except ValidationError as error:
-                form.add_error("email", error)
-            else:
+            if outcome.ok:
                 # The same whether or not the address is in use (see email_change_request).
                 messages.success(
                     request,
@@ -277,7 +275,7 @@ def contact_add(request):
     form = ContactForm(request.POST or None, client=client)
     stepup = access_stepup(request, client=client, form=form, contact_key="new", firm=client.firm)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_refusal(form=form) as outcome:
             saved = save_confirmed(
                 request,
                 stepup,
@@ -289,12 +287,9 @@ def contact_add(request):
                     access=form.access(),
                 ),
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if saved:
-                _added_message(request, form)
-                return redirect("contacts:list", client=client.public_id)
+        if outcome.ok and saved:
+            _added_message(request, form)
+            return redirect("contacts:list", client=client.public_id)
     context = {"form": form, "stepup": stepup, "summary": stepup and access_summary(form), "contact": None}
     return render(request, "clients/contacts/form.html", context, status=form_status(form, stepup))
 
@@ -329,7 +324,7 @@ def contact_edit(request, contact):
         form = OwnContactForm(request.POST or None, contact=contact)
     stepup = access_stepup(request, client=client, form=form, contact_key=str(contact.public_id), firm=client.firm)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_refusal(form=form) as outcome:
             saved = save_confirmed(
                 request,
                 stepup,
@@ -341,12 +336,9 @@ def contact_edit(request, contact):
                     access=form.access(),
                 ),
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if saved:
-                messages.success(request, _("The details of %(name)s have been saved.") % {"name": contact.full_name})
-                return redirect("contacts:list", client=client.public_id)
+        if outcome.ok and saved:
+            messages.success(request, _("The details of %(name)s have been saved.") % {"name": contact.full_name})
+            return redirect("contacts:list", client=client.public_id)
     context = {
         "form": form,
         "stepup": stepup,
@@ -417,11 +409,9 @@ def contact_remove(request, contact):
 def invitation_resend(request, contact):
     client = request.client
     contact = get_contact_for_client(client=client, contact_public_id=contact)
-    try:
+    with service_refusal(request) as outcome:
         invitation = contact_invitation_resend(contact=contact)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if outcome.ok:
         messages.success(request, _("The invitation has been sent to %(email)s again.") % {"email": invitation.email})
     return redirect("contacts:list", client=client.public_id)
 

@@ -30,6 +30,7 @@ from balie.clients.organisation import (
     pending_change_request,
 )
 from balie.clients.roles import Action, role_required
+from balie.core.actions import service_refusal
 from balie.twostep.stepup import StepUp, register_action
 
 STEPUP_ACTION = "organisation_change"
@@ -130,11 +131,9 @@ def _edit_direct(request, client):
         if not organisation_changes(client=client, values=form.values()):
             form.add_error(None, _("Nothing has changed: change at least one field."))
         elif stepup.confirm() is not None:
-            try:
+            with service_refusal(form=form) as outcome:
                 organisation_change_direct(client=client, actor=request.user, values=form.values())
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
+            if outcome.ok:
                 messages.success(request, _("The data has been changed. Your firm has been told."))
                 return redirect("organisation:detail", client=client.public_id)
     context = {"client": client, "review": False, "pending": None, "form": form, "stepup": stepup}
@@ -149,12 +148,8 @@ def withdraw(request, change_request):
     change_request = get_change_request_for_client(client=request.client, request_public_id=change_request)
     if not may_withdraw(membership=request.membership, change_request=change_request):
         raise PermissionDenied
-    try:
+    with service_refusal(request, success=_("Your change request has been withdrawn; nothing has been changed.")):
         change_request_withdraw(change_request=change_request, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Your change request has been withdrawn; nothing has been changed."))
     return redirect("organisation:detail", client=request.client.public_id)
 
 

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from balie.clients.selectors import (
 )
 from balie.clients.services import app_tile_create, app_tile_delete, client_create, client_update
 from balie.clients.staff_page import section_context
+from balie.core.actions import service_refusal
 from balie.firms.access import staff_required
 from balie.twostep.selectors_staff import twostep_status_for_users
 
@@ -40,11 +40,9 @@ def client_list(request):
 def client_new(request):
     form = ClientForm(request.POST or None, firm=request.staff.firm)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_refusal(form=form) as outcome:
             client = client_create(firm=request.staff.firm, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if outcome.ok:
             messages.success(request, _("Environment %(name)s has been created.") % {"name": client.name})
             return redirect("clients:staff_detail", client=client.public_id)
     return render(request, "clients/staff/client_new.html", {"form": form})
@@ -56,11 +54,9 @@ def client_edit(request, client):
     client = get_client_for_staff(staff=request.staff, client_public_id=client)
     form = ClientForm(request.POST or None, instance=client, firm=request.staff.firm)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_refusal(form=form) as outcome:
             client_update(client=client, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if outcome.ok:
             messages.success(request, _("The details of %(name)s have been saved.") % {"name": client.name})
             return redirect("clients:staff_detail", client=client.public_id)
     return render(request, "clients/staff/client_edit.html", {"form": form, "client": client})
@@ -123,11 +119,9 @@ def app_tile_add(request, client):
     client = get_client_for_staff(staff=request.staff, client_public_id=client)
     form = AppTileForm(request.POST)
     if form.is_valid():
-        try:
+        with service_refusal(form=form, field="url") as outcome:
             tile = app_tile_create(client=client, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error("url", error)
-        else:
+        if outcome.ok:
             messages.success(request, _("The tile “%(name)s” has been added.") % {"name": tile.name})
             return redirect(reverse("clients:staff_detail", args=[client.public_id]) + "#tiles")
     context = _detail_context(request, client, tile_form=form)

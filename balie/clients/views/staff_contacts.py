@@ -10,7 +10,6 @@ accept it. Pending invitations (also older ones without a contact person) can be
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -43,6 +42,7 @@ from balie.clients.views.contacts import (
     remove_confirmed,
     save_confirmed,
 )
+from balie.core.actions import service_refusal
 from balie.firms.access import staff_required
 
 VIA = ChangeLogEntry.Via.FIRM
@@ -56,11 +56,9 @@ def add_contact(request, client, data=None):
     """The add form's work, also for the older "invite a person" route (``clients:staff_invite``)."""
     form = ContactForm(data, client=client)
     if data is not None and form.is_valid():
-        try:
+        with service_refusal(form=form) as outcome:
             contact_create(client=client, actor=request.user, via=VIA, details=form.details(), access=form.access())
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if outcome.ok:
             if form.access() is not None:
                 messages.success(
                     request, _("An invitation has been sent to %(email)s.") % {"email": form.cleaned_data["email"]}
@@ -122,7 +120,7 @@ def contact_edit(request, client, contact):
         request, client=client, form=form, contact_key=str(contact.public_id), firm=None, giving_needs_it=False
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_refusal(form=form) as outcome:
             saved = save_confirmed(
                 request,
                 stepup,
@@ -130,12 +128,9 @@ def contact_edit(request, client, contact):
                     contact=contact, actor=request.user, via=VIA, details=form.details(), access=form.access()
                 ),
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if saved:
-                messages.success(request, _("The details of %(name)s have been saved.") % {"name": contact.full_name})
-                return _back(client)
+        if outcome.ok and saved:
+            messages.success(request, _("The details of %(name)s have been saved.") % {"name": contact.full_name})
+            return _back(client)
     context = {
         "client": client,
         "form": form,

@@ -367,7 +367,7 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys, set
     assert statuses[f"Aangifte inkomstenbelasting {year - 1}"] == "open"
     # Signing: Sanne signed the BV's accounts for the firm, Pieter is next; the publication waits for it;
     # the holding's letter of representation is signed, its signed PDF the newest version.
-    from balie.signing import pdf, seals, services
+    from balie.signing import pdf, sealing, seals
     from balie.signing.models import SignedFile
 
     assert statuses[f"Jaarrekening {year - 1}"] == "open"
@@ -375,7 +375,7 @@ def test_demo_loads_firms_that_never_share_and_prints_working_logins(capsys, set
     assert statuses[f"Bevestiging bij de jaarrekening {year - 1}"] == "signed"
     letter = SignedFile.objects.get(request__document__title=f"Bevestiging bij de jaarrekening {year - 1}")
     assert letter.version.document.current_version == letter.version
-    assert pdf.verify(services.read_signed(letter), trust_roots=seals.trust_roots()).trusted
+    assert pdf.verify(sealing.read_signed(letter), trust_roots=seals.trust_roots()).trusted
     accounts = SignedFile.objects.get(request__document__title=f"Jaarrekening {year - 1}")
     assert accounts.sealed == 1 and accounts.version is None
     # Messages: Sanne's answer waits for Pieter, Fatima's question (with her statement) for the firm.

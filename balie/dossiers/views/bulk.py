@@ -7,13 +7,13 @@ firm, else 404); clients and other firms' staff never see one.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from balie.core.actions import service_refusal
 from balie.core.limits import allows_large_body
 from balie.dossiers import bulk, limits
 from balie.dossiers.forms_staff import BulkForm
@@ -38,7 +38,7 @@ def bulk_new(request):
     )
     if request.method == "POST" and form.is_valid() & request_form.is_valid():  # both show their errors
         data = {**form.cleaned_data, "request_kind": request_form.cleaned_data["request_kind"]}
-        try:
+        with service_refusal(form=form, as_text=True, closing=_("Nothing has been stored or published.")) as outcome:
             publication = bulk.bulk_prepare(
                 staff=request.staff,
                 mode=data["mode"],
@@ -51,11 +51,7 @@ def bulk_new(request):
                 pattern=data["pattern"],
                 request_settings=request_form.request_settings(),
             )
-        except ValidationError as error:
-            for problem in error.messages:
-                form.add_error(None, problem)
-            form.add_error(None, _("Nothing has been stored or published."))
-        else:
+        if outcome.ok:
             return redirect("dossiers_staff:bulk", publication=publication.public_id)
     status = 400 if request.method == "POST" else 200
     recent = bulk.publication_list_for_staff(staff=request.staff)[:10]
@@ -104,12 +100,8 @@ def _request_facts(publication: BulkPublication) -> list[tuple[str, str]]:
 @require_POST
 def bulk_confirm(request, publication):
     publication = bulk.get_publication_for_staff(staff=request.staff, publication_public_id=publication)
-    try:
+    with service_refusal(request, first_only=True, success=_("Publishing has started. This page shows the progress.")):
         bulk.bulk_confirm(publication=publication, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("Publishing has started. This page shows the progress."))
     return redirect("dossiers_staff:bulk", publication=publication.public_id)
 
 
@@ -117,10 +109,9 @@ def bulk_confirm(request, publication):
 @require_POST
 def bulk_cancel(request, publication):
     publication = bulk.get_publication_for_staff(staff=request.staff, publication_public_id=publication)
-    try:
+    with service_refusal(request, first_only=True) as outcome:
         bulk.bulk_cancel(publication=publication)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
+    if not outcome.ok:
         return redirect("dossiers_staff:bulk", publication=publication.public_id)
     messages.success(request, _("The bulk publication has been cancelled; nothing was published."))
     return redirect("dossiers_staff:bulk_new")

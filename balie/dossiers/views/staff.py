@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from balie.clients.selectors import get_client_for_staff
+from balie.core.actions import service_refusal
 from balie.core.addresses import client_ip
 from balie.core.limits import allows_large_body
 from balie.dossiers import limits, selectors, services
@@ -172,11 +173,9 @@ def dossier_edit(request, client, dossier):
     dossier = _dossier(request, client, dossier)
     form = DossierForm(request.POST or None, initial=model_to_dict(dossier, fields=DossierForm.Meta.fields))
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_refusal(form=form) as outcome:
             services.dossier_update(dossier=dossier, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if outcome.ok:
             messages.success(request, _("The dossier has been saved."))
             return redirect("dossiers_staff:dossier", client=dossier.client.public_id, dossier=dossier.public_id)
     return render(
@@ -206,11 +205,9 @@ def folder_add(request, client, dossier):
         parent = selectors.get_folder(dossier=dossier, folder_public_id=request.POST["parent"])
     form = FolderForm(request.POST, tree=selectors.folder_tree(dossier=dossier))
     if form.is_valid():
-        try:
+        with service_refusal(form=form, field="name") as outcome:
             folder = services.folder_create(dossier=dossier, name=form.cleaned_data["name"], parent=parent)
-        except ValidationError as error:
-            form.add_error("name", error)
-        else:
+        if outcome.ok:
             messages.success(request, _("Folder “%(name)s” has been added.") % {"name": folder.name})
             return _back(dossier, "#folders")
     return _detail(request, dossier, folder_form=form, status=400)
@@ -228,10 +225,9 @@ def documents_ask(request, client, dossier):
         return _detail(request, dossier, ask_form=form, status=400)
     data = form.cleaned_data
     folder = selectors.get_folder(dossier=dossier, folder_public_id=data["folder"])
-    try:
+    with service_refusal(form=form) as outcome:
         documents_request(folder=folder, title=data["title"], actor=request.user, due_date=data["due_date"])
-    except ValidationError as error:
-        form.add_error(None, error)
+    if not outcome.ok:
         return _detail(request, dossier, ask_form=form, status=400)
     messages.success(
         request,
@@ -279,7 +275,7 @@ def publish(request, client, dossier):
     )
     if form.is_valid() & request_form.is_valid():  # both, so that each shows its errors
         fields = form.cleaned_data
-        try:
+        with service_refusal(form=form, as_text=True, closing=_("Nothing has been published.")) as outcome:
             documents = services.document_publish(
                 dossier=dossier,
                 uploads=fields["files"],
@@ -293,11 +289,7 @@ def publish(request, client, dossier):
                 request_settings=request_form.request_settings(),
                 actor=request.user,
             )
-        except ValidationError as error:
-            for problem in error.messages:
-                form.add_error(None, problem)
-            form.add_error(None, _("Nothing has been published."))
-        else:
+        if outcome.ok:
             messages.success(
                 request,
                 ngettext(

@@ -1,11 +1,11 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
+from balie.core.actions import service_refusal
 from balie.core.colours import brand_palette
 from balie.firms.access import firm_admin_required, staff_required
 from balie.firms.forms import ContactableForm
@@ -50,11 +50,9 @@ def staff_settings(request):
     data = request.POST if request.method == "POST" else None  # nobody ticked posts no field at all
     form = ContactableForm(data, members=members, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_refusal(form=form) as outcome:
             staff_contactable_update(firm=firm, actor=request.user, contactable=form.chosen_ids())
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if outcome.ok:
             messages.success(request, _("Who clients can send a message to has been saved."))
             return redirect("firms:staff_settings")
     chosen = set(form["contactable"].value() or [])

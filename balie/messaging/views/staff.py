@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from balie.clients.selectors import get_client_for_staff
+from balie.core.actions import service_refusal
 from balie.core.limits import allows_large_body
 from balie.dossiers import limits
 from balie.dossiers.selectors import dossier_list
@@ -191,11 +192,9 @@ def note(request, thread):
     thread = _get(request, thread)
     form = NoteForm(request.POST)
     if form.is_valid():
-        try:
+        with service_refusal(form=form) as outcome:
             services.note_add(thread=thread, user=request.user, body=form.cleaned_data["body"])
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if outcome.ok:
             messages.success(request, _("The note has been added; only the firm sees it."))
             return _back(thread)
     return _page(request, thread, note_form=form, status=400)
@@ -208,11 +207,9 @@ def assign(request, thread):
     thread = _get(request, thread)
     form = AssignForm(request.POST, colleagues=list(selectors_staff.colleagues_for_staff(staff=request.staff)))
     if form.is_valid():
-        try:
+        with service_refusal(form=form, field="assignee") as outcome:
             services.thread_assign(thread=thread, assignee=form.chosen, actor=request.user)
-        except ValidationError as error:
-            form.add_error("assignee", error)
-        else:
+        if outcome.ok:
             if form.chosen is None:
                 messages.success(request, _("The message is no longer assigned to anyone."))
             else:

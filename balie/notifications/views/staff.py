@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -8,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from balie.core.actions import service_refusal
 from balie.firms.access import staff_required
 from balie.notifications.models import OutboxMessage
 from balie.notifications.outbox import outbox_message_resend, outbox_resend_failed
@@ -63,11 +63,9 @@ def _queued(request, count: int) -> None:
 def delivery_resend(request, message):
     """Opnieuw versturen: one failed message of the firm back in line, with its own Message-ID."""
     message = get_outbox_message_for_staff(staff=request.staff, public_id=message)
-    try:
+    with service_refusal(request, first_only=True) as outcome:
         outbox_message_resend(message=message, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
+    if outcome.ok:
         _queued(request, 1)
     return redirect("notifications:staff_delivery")
 

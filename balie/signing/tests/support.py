@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from balie.approvals.tests.client_support import company_with_directors, confirmation
-from balie.signing import services
+from balie.signing import signatures
 from balie.signing.tests.pdfs import make_pdf, make_signature_png
 
 __all__ = ["company_with_directors", "confirmation", "annual_accounts", "sign", "new_pdf_version"]
@@ -40,7 +40,7 @@ def new_pdf_version(document, *, actor):
 def sign(approval, user, capture, *, factor: str = "sms", ip: str = "192.0.2.10"):
     """Signs as ``user`` and runs the sealing job the commit would start."""
     with capture(execute=True):
-        return services.signature_add(
+        return signatures.signature_add(
             approval=approval,
             user=user,
             image_png=make_signature_png(),

@@ -15,6 +15,7 @@ from balie.approvals.models import Decision
 from balie.approvals.services import request_withdraw
 from balie.signing import services
 from balie.signing.models import Signature
+from balie.signing.signatures import signatures_add_batch
 from balie.signing.tests.pdfs import make_signature_png
 from balie.signing.tests.support import annual_accounts, company_with_directors, confirmation, new_pdf_version
 
@@ -182,7 +183,7 @@ def test_a_request_where_it_is_not_my_turn_is_refused(client, personas, bv, two)
 def test_the_service_is_all_or_nothing(bv, two):
     items = [(two[0], two[0].version.sha256), (two[1], "e" * 64)]
     with pytest.raises(ValidationError) as refused:
-        services.signatures_add_batch(
+        signatures_add_batch(
             items=items, user=bv.directors[0], image_png=make_signature_png(), method="drawn",
             confirmation=confirmation(),
         )  # fmt: skip

@@ -14,7 +14,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from balie.accounts.factories import TEST_PASSWORD
 from balie.approvals.states import Status
-from balie.signing import pdf, seals, services
+from balie.signing import pdf, sealing, seals, services
 from balie.signing.models import Signature, SignedFile
 from balie.signing.tests.support import annual_accounts, company_with_directors
 from balie.signing.tests.test_pdf import _flatten_resources
@@ -105,8 +105,8 @@ def test_two_directors_sign_in_turn_by_drawing_and_the_pdf_validates(page: Page,
     assert approval.status == Status.SIGNED
     signed = SignedFile.objects.get(request=approval)
     assert document.current_version == signed.version
-    data = services.read_signed(signed)
-    assert downloaded == data and data.startswith(services.read_version(original))
+    data = sealing.read_signed(signed)
+    assert downloaded == data and data.startswith(sealing.read_version(original))
     assert list(Signature.objects.order_by("pk").values_list("signer__user", "method")) == [
         (a.pk, "drawn"),
         (b.pk, "drawn"),

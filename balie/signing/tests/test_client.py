@@ -15,7 +15,7 @@ from balie.approvals.models import Decision
 from balie.approvals.states import Status
 from balie.dossiers.models import DocumentAccess, DocumentRead
 from balie.dossiers.services import document_withdraw
-from balie.signing import services
+from balie.signing import sealing, services
 from balie.signing.models import Signature
 from balie.signing.tests.pdfs import make_signature_png
 from balie.signing.tests.support import annual_accounts, company_with_directors, sign
@@ -115,7 +115,7 @@ def test_the_page_shows_the_document_the_signers_in_turn_and_what_the_signature_
     assert (first.user, first.state, first.is_turn) == (bv.directors[0], "asked", True)
     assert (second.user, second.state) == (bv.directors[1], "waiting")
     assert "Turn to sign" in html and "Waiting for their turn" in html
-    assert services.statement() in html and "not a qualified electronic signature" in html
+    assert sealing.statement() in html and "not a qualified electronic signature" in html
     assert url("sign", approval) in html and 'id="decline-form"' in html
     assert 'id="download-signed"' not in html  # nothing signed yet
 
@@ -158,7 +158,7 @@ def test_the_pad_page_has_both_ways_and_the_statement(as_first, personas, bv):
     assert 'id="signature-canvas"' in html and 'name="drawing"' in html and 'id="pad-clear"' in html
     assert 'value="typed"' in html and 'value="DirecteurA Jansen"' in html  # the name, ready to type
     assert "signature-pad.js" in html
-    assert services.statement() in html
+    assert sealing.statement() in html
 
 
 def test_drawing_then_confirming_signs_and_seals_with_the_evidence(
@@ -362,7 +362,7 @@ def test_the_progress_partial_polls_while_sealing_then_says_who_is_next(as_first
     assert 'value="60"' in html and "being sealed" in html
 
     Signature.objects.filter(pk=signature.pk).update(state=Signature.State.QUEUED, progress=0)
-    services.seal_pending(request_id=approval.pk)
+    sealing.seal_pending(request_id=approval.pk)
     html = as_first.get(url("progress", approval), headers={"HX-Request": "true"}).content.decode()
     assert "hx-trigger" not in html  # done: the polling stops
     assert "You have signed the document." in html and "DirecteurB Jansen is now asked to sign." in html
@@ -418,7 +418,7 @@ def test_the_signed_pdf_so_far_is_for_members_only(client, personas, bv, django_
     client.force_login(bv.directors[0])
     assert client.get(url("download", approval)).status_code == 404  # nothing signed yet
     sign(approval, bv.directors[0], django_capture_on_commit_callbacks)
-    expected = services.read_signed(approval.signed_file)
+    expected = sealing.read_signed(approval.signed_file)
     for member in (bv.directors[0], bv.employee):  # a member who does not sign may read it too
         client.force_login(member)
         response = client.get(url("download", approval))

@@ -6,7 +6,7 @@ import pytest
 from balie.approvals.models import Decision
 from balie.approvals.states import Status
 from balie.core.testing import race, skip_unless_postgresql
-from balie.signing import pdf, seals, services
+from balie.signing import pdf, sealing, seals, services, signatures
 from balie.signing.models import Signature, SignedFile
 from balie.signing.tests.pdfs import make_signature_png
 from balie.signing.tests.support import annual_accounts, company_with_directors, confirmation
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _sign(approval):
     def act(user):
-        services.signature_add(
+        signatures.signature_add(
             approval=approval, user=user, image_png=make_signature_png(), method="drawn", confirmation=confirmation()
         )
 
@@ -37,7 +37,7 @@ def test_parallel_signers_at_once_are_all_sealed_in_one_valid_pdf(personas):
     assert signed.sealed == 4 and signed.sealing_until is None
     approval.refresh_from_db()
     assert approval.status == Status.SIGNED
-    report = pdf.verify(services.read_signed(signed), trust_roots=seals.trust_roots())
+    report = pdf.verify(sealing.read_signed(signed), trust_roots=seals.trust_roots())
     assert report.intact and len(report.signatures) == 4
 
 

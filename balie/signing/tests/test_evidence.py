@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
+from balie.approvals import decisions
 from balie.approvals import services as approvals
 from balie.approvals.certificate import approval_certificate_pdf
 from balie.approvals.states import Status
 from balie.dossiers.services import document_add, dossier_create
 from balie.dossiers.tests.utils import PDF
-from balie.signing import pdf, seals, services, verification
+from balie.signing import pdf, seals, services, signatures, verification
 from balie.signing.models import SignedFile
 from balie.signing.tests.support import annual_accounts, company_with_directors, confirmation, sign
 
@@ -46,7 +47,7 @@ def _approval(personas):
 
 
 def _decide(personas, approval, outcome: str, comment: str = ""):
-    return approvals.request_decide(
+    return decisions.request_decide(
         approval=approval,
         user=personas.client_user,
         outcome=outcome,
@@ -162,7 +163,7 @@ def test_the_certificate_of_a_declined_sign_request_is_sealed(personas, django_c
     document = annual_accounts(company.client, actor=personas.staff.user)
     approval = services.sign_request_create(document=document, actor=personas.staff.user, signers=[first, second])
     sign(approval, first, django_capture_on_commit_callbacks)
-    services.signature_decline(approval=approval, user=second, reason="Het verslag mist de bijlage.")
+    signatures.signature_decline(approval=approval, user=second, reason="Het verslag mist de bijlage.")
     with translation.override("en"):
         data = approval_certificate_pdf(approval, evidence="full")
     _sealed_by_the_firm(data, personas.firm)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from balie.approvals.models import Decision, Kind, Request
 from balie.approvals.states import Status
-from balie.signing import pdf, sealing, seals, services
+from balie.signing import pdf, sealing, seals, services, signatures
 from balie.signing.models import Signature, SignedFile
 from balie.signing.tests.support import annual_accounts, company_with_directors, new_pdf_version, sign
 from balie.todos.models import Todo
@@ -40,7 +40,7 @@ def test_two_signers_in_order_end_with_a_signed_version(personas, django_capture
     assert approval.kind == Kind.SIGN and approval.status == Status.OPEN
     assert _open_sign_todos(first).count() == 1
     assert _open_sign_todos(second).count() == 0  # not their turn yet
-    assert "not your turn" in services.why_not_signable(approval=approval, user=second)
+    assert "not your turn" in signatures.why_not_signable(approval=approval, user=second)
 
     sign(approval, first, django_capture_on_commit_callbacks)
     signature = Signature.objects.get(request=approval, signer__user=first)
@@ -55,11 +55,11 @@ def test_two_signers_in_order_end_with_a_signed_version(personas, django_capture
     signed = SignedFile.objects.get(request=approval)
     assert document.current_version == signed.version and document.current_version != original
     assert document.current_version.number == 2
-    data = services.read_signed(signed)
+    data = sealing.read_signed(signed)
     report = pdf.verify(data, trust_roots=seals.trust_roots())
     assert report.intact and report.trusted
     assert [each.name for each in report.signatures] == [first.get_full_name(), second.get_full_name()]
-    assert data.startswith(services.read_version(original))
+    assert data.startswith(sealing.read_version(original))
     # Evidence: each signature is a decision on the original's SHA-256.
     decisions = Decision.objects.filter(request=approval, outcome=Decision.Outcome.SIGNED)
     assert {each.version_sha256 for each in decisions} == {original.sha256}
@@ -100,7 +100,7 @@ def test_parallel_signers_may_sign_in_any_order(personas, django_capture_on_comm
     sign(approval, first, django_capture_on_commit_callbacks)
     approval.refresh_from_db()
     assert approval.status == Status.SIGNED
-    report = pdf.verify(services.read_signed(approval.signed_file), trust_roots=seals.trust_roots())
+    report = pdf.verify(sealing.read_signed(approval.signed_file), trust_roots=seals.trust_roots())
     assert report.intact and len(report.signatures) == 2
 
 
@@ -118,7 +118,7 @@ def test_a_new_version_after_the_first_signature_restarts_the_request(personas, 
     assert list(restarted.signers.values_list("user_id", flat=True)) == [first.pk, second.pk]
     assert not Signature.objects.filter(request=restarted).exists()
     # The first signature stays on the old version's signed file.
-    old = pdf.verify(services.read_signed(approval.signed_file), trust_roots=seals.trust_roots())
+    old = pdf.verify(sealing.read_signed(approval.signed_file), trust_roots=seals.trust_roots())
     assert old.intact and [each.name for each in old.signatures] == [first.get_full_name()]
     assert _open_sign_todos(first).count() == 1  # asked again, on the new version
 
@@ -131,13 +131,13 @@ def test_the_firm_signs_first(personas, django_capture_on_commit_callbacks):
     approval = services.sign_request_create(
         document=document, actor=accountant, signers=[director], firm_signer=accountant
     )
-    assert "not your turn" in services.why_not_signable(approval=approval, user=director)
+    assert "not your turn" in signatures.why_not_signable(approval=approval, user=director)
     sign(approval, accountant, django_capture_on_commit_callbacks)
     assert _open_sign_todos(director).count() == 1
     sign(approval, director, django_capture_on_commit_callbacks)
     approval.refresh_from_db()
     assert approval.status == Status.SIGNED
-    names = [each.name for each in pdf.verify(services.read_signed(approval.signed_file), trust_roots=[]).signatures]
+    names = [each.name for each in pdf.verify(sealing.read_signed(approval.signed_file), trust_roots=[]).signatures]
     assert names == [accountant.get_full_name(), director.get_full_name()]
 
 
@@ -147,8 +147,8 @@ def test_declining_needs_a_reason_and_stops_the_request(personas, django_capture
     document = annual_accounts(company.client, actor=personas.staff.user)
     approval = services.sign_request_create(document=document, actor=personas.staff.user, signers=company.directors)
     with pytest.raises(ValidationError):
-        services.signature_decline(approval=approval, user=first, reason="  ")
-    services.signature_decline(approval=approval, user=first, reason="De balans klopt niet.")
+        signatures.signature_decline(approval=approval, user=first, reason="  ")
+    signatures.signature_decline(approval=approval, user=first, reason="De balans klopt niet.")
     approval.refresh_from_db()
     assert approval.status == Status.REJECTED
     assert not Todo.objects.filter(status=Todo.Status.OPEN, kind=Todo.Kind.SIGN).exists()
@@ -180,7 +180,7 @@ def test_sixty_pages_are_sealed_by_the_job_not_in_the_request(personas, django_c
         from balie.signing.tests.pdfs import make_signature_png
         from balie.signing.tests.support import confirmation
 
-        signature = services.signature_add(
+        signature = signatures.signature_add(
             approval=approval,
             user=director,
             image_png=make_signature_png(),
@@ -195,7 +195,7 @@ def test_sixty_pages_are_sealed_by_the_job_not_in_the_request(personas, django_c
     callbacks[0]()  # the job
     signature.refresh_from_db()
     assert signature.state == Signature.State.SEALED
-    data = services.read_signed(SignedFile.objects.get(request=approval))
+    data = sealing.read_signed(SignedFile.objects.get(request=approval))
     report = pdf.verify(data, trust_roots=seals.trust_roots())
     assert report.intact
     import io
@@ -222,7 +222,7 @@ def test_a_failed_seal_is_retried_by_the_firm(personas, django_capture_on_commit
     assert approval.status == Status.OPEN  # not finished on a failed seal
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
-        services.seal_retry(approval=approval, actor=personas.staff.user)
+        sealing.seal_retry(approval=approval, actor=personas.staff.user)
     signature.refresh_from_db()
     approval.refresh_from_db()
     assert signature.state == Signature.State.SEALED and approval.status == Status.SIGNED
@@ -239,11 +239,11 @@ def test_a_second_worker_with_a_stale_view_leaves_a_sealed_signature_alone(
         from balie.signing.tests.pdfs import make_signature_png
         from balie.signing.tests.support import confirmation
 
-        services.signature_add(
+        signatures.signature_add(
             approval=approval, user=first, image_png=make_signature_png(), method="drawn", confirmation=confirmation()
         )
     stale = sealing._next_queued(approval.pk)  # what a second worker read before the first one sealed it
-    services.seal_pending(request_id=approval.pk)  # the first worker seals it
+    sealing.seal_pending(request_id=approval.pk)  # the first worker seals it
     assert sealing._seal_one(stale) is False
     signature = Signature.objects.get(request=approval)
     assert signature.state == Signature.State.SEALED
@@ -283,7 +283,7 @@ def test_the_next_turn_waits_until_the_signature_before_it_is_sealed(
 
     monkeypatch.setattr(services.pdf, "sign", broken)
     sign(approval, accountant, django_capture_on_commit_callbacks)  # recorded, not sealed
-    assert "still being sealed" in services.why_not_signable(approval=approval, user=director)
+    assert "still being sealed" in signatures.why_not_signable(approval=approval, user=director)
     with pytest.raises(ValidationError):
         sign(approval, director, django_capture_on_commit_callbacks)
     assert _open_sign_todos(director).count() == 0
@@ -295,6 +295,6 @@ def test_the_signing_record_in_the_pdf_names_no_e_mail_address(personas, django_
     document = annual_accounts(company.client, actor=personas.staff.user)
     approval = services.sign_request_create(document=document, actor=personas.staff.user, signers=[director])
     sign(approval, director, django_capture_on_commit_callbacks, ip="192.0.2.44")
-    line = services.audit_line(Signature.objects.get(request=approval))
+    line = sealing.audit_line(Signature.objects.get(request=approval))
     assert director.get_full_name() in line and "192.0.2.44" in line  # who and from where (APR-6)
     assert director.email not in line

@@ -21,7 +21,7 @@ from balie.dossiers.models import BulkPublication, Document
 from balie.dossiers.services import dossier_create
 from balie.dossiers.tests.utils import stored_files
 from balie.notifications.models import EventKind, Notification
-from balie.signing import pdf, selectors, services
+from balie.signing import pdf, sealing, selectors, services, signatures
 from balie.signing.forms_staff import spot_box
 from balie.signing.models import Signature, Signer
 from balie.signing.tests.pdfs import make_encrypted_pdf, make_pdf, make_signature_png
@@ -374,7 +374,7 @@ def test_the_signing_panel_is_polled_while_a_signature_is_sealed(staff, personas
     approval = ask(personas, bv)
     from balie.signing.tests.support import confirmation
 
-    services.signature_add(
+    signatures.signature_add(
         approval=approval,
         user=bv.directors[0],
         image_png=make_signature_png(),
@@ -485,7 +485,7 @@ def test_a_moved_signature_lands_where_it_was_put(personas, bv, django_capture_o
 
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    reader = PdfFileReader(io.BytesIO(services.read_signed(approval.signed_file)))
+    reader = PdfFileReader(io.BytesIO(sealing.read_signed(approval.signed_file)))
     field = next(
         ref.get_object() for ref in reader.root["/AcroForm"]["/Fields"] if ref.get_object()["/T"] == "BalieSignature1"
     )
@@ -502,7 +502,7 @@ def test_the_pages_name_a_moved_signatures_spot_without_reading_the_pdf(client, 
     assert staff.post(url("place", approval, slot=2), {"page": "2", "spot": "middle_right"}).status_code == 302
     assert Signer.objects.get(request=approval, slot=2).spot == "middle_right"
 
-    monkeypatch.setattr(services, "read_version", _no_reading)
+    monkeypatch.setattr(sealing, "read_version", _no_reading)
     monkeypatch.setattr(services.pdf, "check_signable", _no_reading)
     monkeypatch.setattr(services.pdf, "page_size", _no_reading)
     for page in (detail(staff, approval), staff.get(url("progress", approval))):  # the page and its poll

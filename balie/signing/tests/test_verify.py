@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
-from balie.signing import forms_verify, pdf, pdf_verify, seals, services, verification
+from balie.signing import forms_verify, pdf, pdf_verify, sealing, seals, services, verification
 from balie.signing.models import FirmSeal
 from balie.signing.tests.pdfs import make_pdf
 from balie.signing.tests.support import annual_accounts, company_with_directors, sign
@@ -47,7 +47,7 @@ def signed(personas, django_capture_on_commit_callbacks):
     sign(approval, first, django_capture_on_commit_callbacks)
     sign(approval, second, django_capture_on_commit_callbacks)
     approval.signed_file.refresh_from_db()
-    return services.read_signed(approval.signed_file), company.directors
+    return sealing.read_signed(approval.signed_file), company.directors
 
 
 def _flipped(data: bytes, at: int | None = None) -> bytes:
@@ -366,7 +366,7 @@ def test_a_pdf_with_more_signatures_than_are_checked_here_is_not_validated(
     approval = services.sign_request_create(document=document, actor=personas.staff.user, signers=company.directors)
     for director in company.directors:
         sign(approval, director, django_capture_on_commit_callbacks)
-    data = services.read_signed(approval.signed_file)
+    data = sealing.read_signed(approval.signed_file)
     monkeypatch.setattr(pdf_verify, "MAX_SIGNATURES_TO_CHECK", 1)
     called = []
     monkeypatch.setattr(pdf_verify, "_signature_report", lambda *args, **kwargs: called.append(1))

@@ -12,19 +12,20 @@ import base64
 import hashlib
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from balie.approvals.views.batch import chosen_items, items_digest
+from balie.approvals.views.batch import chosen_items, chosen_refusals, items_digest
 from balie.clients.access import client_required
-from balie.core.addresses import client_ip
-from balie.signing import selectors, services
+from balie.core.actions import service_refusal
+from balie.signing import sealing, selectors
 from balie.signing.forms import SignatureForm
 from balie.signing.models import Signature
+from balie.signing.pad import pad_evidence
+from balie.signing.signatures import signatures_add_batch, why_not_signable
 from balie.twostep.stepup import StepUp, register_action
 
 SIGN_BATCH = "document_sign_batch"
@@ -37,24 +38,12 @@ def batch_sign_key(client, items, image_png: bytes) -> str:
     return f"sign-batch:{client.public_id}:{items_digest(items)}:{image}"
 
 
-def _refusals(request, items) -> list[str]:
-    """Why some chosen requests cannot be signed now (read without a lock; the service checks again)."""
-    reasons = []
-    for approval, sha256 in items:
-        reason = services.why_not_signable(approval=approval, user=request.user)
-        if reason is None and (sha256 != approval.version.sha256 or approval.document.is_withdrawn):
-            reason = _("The document has changed since you chose it. Open it and look at the new version.")
-        if reason:
-            reasons.append(_("%(title)s: %(reason)s") % {"title": approval.document.title, "reason": reason})
-    return reasons
-
-
 def _page(request, *, items=(), chosen=(), form=None, stepup=None, errors=(), status=200):
     context = {
         "items": items,
         "chosen": chosen,
         "signature_form": form,
-        "statement": services.statement(),
+        "statement": sealing.statement(),
         "stepup": stepup,
         "image_data": base64.b64encode(form.image_png).decode() if stepup else "",
         "errors": errors,
@@ -89,7 +78,7 @@ def batch(request):
         # a second click on Bevestigen: every one is signed already
         messages.info(request, _("You have already signed these documents."))
         return redirect("approvals:history", client=client.public_id)
-    reasons = _refusals(request, items)
+    reasons = chosen_refusals(items, lambda approval: why_not_signable(approval=approval, user=request.user))
     if reasons:
         return _choose_again(request, [*reasons, _("Nothing has been signed. Choose again.")])
     if "method" not in request.POST:  # chosen: the pad
@@ -109,19 +98,11 @@ def batch(request):
     confirmation = stepup.confirm()  # outside any transaction: a used code stays used
     if confirmation is None:
         return _page(request, chosen=items, form=form, stepup=stepup, status=400)
-    try:
-        signatures = services.signatures_add_batch(
-            items=items,
-            user=request.user,
-            image_png=form.image_png,
-            method=form.cleaned_data["method"],
-            typed_name=form.cleaned_data["typed_name"],
-            confirmation=confirmation,
-            ip_address=client_ip(request),
-            user_agent=request.headers.get("User-Agent", "")[:300],
+    with service_refusal(request, closing=_("Nothing has been signed. Choose again.")) as outcome:
+        signatures = signatures_add_batch(
+            items=items, user=request.user, confirmation=confirmation, **pad_evidence(request, form)
         )
-    except ValidationError as error:
-        messages.error(request, " ".join([*error.messages, _("Nothing has been signed. Choose again.")]))
+    if not outcome.ok:
         return redirect("signing:batch", client=client.public_id)
     count = len(signatures)
     messages.success(

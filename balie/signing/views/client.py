@@ -14,7 +14,7 @@ import base64
 import hashlib
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -27,12 +27,13 @@ from balie.approvals import selectors
 from balie.approvals.models import Decision, Kind, Request
 from balie.approvals.states import Status
 from balie.clients.access import client_required
+from balie.core.actions import service_refusal
 from balie.core.addresses import client_ip
 from balie.dossiers.models import DocumentAccess
 from balie.dossiers.services import document_record_access
 from balie.dossiers.views.client import DOWNLOAD_CSP, document_withdrawn
+from balie.signing import sealing, signatures, turns
 from balie.signing import selectors as signing_selectors
-from balie.signing import services
 from balie.signing.forms import DeclineForm, SignatureForm
 from balie.signing.models import Signature, SignedFile, Signer
 from balie.signing.pad import signature_from_pad
@@ -71,7 +72,7 @@ def _url(name: str, approval: Request) -> str:
 
 def _next_signers(approval: Request) -> list[str]:
     """The names of the people whose turn it is now (empty when everyone has signed)."""
-    position = services.current_position(approval)
+    position = turns.current_position(approval)
     if position is None or approval.status != Status.OPEN:
         return []
     return [
@@ -97,13 +98,13 @@ def _detail(request, approval: Request, *, decline_form=None, status=200):
     user = request.user
     signed = signing_selectors.signed_file(approval=approval)
     signer = _signer(approval, user)
-    refusal = services.why_not_signable(approval=approval, user=user)
+    refusal = signatures.why_not_signable(approval=approval, user=user)
     context = {
         "approval": approval,
         "document": approval.document,
         "version": approval.version,
         "rows": signing_selectors.signer_rows(approval=approval),
-        "statement": services.statement(),
+        "statement": sealing.statement(),
         "is_signer": signer is not None,
         "can_sign": refusal is None,
         "refusal": refusal,
@@ -146,7 +147,7 @@ def _sign_page(request, approval: Request, form: SignatureForm, *, stepup=None, 
         "document": approval.document,
         "version": approval.version,
         "signature_form": form,
-        "statement": services.statement(),
+        "statement": sealing.statement(),
         "stepup": stepup,
         "image_data": base64.b64encode(form.image_png).decode() if stepup else "",
     }
@@ -161,7 +162,7 @@ def sign(request, approval):
     approval = _get(request, approval)
     if _signer(approval, request.user) is None:
         raise PermissionDenied
-    refusal = services.why_not_signable(approval=approval, user=request.user)
+    refusal = signatures.why_not_signable(approval=approval, user=request.user)
     if refusal:
         return _refused(request, approval, refusal)
     name = request.user.get_full_name()
@@ -212,16 +213,16 @@ def decline(request, approval):
     approval = _get(request, approval)
     if _signer(approval, request.user) is None:
         raise PermissionDenied
-    refusal = services.why_not_signable(approval=approval, user=request.user)
+    refusal = signatures.why_not_signable(approval=approval, user=request.user)
     if refusal:
         return _refused(request, approval, refusal)
     form = DeclineForm(request.POST)
     if not form.is_valid():
         return _detail(request, approval, decline_form=form, status=400)
-    try:
-        services.signature_decline(approval=approval, user=request.user, reason=form.cleaned_data["reason"])
-    except ValidationError as error:
-        return _refused(request, approval, " ".join(error.messages))
+    with service_refusal() as outcome:
+        signatures.signature_decline(approval=approval, user=request.user, reason=form.cleaned_data["reason"])
+    if not outcome.ok:
+        return _refused(request, approval, outcome.text)
     messages.success(request, _("You have not signed the document. Your firm has been told why."))
     return redirect(_url("detail", approval))
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from balie.core.actions import service_refusal
 from balie.core.limits import allows_large_body, upload_body_limit
 from balie.firms.access import firm_admin_required, staff_required
 from balie.signing import seals
@@ -53,16 +53,14 @@ def seal(request):
             )
             return redirect("verify:seal")
         if form.is_valid() and stepup.confirm() is not None:
-            try:
+            with service_refusal(form=form, field="file") as outcome:
                 seals.seal_upload(
                     firm=firm,
                     data=form.cleaned_data["data"],
                     password=form.cleaned_data["password"],
                     actor=request.user,
                 )
-            except ValidationError as error:
-                form.add_error("file", error)
-            else:
+            if outcome.ok:
                 messages.success(request, _("The seal certificate has been replaced. Balie seals with it from now on."))
                 return redirect("verify:seal")
     context = {

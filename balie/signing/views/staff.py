@@ -13,7 +13,6 @@ import base64
 import hashlib
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -24,10 +23,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from balie.approvals import selectors as approval_selectors
 from balie.approvals.models import Kind, Request
 from balie.approvals.states import Status
+from balie.core.actions import service_refusal
 from balie.dossiers.delivery import preview_data_response
 from balie.dossiers.views.client import DOWNLOAD_CSP
 from balie.firms.access import staff_required
-from balie.signing import pdf, selectors, services
+from balie.signing import pdf, sealing, selectors, services, signatures
 from balie.signing.forms import SignatureForm
 from balie.signing.forms_staff import SPOTS, PlaceForm, spot_of
 from balie.signing.models import Signer
@@ -60,18 +60,18 @@ def signing_context(request, approval: Request) -> dict:
     """What the firm's request page shows of a sign request: the signers in turn and what the
     firm can do now (remind, retry a seal, move places, sign for the firm, the signed PDF)."""
     rows = selectors.signer_rows(approval=approval)
-    sealing = selectors.sealing_in_progress(rows)
+    in_progress = selectors.sealing_in_progress(rows)
     return {
         "sign_rows": rows,
         "spots": SPOTS,
         "signed_file": selectors.signed_file(approval=approval),
-        "sealing": sealing,
+        "sealing": in_progress,
         "poll_seconds": POLL_SECONDS,
         "may_remind": approval.status == Status.OPEN and any(row.is_turn for row in rows),
         "may_retry_seal": any(row.state == selectors.FAILED for row in rows),
         "may_move": selectors.may_move_places(approval=approval),
         "may_sign": any(row.is_turn and row.signer.user_id == request.user.pk for row in rows)
-        and services.why_not_signable(approval=approval, user=request.user) is None,
+        and signatures.why_not_signable(approval=approval, user=request.user) is None,
         "signers_signed": sum(1 for row in rows if row.signed_at),
         "sign_order": _order(rows),
     }
@@ -102,11 +102,9 @@ def progress(request, approval):
 def remind(request, approval):
     """Herinnering sturen: the signers whose turn it is, at most once a day."""
     approval = _get(request, approval)
-    try:
+    with service_refusal(request, first_only=True) as outcome:
         count = services.signers_remind(approval=approval, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
+    if outcome.ok:
         messages.success(
             request,
             ngettext("%(count)s person has been reminded.", "%(count)s people have been reminded.", count)
@@ -120,12 +118,10 @@ def remind(request, approval):
 def seal_retry(request, approval):
     """Opnieuw verzegelen: the signatures whose sealing failed go to the job again, in turn."""
     approval = _get(request, approval)
-    try:
-        services.seal_retry(approval=approval, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("The signature is being sealed again. This page shows the progress."))
+    with service_refusal(
+        request, first_only=True, success=_("The signature is being sealed again. This page shows the progress.")
+    ):
+        sealing.seal_retry(approval=approval, actor=request.user)
     return _back(approval)
 
 
@@ -176,15 +172,14 @@ def place(request, approval, slot):
     if not selectors.may_move_places(approval=approval):
         messages.error(request, _("Someone has signed already: the places of the signatures can no longer change."))
         return _back(approval)
-    try:
-        original = services.read_version(approval.version)
+    with service_refusal(request, first_only=True) as outcome:
+        original = sealing.read_version(approval.version)
         form = PlaceForm(request.POST or None, data_pdf=original, initial={"page": signer.page})
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
+    if not outcome.ok:
         return _back(approval)
     form.fields["spot"].initial = spot_of(signer.box, _page_size(original, signer.page, form.pages)) or None
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_refusal(form=form, as_text=True) as outcome:
             services.signer_place_update(
                 approval=approval,
                 signer=signer,
@@ -193,10 +188,7 @@ def place(request, approval, slot):
                 spot=form.cleaned_data["spot"],
                 actor=request.user,
             )
-        except ValidationError as error:
-            for problem in error.messages:
-                form.add_error(None, problem)
-        else:
+        if outcome.ok:
             name = signer.user.get_full_name() or signer.user.email
             messages.success(request, _("The place of %(name)s's signature has been changed.") % {"name": name})
             return _back(approval)
@@ -219,7 +211,7 @@ def _sign_page(request, approval: Request, form: SignatureForm, *, stepup=None, 
         "document": approval.document,
         "version": approval.version,
         "signature_form": form,
-        "statement": services.statement(),
+        "statement": sealing.statement(),
         "stepup": stepup,
         "image_data": base64.b64encode(form.image_png).decode() if stepup else "",
     }
@@ -233,7 +225,7 @@ def sign(request, approval):
     it with the confirmation box (the firm's factors; the password only for someone without any
     second factor), the second, with the code, signs. The clients are asked once it is sealed."""
     approval = _get(request, approval)
-    refusal = services.why_not_signable(approval=approval, user=request.user)
+    refusal = signatures.why_not_signable(approval=approval, user=request.user)
     if refusal:
         messages.error(request, refusal)
         return _back(approval)

@@ -1,11 +1,11 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from balie.clients.selectors import get_client_for_staff
+from balie.core.actions import service_refusal
 from balie.firms.access import staff_required
 from balie.todos.selectors import get_open_todo_for_staff, todo_list_for_staff
 from balie.todos.services import todo_remind
@@ -28,10 +28,8 @@ def todo_list(request):
 @require_POST
 def todo_send_reminder(request, todo):
     todo = get_open_todo_for_staff(staff=request.staff, todo_public_id=todo)
-    try:
+    with service_refusal(request, first_only=True) as outcome:
         count = todo_remind(todo=todo, urgent=True)  # a nudge goes out now
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
+    if outcome.ok:
         messages.success(request, _("A reminder has been sent to %(count)d people.") % {"count": count})
     return redirect("todos:staff_list")

@@ -25,6 +25,7 @@ from balie.accounts.allauth_bridge import (
     record_authentication,
     totp_secret_new,
 )
+from balie.core.actions import service_refusal
 from balie.twostep import enrolment, services
 from balie.twostep.forms import CodeForm, EmailChangeForm, MobileForm, PasskeyForm, PinForm, TotpForm
 from balie.twostep.middleware import forget
@@ -64,12 +65,11 @@ def authenticate(request):
     error = sent_to = None
     if request.method == "GET" and factor == Factor.SMS:
         # The code goes out on arrival: the page asks for it at once.
-        try:
+        with service_refusal() as outcome:
             sent_to = services.sms_send_login_code(user=user)
-        except ValidationError as problem:
-            error = " ".join(problem.messages)
+        error = outcome.text
     if request.method == "POST":
-        try:
+        with service_refusal() as outcome:
             if "send" in request.POST and factor == Factor.SMS:
                 sent_to = services.sms_send_login_code(user=user, again=True)
                 form = CodeForm()
@@ -77,8 +77,7 @@ def authenticate(request):
                 _verify_login(request, user, factor, form)
                 record_authentication(request, user, method="mfa", type=factor.value)
                 return stage.exit()
-        except ValidationError as problem:
-            error = " ".join(problem.messages)
+        error = outcome.text
     locks = locks_for(user=user)
     context = {
         "factor": factor,
@@ -189,11 +188,9 @@ def totp_add(request):
     if request.method == "POST" and form.is_valid() and not services.totp_matches(secret, form.cleaned_data["code"]):
         form.add_error("code", _("That code does not match. Check the time on your phone and enter the current code."))
     if request.method == "POST" and form.is_valid() and _confirmed(request, stepup):
-        try:
+        with service_refusal(form=form, field="code") as outcome:
             enrolment.totp_enrol(user=request.user, secret=secret, code=form.cleaned_data["code"])
-        except ValidationError as error:
-            form.add_error("code", error)
-        else:
+        if outcome.ok:
             request.session.pop(TOTP_SECRET_KEY, None)
             return _after_adding(request, first=stepup is None)
     adapter = get_mfa_adapter()
@@ -234,22 +231,18 @@ def sms_add(request):
     if request.method == "POST" and "send" in request.POST:
         if number_form.is_valid() and _confirmed(request, stepup):
             number = number_form.cleaned_data["phone_number"]
-            try:
+            with service_refusal(form=number_form) as outcome:
                 sent_to = services.sms_send_code(
                     user=request.user, purpose=OneTimeCode.Purpose.VERIFY_PHONE, phone_number=number
                 )
-            except ValidationError as error:
-                number_form.add_error(None, error)
-            else:
+            if outcome.ok:
                 request.session[PENDING_NUMBER_KEY] = {"number": number, "at": time.time()}
                 pending = number
                 code_form = CodeForm()
     elif request.method == "POST" and "verify" in request.POST and pending and code_form.is_valid():
-        try:
+        with service_refusal(form=code_form, field="code") as outcome:
             enrolment.sms_enrol(user=request.user, phone_number=pending, code=code_form.cleaned_data["code"])
-        except ValidationError as error:
-            code_form.add_error("code", error)
-        else:
+        if outcome.ok:
             request.session.pop(PENDING_NUMBER_KEY, None)
             return _after_adding(request, first=stepup is None)
     context = {
@@ -310,14 +303,13 @@ def _pin_pending(request) -> dict | None:
 def _pin_send(request, pin_form: PinForm) -> tuple[dict, str] | None:
     """Checks the PIN and texts a code to the number: the pending state (kept in the session) and
     where the code went, or None with the reason on the form."""
-    try:
+    with service_refusal(form=pin_form) as outcome:
         checked = enrolment.pin_check(user=request.user, pin=pin_form.cleaned_data["pin"])
         number = pin_form.cleaned_data["phone_number"]
         sent_to = services.sms_send_code(
             user=request.user, purpose=OneTimeCode.Purpose.VERIFY_PHONE, phone_number=number
         )
-    except ValidationError as error:
-        pin_form.add_error(None, error)
+    if not outcome.ok:
         return None
     pending = {"number": number, "letter": str(checked.public_id), "at": time.time()}
     request.session["twostep.pin_pending"] = pending
@@ -326,15 +318,14 @@ def _pin_send(request, pin_form: PinForm) -> tuple[dict, str] | None:
 
 def _pin_verify(request, pending: dict, code_form: CodeForm) -> bool:
     """Links the pending number with the code from the SMS; False with the reason on the form."""
-    try:
+    with service_refusal(form=code_form, field="code") as outcome:
         enrolment.pin_activate(
             user=request.user,
             letter_public_id=pending["letter"],
             phone_number=pending["number"],
             code=code_form.cleaned_data["code"],
         )
-    except ValidationError as error:
-        code_form.add_error("code", error)
+    if not outcome.ok:
         return False
     request.session.pop("twostep.pin_pending", None)
     return True
@@ -347,13 +338,11 @@ def passkey_add(request):
     form = PasskeyForm(request.POST or None)
     stepup = _stepup_for_adding(request, "webauthn")
     if request.method == "POST" and form.is_valid() and _confirmed(request, stepup):
-        try:
+        with service_refusal(form=form) as outcome:
             enrolment.passkey_add(
                 user=request.user, name=form.cleaned_data["name"], credential=form.cleaned_data["credential"]
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if outcome.ok:
             return _after_adding(request, first=stepup is None)
     context = {"form": form, "stepup": stepup, "creation_options": enrolment.passkey_begin(user=request.user)}
     return render(request, "twostep/passkey_add.html", context, status=400 if form.errors or _failed(stepup) else 200)
@@ -407,11 +396,10 @@ def _remove(request, factor, authenticator_id, name):
     )
     error = None
     if request.method == "POST" and stepup.confirm() is not None:
-        try:
+        with service_refusal() as outcome:
             enrolment.factor_remove(user=request.user, factor=factor, authenticator_id=authenticator_id)
-        except ValidationError as problem:
-            error = " ".join(problem.messages)
-        else:
+        error = outcome.text
+        if outcome.ok:
             forget(request)
             messages.success(request, _("%(name)s has been removed.") % {"name": name})
             return redirect("twostep:overview")
@@ -427,17 +415,16 @@ def _remove(request, factor, authenticator_id, name):
 def stepup_sms(request, challenge):
     """Sends the SMS code of one confirmation ("Nieuw token versturen" sends another)."""
     challenge = get_object_or_404(StepUpChallenge, public_id=challenge, user=request.user, used_at__isnull=True)
-    try:
+    with service_refusal() as outcome:
         if challenge.is_expired:
             raise ValidationError(_("This confirmation has expired (after 5 minutes). Please confirm again."))
         if Factor.SMS.value not in usable_factors(user=request.user, firm=challenge.firm):
             raise ValidationError(_("Choose how you want to confirm."))
         sent_to = services.sms_send_code(user=request.user, purpose=OneTimeCode.Purpose.STEPUP, challenge=challenge)
-    except ValidationError as error:
-        message, ok = " ".join(error.messages), False
-    else:
-        ok = True
-        message = _("We sent a code to %(number)s. It is valid for 5 minutes.") % {"number": sent_to}
+    ok = outcome.ok
+    message = (
+        _("We sent a code to %(number)s. It is valid for 5 minutes.") % {"number": sent_to} if ok else outcome.text
+    )
     if request.htmx:  # htmx swaps only successful answers; the fragment says what went wrong
         return render(request, "twostep/partials/_stepup_sms_status.html", {"message": message, "ok": ok})
     (messages.success if ok else messages.error)(request, message)
@@ -485,11 +472,9 @@ def email_change(request):
         if not ratelimit.consume(request, action="email_change", user=request.user):
             form.add_error(None, _("You have asked for too many address changes. Please try again in an hour."))
             return render(request, "twostep/email_change.html", {"form": form, "stepup": stepup}, status=400)
-        try:
+        with service_refusal(form=form, field="email") as outcome:
             email_change_request(user=request.user, email=form.cleaned_data["email"])
-        except ValidationError as error:
-            form.add_error("email", error)
-        else:
+        if outcome.ok:
             messages.success(
                 request,
                 _("We sent a link to %(email)s. Open it within an hour to finish the change.")
@@ -525,23 +510,21 @@ def email_change_confirm(request, token):
 
     error = None
     change = stepup = None
-    try:
+    with service_refusal() as outcome:
         change = email_change_of_token(user=request.user, token=token)
-    except ValidationError as problem:
-        error = " ".join(problem.messages)
-    else:
+    error = outcome.text
+    if outcome.ok:
         stepup = email_change_confirm_stepup(request, change)
         if request.method == "POST" and _confirmed(request, stepup):
-            try:
+            with service_refusal() as outcome:
                 email = confirm(
                     user=request.user,
                     token=token,
                     keep_session_key=request.session.session_key,
                     stepup_confirmed=stepup is not None,
                 )
-            except ValidationError as problem:
-                error = " ".join(problem.messages)
-            else:
+            error = outcome.text
+            if outcome.ok:
                 messages.success(
                     request, _("Your e-mail address is now %(email)s. Sign in with it from now on.") % {"email": email}
                 )

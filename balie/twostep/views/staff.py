@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from balie.core.actions import service_refusal
 from balie.firms.access import firm_admin_required, staff_required
 from balie.twostep import enrolment
 from balie.twostep.forms import PolicyForm, ResetForm
@@ -46,13 +46,11 @@ def factors_reset(request, client, person):
     member = membership.user
     form = ResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_refusal(form=form, field="note") as outcome:
             enrolment.factors_reset(
                 user=member, firm=request.staff.firm, reset_by=request.user, note=form.cleaned_data["note"]
             )
-        except ValidationError as error:
-            form.add_error("note", error)
-        else:
+        if outcome.ok:
             messages.success(
                 request,
                 _("The two-step verification of %(name)s has been reset. They have been told by e-mail.")
@@ -76,11 +74,9 @@ def policy(request):
     }
     form = PolicyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_refusal(form=form) as outcome:
             firm_twostep_policy_update(firm=firm, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if outcome.ok:
             messages.success(request, _("The two-step verification settings have been saved."))
             return redirect("twostep_staff:policy")
     status = 400 if form.errors else 200
