@@ -76,6 +76,13 @@ def _with_details(requests: QuerySet[Request]) -> QuerySet[Request]:
     ).prefetch_related(Prefetch("decisions", queryset=decisions))
 
 
+def replacement_of(*, approval: Request) -> Request | None:
+    """The request that replaced ``approval`` (a new version was published), if it was replaced."""
+    if approval.status != Status.REPLACED:
+        return None
+    return Request.objects.filter(replaces=approval).only("public_id", "client_id").first()
+
+
 def get_request_for_user(*, user, client, public_id) -> Request:
     """A request of ``client`` (an environment the caller reached through ``client_required``) for a
     member of it; 404 for anything else, another environment's request included."""

@@ -98,15 +98,9 @@ def _detail(request, approval: Request, *, form=None, stepup=None, send_form=Non
         "send_form": send_form or SendForm(),
         "stepup": stepup,
         "confirming": confirming,
-        "replacement": _replacement(approval),
+        "replacement": selectors.replacement_of(approval=approval),
     }
     return render(request, "approvals/detail.html", context, status=status)
-
-
-def _replacement(approval: Request) -> Request | None:
-    if approval.status != Status.REPLACED:
-        return None
-    return Request.objects.filter(replaces=approval).only("public_id", "client_id").first()
 
 
 @client_required

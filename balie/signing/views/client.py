@@ -113,15 +113,9 @@ def _detail(request, approval: Request, *, decline_form=None, status=200):
         "signed_file": signed,
         "preview": _preview_version(approval, signed),
         "decline_form": decline_form or DeclineForm(),
-        "replacement": _replacement(approval),
+        "replacement": selectors.replacement_of(approval=approval),
     }
     return render(request, "signing/detail.html", context, status=status)
-
-
-def _replacement(approval: Request) -> Request | None:
-    if approval.status != Status.REPLACED:
-        return None
-    return Request.objects.filter(replaces=approval).only("public_id", "client_id").first()
 
 
 @client_required
