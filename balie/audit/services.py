@@ -6,8 +6,11 @@
 The event joins its firm's chain (see ``balie.audit.chain``): the chain's head row is locked, the
 event gets the next number and the hash of the one before it, and the head moves on. When the
 caller's transaction rolls back, the event goes with it: the trail never shows a change that did
-not happen. Where the request came from (address, browser, request id) is taken from the request
-being answered (``balie.audit.middleware``); jobs and commands have none.
+not happen. The head stays locked until the caller's transaction ends, so a service records its
+event last, after taking its own locks (the head first and another row after it could deadlock
+with a service that takes them the other way round). Where the request came from (address,
+browser, request id) is taken from the request being answered (``balie.audit.middleware``); jobs
+and commands have none.
 """
 
 from __future__ import annotations
