@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "balie.firms",
     "balie.clients",
     "balie.notifications",
+    "balie.audit",
     "balie.todos",
     "balie.twostep",
     "balie.dossiers",
@@ -111,6 +112,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "balie.audit.middleware.AuditRequestMiddleware",  # the request id, and where events come from
     "balie.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

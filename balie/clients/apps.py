@@ -7,6 +7,7 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         from balie.accounts.hooks import register_environments
+        from balie.audit.hooks import register_firms_of_user
         from balie.clients import contact_email, selectors, services
         from balie.twostep.hooks import register_members
 
@@ -18,6 +19,8 @@ class ClientsConfig(AppConfig):
             change_refusal=contact_email.delegated_change_refusal,
             emails_follow_login=services.contact_emails_follow_login,
         )
+        # A sign-in is also recorded in the audit trail of each firm the person is a client of.
+        register_firms_of_user(selectors.firm_ids_of_member)
         register_members(
             client_firm_ids=selectors.firm_ids_of_member,
             client_for_staff=selectors.get_client_for_staff,

@@ -23,6 +23,7 @@ LAYERS = [
     "core",
     "firms",
     "notifications",
+    "audit",
     "accounts",
     "twostep",
     "clients",

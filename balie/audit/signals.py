@@ -1,0 +1,65 @@
+"""The first writers of the audit trail: signing in, and failing to (Django's own signals, so audit
+needs nothing of ``accounts``).
+
+A sign-in is written to the chain of every firm the person works at or is a client of
+(``hooks.firm_ids_of_user``), so each firm sees the sign-ins of its own people; a person of no firm
+(an operator) goes to the operator's chain. A failed sign-in of a known address goes to that
+person's firms, as done by someone not signed in; one of an address nobody has goes to the
+operator's chain, keeping the address tried (when it looks like one) and never the password.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+from balie.audit import hooks
+from balie.audit.models import ActorKind
+from balie.audit.services import record
+
+IDENTIFIERS = ("email", "username", "login")
+
+
+def _firms(user) -> list:
+    from balie.firms.models import Firm
+
+    ids = hooks.firm_ids_of_user(user)
+    return list(Firm.objects.filter(pk__in=ids).order_by("pk")) if ids else [None]
+
+
+@receiver(user_logged_in, dispatch_uid="audit_signin")
+def signed_in(sender, request=None, user=None, **kwargs):
+    if user is None:
+        return
+    for firm in _firms(user):
+        record("auth.signin", firm=firm, actor=user, obj=user)
+
+
+def _identifier(credentials: dict) -> str:
+    for name in IDENTIFIERS:
+        value = credentials.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+def _looks_like_address(value: str) -> bool:
+    # Someone may type their password in the address field: keep only what looks like an address.
+    return "@" in value and not any(character.isspace() for character in value) and len(value) <= 254
+
+
+@receiver(user_login_failed, dispatch_uid="audit_signin_failed")
+def signin_failed(sender, credentials=None, request=None, **kwargs):
+    identifier = _identifier(credentials or {})
+    User = get_user_model()
+    user = None
+    if identifier:
+        lookup = {f"{User.USERNAME_FIELD}__iexact": identifier}
+        user = User._default_manager.filter(**lookup).first()
+    if user is None:
+        address = identifier.lower() if _looks_like_address(identifier) else ""
+        record("auth.signin_failed", firm=None, actor_kind=ActorKind.ANONYMOUS, details={"email": address})
+        return
+    for firm in _firms(user):
+        record("auth.signin_failed", firm=firm, actor_kind=ActorKind.ANONYMOUS, obj=user)
