@@ -141,7 +141,10 @@ class Notification(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications")
-    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    # The environment it is about; None for what concerns the firm itself (an alert to its
+    # administrators), which then names the firm.
+    client = models.ForeignKey("clients.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    firm = models.ForeignKey("firms.Firm", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     # Rendered in the recipient's language when it was made; shown as is for rows without a
     # ``title_msgid`` (made before titles were stored untranslated).

@@ -46,6 +46,7 @@ def notify(
     users: Iterable,
     client,
     kind: str,
+    firm=None,
     title: str,
     link: str,
     params: dict | None = None,
@@ -61,7 +62,11 @@ def notify(
     ``notify(..., title=gettext_noop("Please approve: %(title)s"), params={"title": ...})``.
     Without it the title is shown as given. ``message`` is the firm's own text that came with it
     (quoted in the e-mail); ``needs_action`` and ``due_date`` put it first in the e-mail.
-    A title longer than the column is cut with an ellipsis (names and subjects come from people)."""
+    A title longer than the column is cut with an ellipsis (names and subjects come from people).
+    ``client`` is None for what concerns a firm rather than an environment (an alert to its
+    administrators); ``firm`` is then given, and its e-mail bundles with the rest of that firm's."""
+    if client is None and firm is None:
+        raise ValueError("A notification is about an environment or, without one, a firm.")
     users = [user for user in users if user.is_active]
     if not users:
         return []
@@ -85,6 +90,7 @@ def notify(
         row = Notification(
             user=user,
             client=client,
+            firm=firm if client is None else None,
             kind=kind,
             title_msgid=msgid,
             title_params=params or {},
@@ -134,8 +140,12 @@ def notifications_by_importance(items: Iterable[Notification]) -> list[Notificat
     return sorted(items, key=rank)
 
 
+def _firm_of(item: Notification):
+    return item.firm if item.client is None else item.client.firm
+
+
 def _send_one(user, items: list[Notification], *, template: str) -> None:
-    firm = items[0].client.firm
+    firm = _firm_of(items[0])
     items = notifications_by_importance(items)
     # The firm's message once, with the first item it came with (a document and its request share it).
     entries, quoted = [], set()
@@ -185,13 +195,13 @@ def notifications_send_chunk(*, user_ids: list[int], status: str, template: str,
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(user_id__in=user_ids, email=status)
             .filter(**({"created_at__lt": datetime.fromisoformat(before)} if before else {}))
-            .select_related("user", "client__firm")
+            .select_related("user", "client__firm", "firm")
             .order_by("user_id", "created_at")
         )
         # One e-mail per person and firm: each in that firm's branding, counted with that firm.
         by_user: dict[tuple[int, int], list[Notification]] = defaultdict(list)
         for row in rows:
-            by_user[(row.user_id, row.client.firm_id)].append(row)
+            by_user[(row.user_id, _firm_of(row).pk)].append(row)
         for items in by_user.values():
             _send_one(items[0].user, items, template=template)
         Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
@@ -223,7 +233,7 @@ def notifications_send_digests(*, now=None) -> int:
 
 
 def notification_list_for_user(*, user):
-    return Notification.objects.filter(user=user).select_related("client").order_by("-created_at", "-id")
+    return Notification.objects.filter(user=user).select_related("client", "firm").order_by("-created_at", "-id")
 
 
 def unread_count(*, user) -> int:
