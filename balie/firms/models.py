@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
@@ -87,6 +87,12 @@ class Firm(models.Model):
             "Clients see the accountant's words (Accorderingen, aangifte, Digipoort). "
             "Turn off for a notary's office: the menu then says Acties."
         ),
+    )
+    audit_retention_years = models.PositiveSmallIntegerField(
+        _("audit trail kept for (years)"),
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text=_("Older events are removed by whole days, after a sealed daily checkpoint."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
