@@ -122,3 +122,51 @@ class ChainHead(models.Model):
 
 def chain_key(firm_id: int | None) -> str:
     return ChainHead.OPERATOR if firm_id is None else str(firm_id)
+
+
+class AuditCheckpoint(models.Model):
+    """The end of one day of a firm's chain (in Balie's time zone), written down the next day: the
+    last event's number and hash, in the database and in a small PDF sealed with the firm's seal
+    and kept with the documents. Whoever rewrites the chain afterwards, consistently (every hash
+    recomputed), changes the hash at this number, and ``verify`` reports it. Pruning removes events
+    only up to a checkpoint, and verification then starts from it."""
+
+    firm = models.ForeignKey("firms.Firm", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    last_seq = models.PositiveBigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    events = models.PositiveIntegerField()  # events of that day
+    created_at = models.DateTimeField(default=timezone.now)
+    file_key = models.CharField(max_length=300)  # in the default storage, with the documents
+    file_sha256 = models.CharField(max_length=64)
+    sealed = models.BooleanField(default=False)  # False: no seal was available; the PDF says so
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+        ordering = ["firm", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "day"], name="audit_checkpoint_day"),
+            models.UniqueConstraint(fields=["firm", "last_seq"], name="audit_checkpoint_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.firm_id} {self.day} #{self.last_seq}"
+
+
+class AuditAlert(models.Model):
+    """An alert given (to a firm's administrators, or the operator for the chain of no firm), so
+    the same finding is not told again: ``kind`` and ``subject`` (a person's id, a broken link)
+    name it, and ``until`` is when the same finding may be told anew."""
+
+    firm = models.ForeignKey("firms.Firm", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)
+    subject = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    until = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "subject", "until"], name="audit_alert_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject}"

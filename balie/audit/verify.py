@@ -9,6 +9,16 @@ What each break means:
              or events were renumbered
     end      the chain's head names a later event than the last one found: events at the end were
              deleted (or the head was changed)
+    checkpoint  an event's hash differs from the one its day's checkpoint wrote down: the chain was
+             rewritten after the checkpoint, even if every hash in it was recomputed
+    pruned   the chain starts after the first event without a checkpoint at the event before it,
+             or without an ``audit.pruned`` event recording that removal
+
+A pruned chain (see ``balie.audit.prune``) starts at the checkpoint it was pruned up to: the first
+remaining event points at that checkpoint's hash. Anyone able to delete rows with the trigger's
+permission (a database administrator) could remove old events the same way; what they cannot do
+unnoticed is change or remove events after a checkpoint, or remove them without the
+``audit.pruned`` event the chain carries.
 """
 
 from __future__ import annotations
@@ -17,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from balie.audit import chain
-from balie.audit.models import AuditEvent, ChainHead, chain_key
+from balie.audit.models import AuditCheckpoint, AuditEvent, ChainHead, chain_key
 
 
 @dataclass(frozen=True)
@@ -55,9 +65,41 @@ def _check(event: AuditEvent, seq: int, prev_hash: str, firm_public_id: str) -> 
     return None
 
 
+def _checkpoints(firm: Any) -> dict[int, str]:
+    if firm is None:
+        return {}
+    return dict(AuditCheckpoint.objects.filter(firm=firm).values_list("last_seq", "last_hash"))
+
+
+def _pruned_through(firm: Any) -> set[int]:
+    """The last numbers of the ranges the chain's ``audit.pruned`` events say were removed."""
+    if firm is None:
+        return set()
+    found = AuditEvent.objects.filter(firm=firm, action="audit.pruned").values_list("details", flat=True)
+    return {int(details["last_seq"]) for details in found if isinstance(details, dict) and "last_seq" in details}
+
+
+def _start(firm: Any, checkpoints: dict[int, str]) -> tuple[int, str, Break | None]:
+    """Where the walk starts: at the beginning, or at the checkpoint the chain was pruned up to."""
+    first = _events_of(firm).order_by("seq").values_list("seq", "id").first()
+    if first is None or first[0] == 1:
+        return 0, chain.GENESIS, None
+    seq, event_id = first[0] - 1, first[1]
+    if seq not in checkpoints:
+        message = f"events 1 to {seq} are missing (the chain starts at {seq + 1}, id {event_id}, without a checkpoint)"
+        return 0, chain.GENESIS, Break("missing", 1, None, message)
+    if seq not in _pruned_through(firm):
+        message = f"events up to {seq} were removed without an audit.pruned event recording it"
+        return seq, checkpoints[seq], Break("pruned", seq + 1, event_id, message)
+    return seq, checkpoints[seq], None
+
+
+def _events_of(firm: Any):
+    return AuditEvent.objects.filter(firm__isnull=True) if firm is None else AuditEvent.objects.filter(firm=firm)
+
+
 def _events(firm: Any):
-    found = AuditEvent.objects.filter(firm__isnull=True) if firm is None else AuditEvent.objects.filter(firm=firm)
-    return found.order_by("seq").iterator(chunk_size=2000)
+    return _events_of(firm).order_by("seq").iterator(chunk_size=2000)
 
 
 def _check_end(firm: Any, last_seq: int, last_hash: str) -> Break | None:
@@ -73,15 +115,32 @@ def _check_end(firm: Any, last_seq: int, last_hash: str) -> Break | None:
 
 def verify_chain(firm: Any) -> Outcome:
     """Walks the chain of ``firm`` (None: the operator's) in order and returns how far it holds and
-    the first break, if any. Reads the events in chunks, so a chain of millions fits in memory."""
+    the first break, if any. Reads the events in chunks, so a chain of millions fits in memory.
+    Each event at a checkpoint's number must have the hash the checkpoint wrote down."""
     firm_public_id = "" if firm is None else str(firm.public_id)
-    seq, prev_hash = 0, chain.GENESIS
+    checkpoints = _checkpoints(firm)
+    seq, prev_hash, broken = _start(firm, checkpoints)
+    if broken is not None:
+        return Outcome(firm, 0, broken)
+    checked = 0
     for event in _events(firm):
-        broken = _check(event, seq + 1, prev_hash, firm_public_id)
+        broken = _check(event, seq + 1, prev_hash, firm_public_id) or _check_checkpoint(event, checkpoints)
         if broken is not None:
-            return Outcome(firm, seq, broken)
+            return Outcome(firm, checked, broken)
         seq, prev_hash = event.seq, event.hash
-    return Outcome(firm, seq, _check_end(firm, seq, prev_hash))
+        checked += 1
+    return Outcome(firm, checked, _check_end(firm, seq, prev_hash))
+
+
+def _check_checkpoint(event: AuditEvent, checkpoints: dict[int, str]) -> Break | None:
+    written = checkpoints.get(event.seq)
+    if written is None or written == event.hash:
+        return None
+    message = (
+        f"event {event.seq} (id {event.pk}) does not match the hash its day's checkpoint wrote down: "
+        "the chain was rewritten after the checkpoint"
+    )
+    return Break("checkpoint", event.seq, event.pk, message)
 
 
 def chain_firms() -> list[Any]:

@@ -10,6 +10,7 @@ class SigningConfig(AppConfig):
     def ready(self) -> None:
         from balie.approvals import kernel
         from balie.approvals.models import Kind
+        from balie.audit.hooks import register_checkpoint_sealer
         from balie.dossiers import publication
         from balie.signing import (
             jobs,  # noqa: F401  (registers the sealing job)
@@ -35,6 +36,7 @@ class SigningConfig(AppConfig):
             annotate_list=selectors.with_sign_counts,
         )
         kernel.register_sealer(seals.seal_for_firm)  # the firm's seal: on certificates too
+        register_checkpoint_sealer(seals.seal_for_firm)  # and on the audit trail's daily checkpoints
         # Files published to be signed must be signable; a bulk publication's sign settings per environment.
         publication.register_publication_hooks(
             check_signable=pdf.check_signable, sign_settings_for=selectors.sign_settings_for
