@@ -1,8 +1,11 @@
 """``balie audit``: the operator's tools for the audit trail.
 
 balie audit verify [--firm <public id or slug>]
-    Walks every chain (or one firm's) and reports the first broken link; exits with status 1
-    when a chain is broken.
+    Walks every chain (or one firm's) and reports the first broken link, also where an event's
+    hash differs from its day's checkpoint; exits with status 1 when a chain is broken.
+balie audit prune [--firm <public id or slug>] [--dry-run]
+    Removes events older than each firm's retention, by whole days up to a checkpoint, and
+    records what was removed (``audit.pruned``); ``--dry-run`` only says what it would remove.
 balie audit export --firm <public id or slug> [--since DATE] [--until DATE] [--format jsonl|csv]
     Writes the firm's events (``--since`` included, ``--until`` not; a date is midnight in
     Balie's time zone) with their hashes to standard output. Check a JSON Lines export with
@@ -19,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from balie.audit import exports
+from balie.audit import exports, prune
 from balie.audit.models import ActorKind
 from balie.audit.services import record
 from balie.audit.verify import verify_all, verify_chain
@@ -51,12 +54,15 @@ def moment(value: str | None) -> datetime.datetime | None:
 
 
 class Command(BaseCommand):
-    help = "Verifies the audit trail's chains, or exports a firm's events with their hashes."
+    help = "Verifies the audit trail's chains, prunes them to the retention, or exports a firm's events."
 
     def add_arguments(self, parser):
         commands = parser.add_subparsers(dest="subcommand", required=True)
         verify = commands.add_parser("verify", help="Report the first broken link of each chain.")
         verify.add_argument("--firm", help="Only this firm (public id or short name).")
+        pruning = commands.add_parser("prune", help="Remove events past the firms' retention.")
+        pruning.add_argument("--firm", help="Only this firm (public id or short name).")
+        pruning.add_argument("--dry-run", action="store_true", help="Say what would be removed; remove nothing.")
         export = commands.add_parser("export", help="Write a firm's events to standard output.")
         export.add_argument("--firm", required=True, help="The firm (public id or short name).")
         export.add_argument("--since", help="From this date or time (included).")
@@ -66,6 +72,8 @@ class Command(BaseCommand):
     def handle(self, *args, subcommand, **options):
         if subcommand == "verify":
             self.verify(options.get("firm"))
+        elif subcommand == "prune":
+            self.prune(options.get("firm"), dry_run=options["dry_run"])
         else:
             self.export(options["firm"], options.get("since"), options.get("until"), options["format"])
 
@@ -80,6 +88,21 @@ class Command(BaseCommand):
             self.stdout.write(f"{outcome.name}: BROKEN at event {outcome.broken.seq}: {outcome.broken.message}")
         if broken:
             raise CommandError(f"{broken} of {len(outcomes)} audit chains are broken.", returncode=1)
+
+    def prune(self, firm_value: str | None, *, dry_run: bool) -> None:
+        if firm_value:
+            found = prune.prune_firm(find_firm(firm_value), dry_run=dry_run, actor_kind=ActorKind.OPERATOR)
+            done = [found] if found is not None else []
+        else:
+            done = prune.prune_all(dry_run=dry_run, actor_kind=ActorKind.OPERATOR)
+        verb = "would remove" if dry_run else "removed"
+        for pruned in done:
+            self.stdout.write(
+                f"{pruned.firm.slug}: {verb} events {pruned.first_seq} to {pruned.last_seq} "
+                f"({pruned.events} events, {pruned.first_day} to {pruned.last_day})"
+            )
+        if not done:
+            self.stdout.write("Nothing to remove.")
 
     def export(self, firm_value: str, since_value: str | None, until_value: str | None, kind: str) -> None:
         firm = find_firm(firm_value)
