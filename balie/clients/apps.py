@@ -7,7 +7,7 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         from balie.accounts.hooks import register_environments
-        from balie.audit.hooks import register_firms_of_user
+        from balie.audit.hooks import register_firms_of_user, register_managed_environments
         from balie.clients import contact_email, selectors, services
         from balie.twostep.hooks import register_members
 
@@ -21,6 +21,8 @@ class ClientsConfig(AppConfig):
         )
         # A sign-in is also recorded in the audit trail of each firm the person is a client of.
         register_firms_of_user(selectors.firm_ids_of_member)
+        # The download alert spares the environments a staff member manages.
+        register_managed_environments(selectors.environment_ids_managed_by)
         register_members(
             client_firm_ids=selectors.firm_ids_of_member,
             client_for_staff=selectors.get_client_for_staff,

@@ -38,6 +38,11 @@ def firm_ids_of_member(*, user) -> QuerySet:
     return Membership.objects.active().filter(user=user).values_list("client__firm_id", flat=True)
 
 
+def environment_ids_managed_by(*, user) -> QuerySet:
+    """The public ids of the environments ``user`` is relationship manager of (for audit alerts)."""
+    return Client.objects.filter(relationship_managers__user=user).values_list("public_id", flat=True)
+
+
 def get_membership_for_user(*, user, client_public_id: uuid.UUID | str) -> Membership:
     """The user's membership of one environment, with client and firm; 404 for everyone else.
 
