@@ -210,7 +210,15 @@ BALIE_PERIODIC_JOBS = {
     "approvals.digipoort_receipts": 5,  # receipts from Digipoort (the simulator's answers)
     "signing.seal_stale": 60,  # signatures whose sealing job was lost
     "core.remove_stale_uploads": 3600,  # temporary files of uploads whose process was killed
+    "audit.verify_chains": 24 * 3600,  # every chain walked; a broken one alerts the firm and operator
+    "audit.write_checkpoints": 3600,  # each finished day's sealed checkpoint (once per firm and day)
+    "audit.prune": 24 * 3600,  # events past the firm's retention, by whole days before a checkpoint
+    "audit.check_alerts": 15 * 60,  # many downloads outside one's environments, repeated sign-in locks
 }
+# Audit alerts (SEC-2): a staff member downloading more than this many documents of environments
+# they do not manage within an hour; an account locked by the sign-in throttle this often in a day.
+BALIE_AUDIT_DOWNLOAD_ALERT = env_int("BALIE_AUDIT_DOWNLOAD_ALERT", 50)
+BALIE_AUDIT_SIGNIN_ALERT_LOCKS = env_int("BALIE_AUDIT_SIGNIN_ALERT_LOCKS", 2)
 # Notifications for one person within this window arrive as one e-mail (NOT-1).
 BALIE_NOTIFY_WINDOW_MINUTES = env_int("BALIE_NOTIFY_WINDOW_MINUTES", 10)
 BALIE_DIGEST_HOUR = env_int("BALIE_DIGEST_HOUR", 7)  # local time of the daily digest
@@ -469,6 +477,10 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Balie <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The operator: told by e-mail of a broken audit chain (BALIE_OPERATOR_EMAIL, addresses separated by commas).
+ADMINS = [
+    ("Balie operator", address.strip()) for address in env_str("BALIE_OPERATOR_EMAIL").split(",") if address.strip()
+]
 if BALIE_DEV_OUTBOX:
     EMAIL_BACKEND = "balie.notifications.backends.DevOutboxEmailBackend"
 elif EMAIL_HOST:

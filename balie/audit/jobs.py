@@ -1,0 +1,54 @@
+"""The audit trail's periodic jobs (see ``BALIE_PERIODIC_JOBS``): verification, checkpoints,
+retention and alerts. Each may run more than once: what was done is not done again."""
+
+from __future__ import annotations
+
+from balie.core.jobs import job
+
+
+@job("audit.verify_chains", queue="bulk")
+def verify_chains() -> int:
+    """Walks every chain; a broken one is told to the firm's administrators and the operator.
+    Returns the number of broken chains."""
+    from balie.audit import alerts
+    from balie.audit.verify import verify_all
+
+    broken = [outcome for outcome in verify_all() if outcome.broken is not None]
+    for outcome in broken:
+        alerts.chain_broken(outcome)
+    return len(broken)
+
+
+@job("audit.write_checkpoints", queue="bulk")
+def write_checkpoints() -> int:
+    from balie.audit.checkpoints import write_checkpoints as write
+
+    return write()
+
+
+@job("audit.prune", queue="bulk")
+def prune() -> int:
+    from balie.audit.prune import prune_all
+
+    return len(prune_all())
+
+
+@job("audit.check_alerts", queue="default")
+def check_alerts() -> int:
+    """Many downloads outside one's own environments, and repeated sign-in locks, per firm (of
+    the last day's events); returns how many findings were told."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from balie.audit import alerts
+    from balie.audit.models import AuditEvent
+    from balie.firms.models import Firm
+
+    since = timezone.now() - timedelta(days=1)
+    actions = ["document.downloaded", "auth.signin_failed"]
+    active = AuditEvent.objects.filter(firm__isnull=False, action__in=actions, at__gte=since).values("firm_id")
+    told = 0
+    for firm in Firm.objects.filter(pk__in=active.order_by().distinct()):
+        told += alerts.check_downloads(firm) + alerts.check_signin_failures(firm)
+    return told
