@@ -101,3 +101,19 @@ def test_repeated_sign_in_locks_tell_the_admins_once(personas, settings):
     failures(personas, 3)
     assert alerts.check_signin_failures(personas.firm) == 0
     assert alerts.check_signin_failures(personas.other_firm) == 0
+
+
+def test_an_alert_about_the_firm_is_e_mailed_bundled_in_the_firms_name(personas):
+    from balie.notifications.services import notifications_send_chunk
+
+    failures(personas, 20)
+    alerts.check_signin_failures(personas.firm)
+    download(personas, personas.private, 60)
+    alerts.check_downloads(personas.firm)
+    user = personas.staff.user
+    sent = notifications_send_chunk(
+        user_ids=[user.pk], status=Notification.Email.PENDING, template="notification_bundle"
+    )
+    assert sent == 1  # both alerts in one e-mail
+    mail = OutboxMessage.objects.get(recipient=user.email)
+    assert "Van Dijk" in mail.body_text and "60" in mail.body_text
