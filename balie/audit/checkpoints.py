@@ -153,3 +153,22 @@ def write_checkpoints(*, now: datetime.datetime | None = None) -> int:
             checkpoint_write(firm=firm, day=day, last_seq=last_seq, last_hash=last_hash, events=events)
             written += 1
     return written
+
+
+def check_files(firm: Any) -> list[str]:
+    """What is wrong with the firm's stored checkpoint PDFs: missing, changed since written (their
+    SHA-256), or not naming the number and hash their row has (a row rewritten with the chain).
+    Empty when all is well."""
+    problems = []
+    for found in AuditCheckpoint.objects.filter(firm=firm).order_by("day"):
+        try:
+            with default_storage.open(found.file_key, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            problems.append(f"checkpoint {found.day}: its PDF {found.file_key} is missing")
+            continue
+        if hashlib.sha256(data).hexdigest() != found.file_sha256:
+            problems.append(f"checkpoint {found.day}: its PDF was changed after it was written")
+        elif f"{found.last_seq} {found.last_hash}".encode() not in data:
+            problems.append(f"checkpoint {found.day}: its PDF names another event or hash than its record")
+    return problems

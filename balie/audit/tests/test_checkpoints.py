@@ -84,6 +84,7 @@ def test_a_finished_day_gets_one_sealed_checkpoint(events, personas):
         data = handle.read()
     assert hashlib.sha256(data).hexdigest() == found.file_sha256
     assert b"/ByteRange" in data  # a PDF signature: the firm's seal
+    assert checkpoints.check_files(personas.firm) == []
     assert AuditCheckpoint.objects.filter(firm=personas.other_firm).count() == 0
 
 
@@ -134,3 +135,24 @@ def test_the_checkpoint_job_runs_in_process(events, personas, unsealed):
 
     write_checkpoints.enqueue()  # today is not over: nothing yet
     assert not AuditCheckpoint.objects.exists()
+
+
+def test_the_command_checks_the_stored_checkpoint_files(events, personas, unsealed):
+    checkpoints.write_checkpoints(now=timezone.now() + TOMORROW)
+    out = StringIO()
+    call_command("audit", "verify", "--firm", "van-dijk", stdout=out)
+    assert "van-dijk: 3 events, intact" in out.getvalue()
+    found = AuditCheckpoint.objects.get(firm=personas.firm)
+    tamper("UPDATE audit_auditcheckpoint SET last_hash = %s WHERE id = %s", "0" * 64, found.pk)
+    assert checkpoints.check_files(personas.firm) == [
+        f"checkpoint {found.day}: its PDF names another event or hash than its record"
+    ]
+    default_storage.delete(found.file_key)
+    with default_storage.open(found.file_key, "wb") as handle:
+        handle.write(b"%PDF-1.4 other")
+    assert "was changed" in checkpoints.check_files(personas.firm)[0]
+    default_storage.delete(found.file_key)
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("audit", "verify", "--firm", "van-dijk", stdout=out)
+    assert "is missing" in out.getvalue()

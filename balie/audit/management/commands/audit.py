@@ -2,7 +2,9 @@
 
 balie audit verify [--firm <public id or slug>]
     Walks every chain (or one firm's) and reports the first broken link, also where an event's
-    hash differs from its day's checkpoint; exits with status 1 when a chain is broken.
+    hash differs from its day's checkpoint, and checks the stored checkpoint PDFs (there,
+    unchanged, naming the number and hash of their record); exits with status 1 when a chain or
+    a checkpoint is broken.
 balie audit prune [--firm <public id or slug>] [--dry-run]
     Removes events older than each firm's retention, by whole days up to a checkpoint, and
     records what was removed (``audit.pruned``); ``--dry-run`` only says what it would remove.
@@ -22,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from balie.audit import exports, prune
+from balie.audit import checkpoints, exports, prune
 from balie.audit.models import ActorKind
 from balie.audit.services import record
 from balie.audit.verify import verify_all, verify_chain
@@ -81,11 +83,15 @@ class Command(BaseCommand):
         outcomes = [verify_chain(find_firm(firm_value))] if firm_value else verify_all()
         broken = 0
         for outcome in outcomes:
-            if outcome.broken is None:
+            problems = [] if outcome.firm is None else checkpoints.check_files(outcome.firm)
+            for problem in problems:
+                self.stdout.write(f"{outcome.name}: {problem}")
+            if outcome.broken is None and not problems:
                 self.stdout.write(f"{outcome.name}: {outcome.events} events, intact")
                 continue
             broken += 1
-            self.stdout.write(f"{outcome.name}: BROKEN at event {outcome.broken.seq}: {outcome.broken.message}")
+            if outcome.broken is not None:
+                self.stdout.write(f"{outcome.name}: BROKEN at event {outcome.broken.seq}: {outcome.broken.message}")
         if broken:
             raise CommandError(f"{broken} of {len(outcomes)} audit chains are broken.", returncode=1)
 
