@@ -75,11 +75,54 @@ def digest(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(fields)).hexdigest()
 
 
+# The fields the database fills in when it appends an event in one statement (PostgreSQL): they
+# are known only once the chain's head is locked. Their values never need escaping in JSON (64 hex
+# digits, an integer), so the canonical text is the pieces around them with the values put in
+# between, each in quotes.
+SLOTS = ("prev_hash", "seq")
+
+
+def canonical_pieces(fields: dict[str, Any]) -> list[str]:
+    """The canonical text of ``fields`` without the values of ``SLOTS``, as the texts around them in
+    the order of the sorted keys: ``pieces[0] + prev_hash + pieces[1] + seq + pieces[2]`` is
+    ``canonical(fields)`` (ASCII). ``fields`` need not have the keys of ``SLOTS``."""
+    pieces: list[str] = []
+    current = "{"
+    for number, key in enumerate(sorted(HASHED)):
+        if number:
+            current += ","
+        current += json.dumps(key) + ":"
+        if key in SLOTS:
+            pieces.append(current + '"')
+            current = '"'
+        else:
+            current += json.dumps(fields[key], sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    pieces.append(current + "}")
+    return pieces
+
+
+def fill(pieces: list[str], *, prev_hash: str, seq: int) -> bytes:
+    """The canonical text from ``canonical_pieces`` and the slots' values, as the database makes it."""
+    values = {"prev_hash": prev_hash, "seq": str(seq)}
+    text = pieces[0]
+    for piece, key in zip(pieces[1:], sorted(SLOTS), strict=True):
+        text += values[key] + piece
+    return text.encode("utf-8")
+
+
 def fields_of(event: Any, *, firm_public_id: str) -> dict[str, Any]:
     """The hashed fields of a stored event (``AuditEvent``), as the canonical form has them."""
     return {
-        "firm": firm_public_id,
+        **own_fields(event, firm_public_id=firm_public_id),
         "seq": str(event.seq),
+        "prev_hash": event.prev_hash,
+    }
+
+
+def own_fields(event: Any, *, firm_public_id: str) -> dict[str, Any]:
+    """The hashed fields of an event but its place in the chain (``SLOTS``): what it is on its own."""
+    return {
+        "firm": firm_public_id,
         "at": moment(event.at),
         "environment": str(event.environment_id or ""),
         "actor_kind": event.actor_kind,
@@ -92,5 +135,4 @@ def fields_of(event: Any, *, firm_public_id: str) -> dict[str, Any]:
         "user_agent": event.user_agent,
         "request_id": event.request_id,
         "details": event.details,
-        "prev_hash": event.prev_hash,
     }
