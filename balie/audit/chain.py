@@ -75,17 +75,18 @@ def digest(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(fields)).hexdigest()
 
 
-# The fields the database fills in when it appends an event in one statement (PostgreSQL): they
-# are known only once the chain's head is locked. Their values never need escaping in JSON (64 hex
-# digits, an integer), so the canonical text is the pieces around them with the values put in
-# between, each in quotes.
-SLOTS = ("prev_hash", "seq")
+# The fields the database fills in when it appends an event in one statement (PostgreSQL): the
+# place in the chain, known once the chain's head is locked, and whether the actor works at the
+# firm. Their values never need escaping in JSON (a word of ``ActorKind``, 64 hex digits, an
+# integer), so the canonical text is the pieces around them with the values put in between, each
+# in quotes.
+SLOTS = ("actor_kind", "prev_hash", "seq")
 
 
 def canonical_pieces(fields: dict[str, Any]) -> list[str]:
     """The canonical text of ``fields`` without the values of ``SLOTS``, as the texts around them in
-    the order of the sorted keys: ``pieces[0] + prev_hash + pieces[1] + seq + pieces[2]`` is
-    ``canonical(fields)`` (ASCII). ``fields`` need not have the keys of ``SLOTS``."""
+    the order of the sorted keys: ``pieces[0] + actor_kind + pieces[1] + prev_hash + pieces[2] + seq
+    + pieces[3]`` is ``canonical(fields)`` (ASCII). ``fields`` need not have the keys of ``SLOTS``."""
     pieces: list[str] = []
     current = "{"
     for number, key in enumerate(sorted(HASHED)):
@@ -101,9 +102,9 @@ def canonical_pieces(fields: dict[str, Any]) -> list[str]:
     return pieces
 
 
-def fill(pieces: list[str], *, prev_hash: str, seq: int) -> bytes:
+def fill(pieces: list[str], *, actor_kind: str, prev_hash: str, seq: int) -> bytes:
     """The canonical text from ``canonical_pieces`` and the slots' values, as the database makes it."""
-    values = {"prev_hash": prev_hash, "seq": str(seq)}
+    values = {"actor_kind": actor_kind, "prev_hash": prev_hash, "seq": str(seq)}
     text = pieces[0]
     for piece, key in zip(pieces[1:], sorted(SLOTS), strict=True):
         text += values[key] + piece
@@ -114,6 +115,7 @@ def fields_of(event: Any, *, firm_public_id: str) -> dict[str, Any]:
     """The hashed fields of a stored event (``AuditEvent``), as the canonical form has them."""
     return {
         **own_fields(event, firm_public_id=firm_public_id),
+        "actor_kind": event.actor_kind,
         "seq": str(event.seq),
         "prev_hash": event.prev_hash,
     }
@@ -125,7 +127,6 @@ def own_fields(event: Any, *, firm_public_id: str) -> dict[str, Any]:
         "firm": firm_public_id,
         "at": moment(event.at),
         "environment": str(event.environment_id or ""),
-        "actor_kind": event.actor_kind,
         "actor_user": "" if event.actor_user_id is None else str(event.actor_user_id),
         "actor_name": event.actor_name,
         "action": event.action,

@@ -108,15 +108,18 @@ def _address(value: str | None) -> str | None:
     return clean_ipv6_address(str(address)) if address.version == 6 else str(address)
 
 
-def _actor(actor: Any, firm_id: int | None, kind: str | None) -> tuple[str, int | None, str]:
+def _actor(actor: Any, firm_id: int | None, kind: str | None, *, look_up: bool = True) -> tuple[str, int | None, str]:
     """(kind, user id, name) of the actor: None is the system (a job); a person who works at the
-    event's firm is staff, anyone else a user; ``kind`` overrides (operator, api_key)."""
+    event's firm is staff, anyone else a user; ``kind`` overrides (operator, api_key). Without
+    ``look_up`` a person's kind is left "" for the database to decide (``append``)."""
     if actor is None:
         return kind or ActorKind.SYSTEM, None, ""
     if not getattr(actor, "is_authenticated", True):
         return kind or ActorKind.ANONYMOUS, None, ""
     name = str(actor)[:NAME_LENGTH]
     user_id = actor.pk if kind != ActorKind.API_KEY else None
+    if kind is None and not look_up:
+        return "", user_id, name
     if kind is None:
         staff = getattr(actor, "staff_member", None)  # cached on the user after the first look
         kind = ActorKind.STAFF if staff is not None and staff.firm_id == firm_id else ActorKind.USER
@@ -166,7 +169,8 @@ def record(
     firm_id = None if firm is None else firm.pk
     if environment is not None and environment.firm_id != firm_id:
         raise ValueError("An audit event's environment belongs to its firm.")
-    kind, user_id, name = _actor(actor, firm_id, actor_kind)
+    one_statement = connections[router.db_for_write(AuditEvent)].vendor == "postgresql"
+    kind, user_id, name = _actor(actor, firm_id, actor_kind, look_up=not one_statement)
     object_type, object_id = _object(obj)
     where = origin()
     event = AuditEvent(
@@ -184,7 +188,7 @@ def record(
         details=clean_details(details),
     )
     firm_public_id = "" if firm is None else str(firm.public_id)
-    if connections[router.db_for_write(AuditEvent)].vendor == "postgresql":
+    if one_statement:
         event.at = timezone.now()
         return append.append(event, key=chain_key(firm_id), firm_public_id=firm_public_id)  # one statement
     with transaction.atomic():
