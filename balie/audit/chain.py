@@ -75,14 +75,58 @@ def digest(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(fields)).hexdigest()
 
 
+# The fields the database fills in when it appends an event in one statement (PostgreSQL): the
+# place in the chain, known once the chain's head is locked, and whether the actor works at the
+# firm. Their values never need escaping in JSON (a word of ``ActorKind``, 64 hex digits, an
+# integer), so the canonical text is the pieces around them with the values put in between, each
+# in quotes.
+SLOTS = ("actor_kind", "prev_hash", "seq")
+
+
+def canonical_pieces(fields: dict[str, Any]) -> list[str]:
+    """The canonical text of ``fields`` without the values of ``SLOTS``, as the texts around them in
+    the order of the sorted keys: ``pieces[0] + actor_kind + pieces[1] + prev_hash + pieces[2] + seq
+    + pieces[3]`` is ``canonical(fields)`` (ASCII). ``fields`` need not have the keys of ``SLOTS``."""
+    pieces: list[str] = []
+    current = "{"
+    for number, key in enumerate(sorted(HASHED)):
+        if number:
+            current += ","
+        current += json.dumps(key) + ":"
+        if key in SLOTS:
+            pieces.append(current + '"')
+            current = '"'
+        else:
+            current += json.dumps(fields[key], sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    pieces.append(current + "}")
+    return pieces
+
+
+def fill(pieces: list[str], *, actor_kind: str, prev_hash: str, seq: int) -> bytes:
+    """The canonical text from ``canonical_pieces`` and the slots' values, as the database makes it."""
+    values = {"actor_kind": actor_kind, "prev_hash": prev_hash, "seq": str(seq)}
+    text = pieces[0]
+    for piece, key in zip(pieces[1:], sorted(SLOTS), strict=True):
+        text += values[key] + piece
+    return text.encode("utf-8")
+
+
 def fields_of(event: Any, *, firm_public_id: str) -> dict[str, Any]:
     """The hashed fields of a stored event (``AuditEvent``), as the canonical form has them."""
     return {
-        "firm": firm_public_id,
+        **own_fields(event, firm_public_id=firm_public_id),
+        "actor_kind": event.actor_kind,
         "seq": str(event.seq),
+        "prev_hash": event.prev_hash,
+    }
+
+
+def own_fields(event: Any, *, firm_public_id: str) -> dict[str, Any]:
+    """The hashed fields of an event but its place in the chain (``SLOTS``): what it is on its own."""
+    return {
+        "firm": firm_public_id,
         "at": moment(event.at),
         "environment": str(event.environment_id or ""),
-        "actor_kind": event.actor_kind,
         "actor_user": "" if event.actor_user_id is None else str(event.actor_user_id),
         "actor_name": event.actor_name,
         "action": event.action,
@@ -92,5 +136,4 @@ def fields_of(event: Any, *, firm_public_id: str) -> dict[str, Any]:
         "user_agent": event.user_agent,
         "request_id": event.request_id,
         "details": event.details,
-        "prev_hash": event.prev_hash,
     }
