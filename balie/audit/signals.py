@@ -5,13 +5,17 @@ A sign-in is written to the chain of every firm the person works at or is a clie
 (``hooks.firm_ids_of_user``), so each firm sees the sign-ins of its own people; a person of no firm
 (an operator) goes to the operator's chain. A failed sign-in of a known address goes to that
 person's firms, as done by someone not signed in; one of an address nobody has goes to the
-operator's chain, keeping the address tried (when it looks like one) and never the password.
+operator's chain, keeping only the domain of the address tried (when it is a valid address):
+someone may type a password, or a colleague's address, in the address field, and the trail keeps
+what it holds for years.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.dispatch import receiver
 
 from balie.audit import hooks
@@ -44,9 +48,13 @@ def _identifier(credentials: dict) -> str:
     return ""
 
 
-def _looks_like_address(value: str) -> bool:
-    # Someone may type their password in the address field: keep only what looks like an address.
-    return "@" in value and not any(character.isspace() for character in value) and len(value) <= 254
+def _domain(value: str) -> str:
+    """The domain of a valid e-mail address, else "" (a password typed as the address is not one)."""
+    try:
+        validate_email(value)
+    except ValidationError:
+        return ""
+    return value.rsplit("@", 1)[1].lower()
 
 
 @receiver(user_login_failed, dispatch_uid="audit_signin_failed")
@@ -58,8 +66,8 @@ def signin_failed(sender, credentials=None, request=None, **kwargs):
         lookup = {f"{User.USERNAME_FIELD}__iexact": identifier}
         user = User._default_manager.filter(**lookup).first()
     if user is None:
-        address = identifier.lower() if _looks_like_address(identifier) else ""
-        record("auth.signin_failed", firm=None, actor_kind=ActorKind.ANONYMOUS, details={"email": address})
+        details = {"domain": _domain(identifier)}
+        record("auth.signin_failed", firm=None, actor_kind=ActorKind.ANONYMOUS, details=details)
         return
     for firm in _firms(user):
         record("auth.signin_failed", firm=firm, actor_kind=ActorKind.ANONYMOUS, obj=user)

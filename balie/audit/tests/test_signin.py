@@ -70,7 +70,7 @@ def test_a_failed_sign_in_is_recorded_for_the_accounts_firm_without_the_password
 def test_a_failed_sign_in_of_an_unknown_address_goes_to_the_operators_chain(client, personas):
     sign_in(client, "Nobody@Example.test", password="wrong horse")
     event = AuditEvent.objects.get(action="auth.signin_failed")
-    assert (event.firm, event.object_id, event.details) == (None, "", {"email": "nobody@example.test"})
+    assert (event.firm, event.object_id, event.details) == (None, "", {"domain": "example.test"})
     assert verify_chain(None).broken is None
 
 
@@ -78,5 +78,19 @@ def test_a_password_typed_as_the_address_is_not_kept(db):
     # The sign-in form refuses what is not an address; another way in (the admin's) may not.
     user_login_failed.send(sender=__name__, credentials={"username": "my secret password", "password": "*" * 20})
     event = AuditEvent.objects.get(action="auth.signin_failed")
-    assert event.details == {"email": ""}
+    assert event.details == {"domain": ""}
     assert "secret" not in str(AuditEvent.objects.values_list())
+
+
+def test_a_password_shaped_like_an_address_is_not_kept(db):
+    user_login_failed.send(sender=__name__, credentials={"username": "Zomer@2026!", "password": "*" * 20})
+    event = AuditEvent.objects.get(action="auth.signin_failed")
+    assert event.details == {"domain": ""}
+    assert "zomer" not in str(AuditEvent.objects.values_list()).lower()
+
+
+def test_of_an_unknown_address_only_its_domain_is_kept(client, personas):
+    sign_in(client, "kees.colleague@bakker.test", password="wrong horse")
+    event = AuditEvent.objects.get(action="auth.signin_failed")
+    assert event.details == {"domain": "bakker.test"}
+    assert "kees" not in str(AuditEvent.objects.values_list())
