@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from balie.audit.services import record
 from balie.dossiers import files, publication, search
 from balie.dossiers.models import (
     ChecklistItem,
@@ -162,8 +163,10 @@ def document_withdraw(*, document: Document, actor) -> Document:
     return document
 
 
+@transaction.atomic
 def document_record_access(*, document: Document, user, action: str, ip_address: str | None) -> None:
-    """Logs a view, preview or download (who, when, IP) and keeps the person's read state."""
+    """Logs a view, preview or download (who, when, IP) and keeps the person's read state; the
+    audit trail gets ``document.viewed`` (page or preview) or ``document.downloaded``."""
     now = timezone.now()
     assert document.current_version_id is not None  # a document is created with its first version
     DocumentAccess.objects.create(
@@ -177,6 +180,9 @@ def document_record_access(*, document: Document, user, action: str, ip_address:
     read, created = DocumentRead.objects.get_or_create(user=user, document=document, defaults={"first_seen_at": now})
     if action == DocumentAccess.Action.DOWNLOAD:
         DocumentRead.objects.filter(pk=read.pk).update(last_downloaded_at=now)
+    event = "document.downloaded" if action == DocumentAccess.Action.DOWNLOAD else "document.viewed"
+    client = document.client
+    record(event, firm=client.firm, actor=user, environment=client, obj=document, details={"how": str(action)})
 
 
 # -- firm side (DOS-7) ------------------------------------------------------------------------------
@@ -320,6 +326,7 @@ def document_publish(
     return documents
 
 
+@transaction.atomic
 def version_record_download(*, version: DocumentVersion, user, ip_address: str | None) -> None:
     """Logs a download of one (possibly earlier) version, e.g. by staff on the firm side."""
     now = timezone.now()
@@ -335,3 +342,12 @@ def version_record_download(*, version: DocumentVersion, user, ip_address: str |
         user=user, document_id=version.document_id, defaults={"first_seen_at": now}
     )
     DocumentRead.objects.filter(pk=read.pk).update(last_downloaded_at=now)
+    client = version.document.client
+    record(
+        "document.downloaded",
+        firm=client.firm,
+        actor=user,
+        environment=client,
+        obj=version.document,
+        details={"version": version.number},
+    )

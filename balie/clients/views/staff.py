@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from balie.accounts.services import invitation_resend
+from balie.audit.models import ActorKind
+from balie.audit.services import record
 from balie.clients.contacts import contact_list_for_client, describe_access, invitations_without_contact
 from balie.clients.forms import AppTileForm, ClientForm, SearchForm
 from balie.clients.selectors import (
@@ -85,6 +87,15 @@ def _detail_context(request, client, tile_form=None):
 @require_GET
 def client_detail(request, client):
     client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    record(
+        "staff.environment_viewed",
+        firm=request.staff.firm,
+        actor=request.user,
+        actor_kind=ActorKind.STAFF,
+        environment=client,
+        obj=client,
+        details={"page": "environment"},
+    )
     return render(request, "clients/staff/client_detail.html", _detail_context(request, client))
 
 

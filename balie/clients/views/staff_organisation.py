@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from balie.audit.models import ActorKind
+from balie.audit.services import record
 from balie.clients.forms_org import ChangePolicyForm, RejectForm
 from balie.clients.models import Client
 from balie.clients.organisation import (
@@ -139,6 +141,15 @@ def policy(request):
 def history(request, client):
     """An environment's history of changes, for the firm."""
     client = get_client_for_staff(staff=request.staff, client_public_id=client)
+    record(
+        "staff.environment_viewed",
+        firm=request.staff.firm,
+        actor=request.user,
+        actor_kind=ActorKind.STAFF,
+        environment=client,
+        obj=client,
+        details={"page": "history"},
+    )
     page = Paginator(change_log_list(client=client), 25).get_page(request.GET.get("page"))
     context = {"client": client, "page": page, "rows": history_rows(page.object_list, client=client)}
     return render(request, "clients/staff/organisation/history.html", context)

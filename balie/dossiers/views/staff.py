@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from balie.audit.models import ActorKind
+from balie.audit.services import record
 from balie.clients.selectors import get_client_for_staff
 from balie.core.actions import service_refusal
 from balie.core.addresses import client_ip
@@ -187,7 +189,17 @@ def dossier_edit(request, client, dossier):
 @require_GET
 def dossier_detail(request, client, dossier):
     """Folders, progress checklist, publishing and every document of the dossier, for the firm."""
-    return _detail(request, _dossier(request, client, dossier))
+    dossier = _dossier(request, client, dossier)
+    record(
+        "staff.environment_viewed",
+        firm=request.staff.firm,
+        actor=request.user,
+        actor_kind=ActorKind.STAFF,
+        environment=dossier.client,
+        obj=dossier,
+        details={"page": "dossier"},
+    )
+    return _detail(request, dossier)
 
 
 def _back(dossier, anchor=""):

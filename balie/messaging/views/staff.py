@@ -20,6 +20,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from balie.audit.models import ActorKind
+from balie.audit.services import record
 from balie.clients.selectors import get_client_for_staff
 from balie.core.actions import service_refusal
 from balie.core.limits import allows_large_body
@@ -122,6 +124,14 @@ def thread(request, thread):
     """One thread with every message and internal note; opening it marks it read for this person."""
     thread = _get(request, thread)
     services.thread_read(thread=thread, user=request.user)
+    record(
+        "staff.thread_viewed",
+        firm=request.staff.firm,
+        actor=request.user,
+        actor_kind=ActorKind.STAFF,
+        environment=thread.client,
+        obj=thread,
+    )
     return _page(request, thread)
 
 
