@@ -48,6 +48,7 @@ urlpatterns = [
     mount("organisation_staff", staff="balie.clients.urls_staff_organisation"),
     mount("contacts", environment="balie.clients.urls_environment_contacts"),
     mount("contacts_staff", staff="balie.clients.urls_staff_contacts"),
+    mount("audit_staff", staff="balie.audit.urls_staff"),
     mount("notifications", top="balie.notifications.urls", staff="balie.notifications.urls_staff"),
     mount("todos", top="balie.todos.urls", environment="balie.todos.urls_environment", staff="balie.todos.urls_staff"),
     mount("dossiers", environment="balie.dossiers.urls_environment"),

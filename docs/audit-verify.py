@@ -3,6 +3,7 @@
 
     balie audit export --firm kantoor-a --format jsonl > kantoor-a.jsonl
     python3 audit-verify.py kantoor-a.jsonl
+    python3 audit-verify.py --selection logboek-sanne.jsonl
 
 Each line is one event: the fields below, its ``hash`` and its ``id``. The hash is the SHA-256 of
 the event's canonical form: a JSON object of exactly these fields, keys sorted (at every depth), no
@@ -14,6 +15,11 @@ The script checks that every line matches its own hash, that the numbers (``seq`
 other without a gap, and that each event names the hash of the line before it. An export of a
 period starts in the middle of the chain: its first ``prev_hash`` is printed as the anchor, to be
 compared with the last hash of the previous export (or with a daily checkpoint).
+
+An export of a selection (the firm's log filtered by person, environment or action) leaves out the
+events between the ones it holds. With ``--selection`` the script checks that every line matches
+its own hash, that the numbers go up, and that an event names the hash of the line before it where
+the two follow each other in the chain; the events left out are counted, not checked.
 
 Exit status 0: the export is intact; 1: it is not (the first broken line is named); 2: usage.
 """
@@ -48,12 +54,16 @@ def digest(event):
     ).hexdigest()
 
 
-def check(event, previous):
+def check(event, previous, selection=False):
     """Why ``event`` breaks the chain after ``previous`` (None: it is the first line), or None."""
     if digest(event) != event["hash"]:
         return "it does not match its hash: it was changed"
     if previous is None:
         return None
+    if selection and int(event["seq"]) > int(previous["seq"]) + 1:
+        return None  # events between them are outside the selection
+    if selection and int(event["seq"]) <= int(previous["seq"]):
+        return f"it follows event {previous['seq']}: the numbers go down"
     if int(event["seq"]) != int(previous["seq"]) + 1:
         return f"it follows event {previous['seq']}: the events between them are missing"
     if event["prev_hash"] != previous["hash"]:
@@ -61,7 +71,7 @@ def check(event, previous):
     return None
 
 
-def verify(lines):
+def verify(lines, selection=False):
     """(number of events, None) when intact, else (line number, reason) of the first broken line."""
     previous = None
     count = 0
@@ -70,7 +80,7 @@ def verify(lines):
             continue
         try:
             event = json.loads(line)
-            reason = check(event, previous)
+            reason = check(event, previous, selection)
         except (ValueError, KeyError, TypeError) as error:
             return number, f"not an audit event ({error})"
         if reason is not None:
@@ -83,15 +93,17 @@ def verify(lines):
 
 
 def main(arguments):
+    selection = "--selection" in arguments
+    arguments = [argument for argument in arguments if argument != "--selection"]
     if len(arguments) != 1:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
     with open(arguments[0], encoding="utf-8") as export:
-        found, reason = verify(export)
+        found, reason = verify(export, selection)
     if reason is not None:
         print(f"BROKEN at line {found}: {reason}")
         return 1
-    print(f"intact: {found} events")
+    print(f"intact: {found} events" + (" (a selection)" if selection else ""))
     return 0
 
 

@@ -48,6 +48,7 @@ def names() -> list[str]:
 register("auth.signin", _("Signed in"))
 register("auth.signin_failed", _("Sign-in failed"))
 register("auth.twostep_failed", _("Two-step verification failed"))
+register("auth.reported_not_me", _("Sign-in reported as not by the person"))
 register("document.viewed", _("Document viewed"))
 register("document.downloaded", _("Document downloaded"))
 register("document.published", _("Document published"))

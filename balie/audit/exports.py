@@ -17,6 +17,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import QuerySet
+
 from balie.audit import chain
 from balie.audit.models import AuditEvent
 
@@ -34,6 +36,11 @@ def rows(
         events = events.filter(at__gte=since)
     if until is not None:
         events = events.filter(at__lt=until)
+    return rows_of(events, firm=firm)
+
+
+def rows_of(events: QuerySet[AuditEvent], *, firm: Any) -> Iterator[dict[str, Any]]:
+    """``events`` (all of ``firm``'s chain, or a selection of it) in the chain's order, as ``rows``."""
     firm_public_id = "" if firm is None else str(firm.public_id)
     for event in events.order_by("seq").iterator(chunk_size=2000):
         yield {"id": event.pk, **chain.fields_of(event, firm_public_id=firm_public_id), "hash": event.hash}

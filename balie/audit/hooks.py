@@ -60,3 +60,44 @@ def managed_environments(user) -> set[str]:
     for answer in _MANAGED_ENVIRONMENTS:
         found.update(str(public_id) for public_id in answer(user=user))
     return found
+
+
+# -- names for the log's pages ------------------------------------------------------------------------
+# The log keeps an environment as its public id and an object as its type and public id; the apps
+# that own them say what they are called, one query per kind for a whole page of events.
+
+_ENVIRONMENTS: list[Callable[..., list[tuple[str, str]]]] = []
+_TITLES: dict[str, Callable[..., dict[str, str]]] = {}
+
+
+def register_environments_of_firm(answer: Callable[..., list[tuple[str, str]]]) -> None:
+    """``(*, firm_id) -> [(public id, name), ...]``: the firm's environments, by name (``clients``)."""
+    if answer not in _ENVIRONMENTS:
+        _ENVIRONMENTS.append(answer)
+
+
+def environments_of_firm(*, firm_id: int) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for answer in _ENVIRONMENTS:
+        found.extend(answer(firm_id=firm_id))
+    return found
+
+
+def register_object_titles(object_type: str, answer: Callable[..., dict[str, str]]) -> None:
+    """``(*, firm_id, ids) -> {public id: title}`` for objects of ``object_type`` ("app.model") of
+    the firm; an object that no longer exists is simply not in the answer."""
+    _TITLES[object_type] = answer
+
+
+def object_titles(*, firm_id: int, events: Iterable) -> dict[tuple[str, str], str]:
+    """The titles of the events' objects, ``{(object type, object id): title}``: one question per
+    kind of object among them, whatever the number of events."""
+    wanted: dict[str, set[str]] = {}
+    for event in events:
+        if event.object_type in _TITLES and event.object_id:
+            wanted.setdefault(event.object_type, set()).add(event.object_id)
+    titles: dict[tuple[str, str], str] = {}
+    for object_type, ids in wanted.items():
+        for object_id, title in _TITLES[object_type](firm_id=firm_id, ids=sorted(ids)).items():
+            titles[(object_type, str(object_id))] = title
+    return titles

@@ -7,7 +7,12 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         from balie.accounts.hooks import register_environments
-        from balie.audit.hooks import register_firms_of_user, register_managed_environments
+        from balie.audit.hooks import (
+            register_environments_of_firm,
+            register_firms_of_user,
+            register_managed_environments,
+            register_object_titles,
+        )
         from balie.clients import contact_email, selectors, services
         from balie.twostep.hooks import register_members
 
@@ -23,6 +28,9 @@ class ClientsConfig(AppConfig):
         register_firms_of_user(selectors.firm_ids_of_member)
         # The download alert spares the environments a staff member manages.
         register_managed_environments(selectors.environment_ids_managed_by)
+        # The names of environments in the audit trail's pages.
+        register_environments_of_firm(selectors.environments_of_firm)
+        register_object_titles("clients.client", selectors.environment_titles)
         register_members(
             client_firm_ids=selectors.firm_ids_of_member,
             client_for_staff=selectors.get_client_for_staff,

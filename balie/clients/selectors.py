@@ -132,3 +132,14 @@ def get_member_for_staff(*, client: Client, person_public_id: uuid.UUID | str) -
         )
     except (Membership.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+
+
+def environments_of_firm(*, firm_id: int) -> list[tuple[str, str]]:
+    """The firm's environments as (public id, name), by name: the choices of the firm's log."""
+    rows = Client.objects.filter(firm_id=firm_id).order_by("name").values_list("public_id", "name")
+    return [(str(public_id), name) for public_id, name in rows]
+
+
+def environment_titles(*, firm_id: int, ids: list[str]) -> dict[str, str]:
+    rows = Client.objects.filter(firm_id=firm_id, public_id__in=ids).values_list("public_id", "name")
+    return {str(public_id): name for public_id, name in rows}

@@ -365,3 +365,16 @@ def get_checklist_item(*, dossier: Dossier, item_id: int) -> ChecklistItem:
 def staff_page_dossiers(*, staff, client) -> dict:
     """The dossiers section of the firm's page of an environment (``clients.staff_page``)."""
     return {"dossiers": list(dossier_list(client=client))}
+
+
+def document_titles(*, firm_id: int, ids: list[str]) -> dict[str, str]:
+    """Titles of the firm's documents by public id, for the audit trail's pages."""
+    rows = Document.objects.filter(client__firm_id=firm_id, public_id__in=ids).values_list("public_id", "title")
+    return {str(public_id): title for public_id, title in rows}
+
+
+def dossier_titles(*, firm_id: int, ids: list[str]) -> dict[str, str]:
+    found = Dossier.objects.filter(client__firm_id=firm_id, public_id__in=ids).only(
+        "public_id", "number", "description"
+    )
+    return {str(dossier.public_id): str(dossier) for dossier in found}

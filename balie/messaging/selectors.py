@@ -177,3 +177,9 @@ def staff_author_for_member(*, user, client, author_public_id) -> StaffMember | 
         .filter(Exists(written))
         .first()
     )
+
+
+def thread_titles(*, firm_id: int, ids: list[str]) -> dict[str, str]:
+    """Subjects of the firm's threads by public id, for the audit trail's pages."""
+    rows = Thread.objects.filter(client__firm_id=firm_id, public_id__in=ids).values_list("public_id", "subject")
+    return {str(public_id): subject for public_id, subject in rows}
