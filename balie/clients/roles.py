@@ -1,7 +1,8 @@
 """What each role in a client environment may do (ORG-4): the one table, used by views, menus and tests.
 
 - Beheerder (administrator): everything of the environment, including its data, contact persons,
-  portal access and roles.
+  portal access and roles, and who at the firm opened its documents, conversations and data ("Wie
+  heeft mijn gegevens bekeken"; in a personal environment that is its owner).
 - Medewerker+ (employee+): sees the organisation, its contact persons and the history of changes;
   changes only their own contact details. (In messages, later: also the questions of colleagues.)
 - Medewerker (employee): sees the organisation and its contact persons; changes only their own
@@ -30,6 +31,7 @@ class Action(StrEnum):
     VIEW_HISTORY = "view_history"
     MANAGE_CONTACTS = "manage_contacts"  # add, edit, remove contacts; give and end access; set roles
     EDIT_OWN_CONTACT = "edit_own_contact"
+    VIEW_VIEWERS = "view_viewers"  # who at the firm opened the environment's documents and data
 
 
 ALLOWED: dict[str, frozenset[Action]] = {

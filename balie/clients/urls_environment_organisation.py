@@ -12,4 +12,5 @@ urlpatterns = [
         name="withdraw",
     ),
     path("organisatie/historie/", organisation.history, name="history"),
+    path("organisatie/wie-heeft-bekeken/", organisation.viewers, name="viewers"),
 ]

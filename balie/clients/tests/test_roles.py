@@ -23,6 +23,7 @@ EXPECTED = {
     Action.VIEW_HISTORY: {ADMIN, PLUS},
     Action.MANAGE_CONTACTS: {ADMIN},
     Action.EDIT_OWN_CONTACT: {ADMIN, PLUS, EMPLOYEE},
+    Action.VIEW_VIEWERS: {ADMIN},  # who at the firm opened the environment's things (SEC-2)
 }
 
 

@@ -13,6 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from balie.audit import actions as audit_actions
+from balie.audit import hooks as audit_hooks
+from balie.audit import selectors as audit_selectors
 from balie.clients.access import client_required
 from balie.clients.forms_org import OrganisationForm
 from balie.clients.models import ChangePolicy
@@ -162,3 +165,25 @@ def history(request):
     page = Paginator(change_log_list(client=client), 25).get_page(request.GET.get("page"))
     context = {"client": client, "page": page, "rows": history_rows(page.object_list, client=client)}
     return render(request, "clients/organisation/history.html", context)
+
+
+@client_required
+@role_required(Action.VIEW_VIEWERS)
+@require_GET
+def viewers(request):
+    """Wie heeft mijn gegevens bekeken: which of the firm's staff opened which document, conversation
+    or data of the environment, and when; newest first, by keyset (names, no addresses)."""
+    client = request.client
+    events = audit_selectors.viewed_by_firm(firm_id=client.firm_id, environment_public_id=client.public_id)
+    page = audit_selectors.keyset_page(events, after=request.GET.get("na"))
+    titles = audit_hooks.object_titles(firm_id=client.firm_id, events=page.events)
+    rows = [
+        {
+            "event": event,
+            "label": audit_actions.label(event.action),
+            "title": titles.get((event.object_type, event.object_id), ""),
+        }
+        for event in page.events
+    ]
+    context = {"client": client, "rows": rows, "next_cursor": page.next_cursor, "first_page": "na" not in request.GET}
+    return render(request, "clients/organisation/viewers.html", context)

@@ -106,6 +106,7 @@ CASES = {
         ["post"],
     ),
     "organisation:history": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
+    "organisation:viewers": ("outsider", lambda p, inv, todo: {"client": p.company.public_id}, ["get"]),
     "organisation_staff:request": (
         "outsider_staff",
         lambda p, inv, todo: {"request": _change_request(p).public_id},
