@@ -9,8 +9,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from balie.core.demo import DemoContext
-from balie.dossiers.models import DocumentRead, DocumentType, Dossier
-from balie.dossiers.services import checklist_add, checklist_toggle, document_add, dossier_create
+from balie.dossiers.models import DocumentAccess, DocumentRead, DocumentType, Dossier
+from balie.dossiers.services import (
+    checklist_add,
+    checklist_toggle,
+    document_add,
+    document_record_access,
+    dossier_create,
+)
 from balie.dossiers.uploads import documents_request
 
 HINTS = [
@@ -66,7 +72,7 @@ def load(context: DemoContext) -> None:
         item = checklist_add(dossier=company, title=title)
         if done:
             checklist_toggle(item=item, done=True)
-    demo_document(
+    concept = demo_document(
         company,
         "Jaarrekening",
         "Conceptjaarrekening 2025.pdf",
@@ -113,6 +119,8 @@ def load(context: DemoContext) -> None:
         lines=["Rekeningoverzicht september"],
     )
     DocumentRead.objects.create(user=pieter, document=letter)  # one read, the rest new
+    # Sanne checked the concept before sending it: in the BV's "Wie heeft mijn gegevens bekeken".
+    document_record_access(document=concept, user=sanne, action=DocumentAccess.Action.VIEW, ip_address=None)
     holding = dossier_create(
         client=objects["holding"], description="Doorlopend dossier", number="10231", created_by=sanne
     )
