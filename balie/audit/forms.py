@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -34,15 +35,20 @@ class LogFilterForm(forms.Form):
         )
         self.people = {str(member.user.public_id): member.user for member in staff}
         everyone = [("", _("Everyone"))]
-        self.fields["person"].choices = everyone + [(key, str(user)) for key, user in self.people.items()]
+        cast(forms.ChoiceField, self.fields["person"]).choices = everyone + [
+            (key, str(user)) for key, user in self.people.items()
+        ]
         self.environment_names = dict(hooks.environments_of_firm(firm_id=firm.pk))
-        self.fields["environment"].choices = [("", _("All environments")), *self.environment_names.items()]
-        self.fields["action"].choices = [("", _("All actions"))] + [
+        cast(forms.ChoiceField, self.fields["environment"]).choices = [
+            ("", _("All environments")),
+            *self.environment_names.items(),
+        ]
+        cast(forms.ChoiceField, self.fields["action"]).choices = [("", _("All actions"))] + [
             (name, actions.label(name)) for name in actions.names()
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and until < since:
             raise forms.ValidationError(_("The period ends before it starts."))
