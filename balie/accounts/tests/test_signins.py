@@ -78,7 +78,8 @@ def test_not_me_signs_out_everywhere_tells_the_firm_and_is_recorded(english):
     assert is_signed_in(stranger)
     assert not UserSession.objects.filter(user=english.client_user).exists()
     told = Notification.objects.get(user=english.staff.user)  # the firm's admin: no relationship manager
-    assert "reports a sign-in that was not them" in told.title
+    assert told.title_msgid == "%(name)s reports a sign-in that was not them"
+    assert told.title_params == {"name": str(english.client_user)}
     reported = AuditEvent.objects.get(action="auth.reported_not_me")
     assert (reported.actor_user_id, reported.firm_id) == (english.client_user.pk, english.firm.pk)
     assert reported.details["sessions_ended"] == 2
