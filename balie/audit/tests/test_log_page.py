@@ -203,3 +203,14 @@ def test_only_admins_export(client, personas, sanne):
     client.force_login(sanne)
     assert client.get(reverse("audit_staff:export_jsonl")).status_code == 404
     assert not AuditEvent.objects.filter(action="export.created").exists()
+
+
+def test_another_firms_admin_exports_only_their_own_events(client, personas, sanne):
+    _events(personas, sanne, 2)
+    personas.outsider_staff.role = StaffMember.Role.ADMIN
+    personas.outsider_staff.save()
+    client.force_login(personas.outsider_staff.user)
+    lines = [json.loads(line) for line in _export(client, "jsonl").splitlines()]
+    assert lines
+    assert {line["firm"] for line in lines} == {str(personas.other_firm.public_id)}
+    assert str(personas.company.public_id) not in {line["environment"] for line in lines}
