@@ -90,6 +90,9 @@ def test_a_person_of_another_firm_is_not_a_choice(client, personas):
     client.force_login(personas.staff.user)
     response = client.get(LOG, {"person": str(personas.outsider_staff.user.public_id)})
     assert response.context["form"].errors["person"]
+    assert response.context["rows"] == []  # not the whole log, as if it were filtered
+    export = client.get(reverse("audit_staff:export_jsonl"), {"person": str(personas.outsider_staff.user.public_id)})
+    assert export.status_code == 400
 
 
 def test_the_log_pages_by_keyset_newest_first(client, personas, sanne):

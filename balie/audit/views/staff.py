@@ -3,7 +3,7 @@ its export with the chain's hashes (CSV or JSON Lines, streamed)."""
 
 from __future__ import annotations
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -37,6 +37,8 @@ def log(request):
     form = LogFilterForm(request.GET or None, firm=firm)
     log_filter = form.log_filter()
     events = selectors.firm_log(firm_id=firm.pk, log_filter=log_filter)
+    if form.is_bound and not form.is_valid():
+        events = events.none()  # the form says what is wrong; no events that look filtered but are not
     page = selectors.keyset_page(events, after=request.GET.get("na"))
     query = request.GET.copy()
     query.pop("na", None)
@@ -57,6 +59,8 @@ def export(request, kind):
     """The filtered log with its hashes, in the chain's order; the export itself is recorded."""
     firm = request.staff.firm
     form = LogFilterForm(request.GET or None, firm=firm)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest("Filters not valid.")  # never the whole log instead of a selection
     log_filter = form.log_filter()
     events = selectors.firm_log(firm_id=firm.pk, log_filter=log_filter)
     filters = (
