@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from balie.audit import actions, exports, hooks, selectors
@@ -60,7 +61,8 @@ def export(request, kind):
     firm = request.staff.firm
     form = LogFilterForm(request.GET or None, firm=firm)
     if form.is_bound and not form.is_valid():
-        return HttpResponseBadRequest("Filters not valid.")  # never the whole log instead of a selection
+        # Never the whole log instead of a selection: the page says what is wrong.
+        return HttpResponseBadRequest(_("These filters are not valid: correct them on the log's page."))
     log_filter = form.log_filter()
     events = selectors.firm_log(firm_id=firm.pk, log_filter=log_filter)
     filters = (
