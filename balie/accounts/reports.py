@@ -30,9 +30,9 @@ def _firm_people(client: Any) -> list:
 @transaction.atomic
 def user_report_not_me(*, user: Any, signin: Any = None) -> int:
     """Ends every session of ``user`` (this one too), tells each of their firms (the people of
-    their first environment there) and records ``auth.reported_not_me`` in each firm's chain.
-    ``signin`` is the reported event (an ``AuditEvent`` of the person's own), or None. Returns
-    the number of sessions ended."""
+    their first environment there; for staff, the firm's other administrators) and records
+    ``auth.reported_not_me`` in each firm's chain. ``signin`` is the reported event (an
+    ``AuditEvent`` of the person's own), or None. Returns the number of sessions ended."""
     ended = user_end_sessions(user=user)
     first_of_firm: dict[int, Any] = {}
     for membership in environments().memberships_of(user=user):
@@ -45,6 +45,19 @@ def user_report_not_me(*, user: Any, signin: Any = None) -> int:
             title=gettext_noop("%(name)s reports a sign-in that was not them"),
             params={"name": str(user)},
             link=reverse("clients:staff_detail", kwargs={"client": client.public_id}),
+            urgent=True,
+        )
+    staff = StaffMember.objects.filter(user=user).select_related("firm").first()
+    if staff is not None:  # someone of the firm itself: its other administrators hear of it
+        admins = StaffMember.objects.filter(firm_id=staff.firm_id, role=StaffMember.Role.ADMIN).exclude(user=user)
+        notify(
+            users=[admin.user for admin in admins.select_related("user")],
+            client=None,
+            firm=staff.firm,
+            kind=EventKind.DETAILS,
+            title=gettext_noop("%(name)s reports a sign-in that was not them"),
+            params={"name": str(user)},
+            link=reverse("audit_staff:log") + f"?person={user.public_id}",
             urgent=True,
         )
     details: dict[str, Any] = {"sessions_ended": ended}

@@ -119,3 +119,15 @@ def test_not_me_needs_a_post_with_csrf(personas):
 def test_the_pages_need_a_signed_in_person(client):
     assert client.get(SIGNINS).status_code == 302
     assert client.post(NOT_ME).status_code == 302
+
+
+def test_not_me_of_a_staff_member_tells_the_firms_other_administrators(personas):
+    from balie.firms.factories import StaffMemberFactory
+
+    sanne = StaffMemberFactory(firm=personas.firm).user
+    browser = signed_in(sanne)
+    assert browser.post(NOT_ME).status_code == 200
+    told = Notification.objects.get()
+    assert (told.user_id, told.firm_id, told.client_id) == (personas.staff.user_id, personas.firm.pk, None)
+    assert told.link == f"{reverse('audit_staff:log')}?person={sanne.public_id}"
+    assert not is_signed_in(browser)
