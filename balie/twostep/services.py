@@ -409,6 +409,13 @@ def webauthn_begin(*, request, user, scope: str) -> dict:
     return options
 
 
+def _passkey_failed(user) -> None:
+    """A passkey that did not verify is a failed second step too (not counted: a passkey cannot be guessed)."""
+    record_for_person(
+        "auth.twostep_failed", person=user, actor=user, details={"factor": Factor.WEBAUTHN.value, "locked": False}
+    )
+
+
 def verify_webauthn(*, request, user, scope: str, credential: str | dict) -> Authenticator:
     state = request.session.pop(_webauthn_state_key(scope), None)
     try:
@@ -417,8 +424,10 @@ def verify_webauthn(*, request, user, scope: str, credential: str | dict) -> Aut
             raise ValueError("no state")
         authenticator = allauth_bridge.passkey_authentication_complete(user=user, state=state, response=response)
     except (ValueError, TypeError, KeyError) as error:
+        _passkey_failed(user)
         raise ValidationError(_("The passkey could not be verified. Please try again."), code="wrong") from error
     if authenticator is None:
+        _passkey_failed(user)
         raise ValidationError(_("The passkey could not be verified. Please try again."), code="wrong")
     authenticator.record_usage()
     return authenticator

@@ -43,3 +43,13 @@ def test_a_wrong_sms_code_is_recorded_without_the_code(personas):
     event = AuditEvent.objects.get(action="auth.twostep_failed")
     assert event.details == {"factor": "sms", "locked": False}
     assert right not in str(event.details) and wrong not in str(event.details)
+
+
+def test_a_passkey_that_does_not_verify_is_recorded(personas):
+    from types import SimpleNamespace
+
+    request = SimpleNamespace(session={})  # no challenge was begun: it cannot verify
+    with pytest.raises(ValidationError):
+        services.verify_webauthn(request=request, user=personas.client_user, scope="login", credential="{}")
+    event = AuditEvent.objects.get(action="auth.twostep_failed")
+    assert event.details == {"factor": "webauthn", "locked": False}
