@@ -343,6 +343,21 @@ def user_deactivate(*, user, actor=None) -> None:
     record_for_person("account.deactivated", person=user, actor=actor)
 
 
+@transaction.atomic
+def profile_update(*, form):
+    """Saves the person's own details from the valid profile form (Mijn gegevens), old → new."""
+    before = {name: form.initial.get(name) for name in form.changed_data}
+    user = form.save()
+    changes = {name: [_shown(old), _shown(getattr(user, name))] for name, old in before.items()}
+    if changes:
+        record_for_person("profile.changed", person=user, actor=user, details=changes)
+    return user
+
+
+def _shown(value) -> str:
+    return "" if value is None else str(getattr(value, "public_id", value))
+
+
 EMAIL_CHANGE_SALT = "balie.accounts.email-change"
 
 

@@ -139,3 +139,16 @@ def test_a_disabled_account_is_recorded_with_who_did_it(personas):
     user_deactivate(user=personas.employee, actor=personas.staff.user)
     [event] = events("account.deactivated")
     assert (event.actor_user_id, event.object_id) == (personas.staff.user.pk, str(personas.employee.public_id))
+
+
+def test_ones_own_details_are_recorded_old_and_new(personas):
+    from balie.accounts.forms import ProfileForm
+    from balie.accounts.services import profile_update
+
+    user = personas.client_user
+    data = {"first_name": "Piet", "last_name": user.last_name or "Bakker", "language": user.language}
+    form = ProfileForm(data, instance=user)
+    assert form.is_valid(), form.errors
+    profile_update(form=form)
+    [event] = AuditEvent.objects.filter(action="profile.changed")
+    assert event.details["first_name"] == ["Pieter", "Piet"]
