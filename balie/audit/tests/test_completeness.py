@@ -33,6 +33,7 @@ SERVICE_MODULES = [
     "clients/history.py",
     "dossiers/services.py",
     "dossiers/bulk.py",
+    "dossiers/bulk_plan.py",
     "dossiers/uploads.py",
     "firms/services.py",
     "messaging/services.py",
@@ -91,6 +92,9 @@ ALLOW = {
     "twostep/services.py:sms_send_code": "a one-time code sent",
     "twostep/services.py:sms_send_login_code": "a one-time code sent",
     "twostep/stepup.py:stepup_begin": "a step-up challenge",
+    # A bulk publication's draft (staged files matched to environments): nothing is published or
+    # shown to anyone until it is confirmed (bulk.confirmed), and a discarded draft is recorded.
+    "dossiers/bulk_plan.py:bulk_prepare": "a draft, recorded when confirmed or discarded",
     # The firm's seal made on first use, by the system, before the first thing it seals.
     "signing/seals.py:firm_seal": "generated once, as part of the sealing that records its event",
     "signing/seals.py:sealer_for_firm": "as firm_seal",
