@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM in Playwright's sync tests
 
+pytest_plugins = ["balie.audit.tests.plugin"]
+
 from balie.accounts.factories import TEST_PASSWORD, UserFactory  # noqa: E402
 from balie.clients.factories import ClientFactory, MembershipFactory  # noqa: E402
 from balie.clients.models import Client, Membership  # noqa: E402

@@ -30,7 +30,7 @@ class UserAdmin(BaseUserAdmin):
     @admin.action(description=_("Disable the selected accounts and end their sessions"))
     def deactivate(self, request, queryset):
         for user in queryset:
-            services.user_deactivate(user=user)
+            services.user_deactivate(user=user, actor=request.user)
         self.message_user(request, _("%(count)d accounts disabled.") % {"count": queryset.count()}, messages.SUCCESS)
 
 

@@ -25,6 +25,8 @@ from balie.accounts.hooks import environments
 from balie.accounts.jobs import warn_password_guessing
 from balie.accounts.models import EmailChangeRequest, Invitation, UserSession
 from balie.accounts.selectors import session_store_is_database, user_session_alive
+from balie.audit.people import record_for_person
+from balie.audit.services import record
 from balie.core.links import absolute_url
 from balie.notifications.email import send_templated_email
 
@@ -111,11 +113,19 @@ def invitation_issue(
     except IntegrityError:
         raise already_invited_error(email) from None
     _send_invitation(invitation, token)
+    record(
+        "invitation.sent",
+        firm=client.firm,
+        actor=actor,
+        environment=client,
+        obj=invitation,
+        details={"email": email, "role": role},
+    )
     return invitation
 
 
 @transaction.atomic
-def invitation_resend(*, invitation: Invitation) -> Invitation:
+def invitation_resend(*, invitation: Invitation, actor=None) -> Invitation:
     """Sends a pending invitation again with a fresh link and a fresh validity.
 
     The link sent before keeps working too if it had not expired (until either is used), so asking
@@ -131,6 +141,7 @@ def invitation_resend(*, invitation: Invitation) -> Invitation:
     invitation.expires_at = invitation.sent_at + timedelta(hours=settings.BALIE_INVITATION_HOURS)
     invitation.save(update_fields=["token_hash", "previous_token_hash", "sent_at", "expires_at"])
     _send_invitation(invitation, token)
+    record("invitation.resent", firm=invitation.client.firm, actor=actor, environment=invitation.client, obj=invitation)
     return invitation
 
 
@@ -193,6 +204,7 @@ def invitation_accept(*, token: str, password: str, first_name: str = "", last_n
 
     now = timezone.now()
     _accept(invitation, user, now)
+    accepted = [invitation]
     for item in pending:
         if item.pk == invitation.pk or item.is_expired:
             continue
@@ -201,6 +213,7 @@ def invitation_accept(*, token: str, password: str, first_name: str = "", last_n
                 _accept(item, user, now)
         except ValidationError:
             continue  # e.g. a personal environment that got its member meanwhile; stays pending
+        accepted.append(item)
     send_templated_email(
         to=user.email,
         template="account_activated",
@@ -208,7 +221,14 @@ def invitation_accept(*, token: str, password: str, first_name: str = "", last_n
         firm=invitation.client.firm,
         context={"user": user, "link": absolute_url(reverse("account_login"))},
     )
+    for item in accepted:
+        _record_accepted(item, user)
     return user, invitation
+
+
+def _record_accepted(invitation: Invitation, user) -> None:
+    client = invitation.client
+    record("invitation.accepted", firm=client.firm, actor=user, environment=client, obj=invitation)
 
 
 @transaction.atomic
@@ -218,6 +238,7 @@ def invitation_accept_for_user(*, token: str, user) -> Invitation:
     if invitation.email.lower() != user.email.lower():
         raise ValidationError(_("This invitation is meant for another e-mail address."), code="other_user")
     _accept(invitation, user, timezone.now())
+    _record_accepted(invitation, user)
     return invitation
 
 
@@ -303,18 +324,38 @@ def user_session_end(*, user_session: UserSession) -> None:
     """
     _end([user_session.session_key])
     user_session.delete()
+    person = user_session.user
+    record_for_person(
+        "auth.session_ended", person=person, actor=person, details={"device": user_session.user_agent[:120]}
+    )
 
 
 @transaction.atomic
-def user_deactivate(*, user) -> None:
+def user_deactivate(*, user, actor=None) -> None:
     """Disables an account; all its sessions end at once, and so do the changes of other people's
-    sign-in address it asked for."""
+    sign-in address it asked for. ``actor``: who did it (None: the system)."""
     user.is_active = False
     user.save(update_fields=["is_active"])
     EmailChangeRequest.objects.filter(
         requested_by=user, delegated=True, confirmed_at__isnull=True, cancelled_at__isnull=True
     ).update(cancelled_at=timezone.now())
     user_end_sessions(user=user)
+    record_for_person("account.deactivated", person=user, actor=actor)
+
+
+@transaction.atomic
+def profile_update(*, form):
+    """Saves the person's own details from the valid profile form (Mijn gegevens), old → new."""
+    before = {name: form.initial.get(name) for name in form.changed_data}
+    user = form.save()
+    changes = {name: [_shown(old), _shown(getattr(user, name))] for name, old in before.items()}
+    if changes:
+        record_for_person("profile.changed", person=user, actor=user, details=changes)
+    return user
+
+
+def _shown(value) -> str:
+    return "" if value is None else str(getattr(value, "public_id", value))
 
 
 EMAIL_CHANGE_SALT = "balie.accounts.email-change"
@@ -420,6 +461,13 @@ def email_change_request(
                 "cancel_link": absolute_url(reverse("twostep:email_change_cancel", args=[change.public_id])),
             },
         )
+        record_for_person(
+            "email.change_requested",
+            person=user,
+            actor=requested_by or user,
+            obj=change,
+            details={"email": [user.email, email]},
+        )
     return change
 
 
@@ -494,18 +542,24 @@ def email_change_confirm(
                 language=user.language,
                 context={"user": user, "old": old, "new": new, "link": absolute_url(reverse("account_login"))},
             )
+        record_for_person("email.changed", person=user, actor=user, obj=change, details={"email": [old, new]})
     return new
 
 
-def email_change_cancel(*, change: EmailChangeRequest) -> bool:
-    """Cancels a pending request: its link no longer works. False when it was not pending."""
+def email_change_cancel(*, change: EmailChangeRequest, actor=None) -> bool:
+    """Cancels a pending request: its link no longer works. False when it was not pending.
+    ``actor``: who cancelled it (None: the system, e.g. when it can no longer be made)."""
     if not change.is_pending:
         return False
-    return bool(
-        EmailChangeRequest.objects.filter(pk=change.pk, confirmed_at__isnull=True, cancelled_at__isnull=True).update(
-            cancelled_at=timezone.now()
+    with transaction.atomic():
+        cancelled = bool(
+            EmailChangeRequest.objects.filter(
+                pk=change.pk, confirmed_at__isnull=True, cancelled_at__isnull=True
+            ).update(cancelled_at=timezone.now())
         )
-    )
+        if cancelled:
+            record_for_person("email.change_cancelled", person=change.user, actor=actor, obj=change)
+    return cancelled
 
 
 def signin_guessing_report(*, email: str, known_browser: bool = False) -> None:

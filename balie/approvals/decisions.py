@@ -154,6 +154,20 @@ def _settle(locked: Request, decision: Decision) -> None:
         kernel.withdraw_followers(locked)
 
 
+def record_decided(locked: Request, decision: Decision, *, was: str) -> None:
+    """The audit event of a decision, written with its evidence (who, on which version, how confirmed)."""
+    details: dict[str, object] = {
+        "outcome": decision.outcome,
+        "factor": decision.factor,
+        "version_sha256": decision.version_sha256,
+    }
+    if decision.recorded_by_id is not None:
+        details["given_by"] = kernel.person_name(decision.user)  # outside the portal
+    if locked.status != was:
+        details["status"] = [was, locked.status]
+    kernel.record_event("request.decided", locked, actor=decision.recorded_by or decision.user, details=details)
+
+
 def _decide(approval: Request, *, user, kind: str, not_asked: str, wrong_kind: str, check=None, **evidence) -> Decision:
     """Under the request's lock: ``check(locked)`` if given, then that ``user`` was asked, that the
     request is of ``kind`` and open (the messages name what is wrong); records ``user``'s decision
@@ -167,8 +181,10 @@ def _decide(approval: Request, *, user, kind: str, not_asked: str, wrong_kind: s
         if locked.kind != kind:
             raise ValidationError(wrong_kind, code="kind")
         _check_open(locked)
+        was = locked.status
         decision = kernel.record_decision(locked, user=user, **evidence)
         _settle(locked, decision)
+        record_decided(locked, decision, was=was)
     approval.status = locked.status
     return decision
 

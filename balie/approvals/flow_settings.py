@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from balie.approvals.flows import FlowSpec, default_flow
 from balie.approvals.models import After, Audience, Flow, Required
+from balie.audit.services import record
 from balie.dossiers.models import DocumentType
 
 
@@ -38,11 +39,13 @@ def firm_flows_update(*, firm, actor, flows: dict[str, FlowSpec]) -> int:
     for doc_type, spec in flows.items():
         _check(doc_type, spec)
     existing = {flow.doc_type: flow for flow in Flow.objects.select_for_update().filter(firm=firm)}
+    changed = []
     for doc_type, spec in flows.items():
         row = existing.get(doc_type)
         if spec == default_flow(doc_type):
             if row is not None:
                 row.delete()
+                changed.append(doc_type)
             continue
         values = {
             "mode": spec.mode,
@@ -53,8 +56,12 @@ def firm_flows_update(*, firm, actor, flows: dict[str, FlowSpec]) -> int:
         }
         if row is None:
             Flow.objects.create(firm=firm, doc_type=doc_type, **values)
+            changed.append(doc_type)
         elif any(getattr(row, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(row, name, value)
             row.save(update_fields=list(values))
+            changed.append(doc_type)
+    if changed:
+        record("settings.changed", firm=firm, actor=actor, details={"setting": "flows", "doc_types": changed})
     return Flow.objects.filter(firm=firm).count()

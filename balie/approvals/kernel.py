@@ -54,6 +54,7 @@ from django.utils.translation import gettext_noop
 from balie.approvals import states
 from balie.approvals.models import Audience, Decision, Request
 from balie.approvals.states import Status
+from balie.audit.services import record
 from balie.clients.models import Membership
 from balie.dossiers.models import Document
 from balie.notifications.models import EventKind
@@ -227,6 +228,13 @@ def lock(request: Request) -> Request:
         .select_related("client__firm", "document", "version")
         .get(pk=request.pk)
     )
+
+
+def record_event(action: str, request: Request, *, actor, details: dict | None = None) -> None:
+    """Writes the audit event of a service on ``request`` (last in its transaction, after its locks)."""
+    client = request.client
+    facts = {"kind": request.kind, "document": request.document.title, "status": request.status}
+    record(action, firm=client.firm, actor=actor, environment=client, obj=request, details={**facts, **(details or {})})
 
 
 def set_status(locked: Request, new: str, *, settled_by=None) -> None:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from balie.approvals.connectors import PermanentFailure
 from balie.approvals.connectors.webhook import address_is_forbidden, check_url
 from balie.approvals.models import Receiver
+from balie.audit.services import record
 
 SECRET_MIN_LENGTH = 16
 SECRET_MAX_LENGTH = 200
@@ -68,6 +69,7 @@ def receiver_update(*, firm, actor, url: str, secret: str | None = None) -> Rece
         raise PermissionDenied
     url = (url or "").strip()
     receiver = Receiver.objects.select_for_update(of=("self",)).filter(firm=firm).first() or Receiver(firm=firm)
+    before = receiver.webhook_url
     if not url:
         receiver.webhook_url, receiver.webhook_secret = "", ""
     else:
@@ -89,4 +91,7 @@ def receiver_update(*, firm, actor, url: str, secret: str | None = None) -> Rece
     receiver.updated_at = timezone.now()
     receiver.updated_by = actor
     receiver.save()
+    # The address, and whether a new signing secret was set; never the secret.
+    details = {"webhook_url": [before, receiver.webhook_url], "new_signing": bool(url and secret)}
+    record("settings.changed", firm=firm, actor=actor, details=details)
     return receiver

@@ -98,6 +98,8 @@ def request_send(*, approvals: Iterable[Request], actor, later: bool) -> list[Re
             locked.refresh_from_db(fields=["status", "status_changed_at"])
         approval.status = locked.status
         done.append(locked)
+    for locked in done:  # after every lock of the loop (the trail's lock comes last)
+        kernel.record_event("request.queued" if later else "request.sent", locked, actor=actor)
     return done
 
 
@@ -125,4 +127,6 @@ def requests_send_batch(*, approvals: Iterable[Request], actor, confirmation) ->
         else:
             locked.refresh_from_db(fields=["status", "status_changed_at"])
             result.sent.append(locked)
+    for locked in result.sent:  # after every lock of the loop (the trail's lock comes last)
+        kernel.record_event("request.sent", locked, actor=actor)
     return result

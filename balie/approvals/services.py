@@ -186,6 +186,7 @@ def request_create(
         approval.named.set(named)
     if not waiting:
         kernel.open_request(approval, actor=actor, strict=True)
+    kernel.record_event("request.created", approval, actor=actor, details={"audience": audience, "required": required})
     return approval
 
 
@@ -235,6 +236,7 @@ def request_withdraw(*, approval: Request, actor) -> Request:
     Decisions already given stay on record."""
     locked = kernel.lock(approval)
     _withdraw(locked, actor=actor)
+    kernel.record_event("request.withdrawn", locked, actor=actor)
     approval.status = locked.status
     return locked
 
@@ -324,8 +326,13 @@ def request_replace(*, approval: Request, actor) -> Request:
         )
     locked.document = Document.objects.get(pk=locked.document_id)  # its current version, fresh
     new = _replace(locked, actor=actor)
+    _record_replaced(locked, new, actor=actor)
     approval.status = locked.status
     return new
+
+
+def _record_replaced(old: Request, new: Request, *, actor) -> None:
+    kernel.record_event("request.replaced", old, actor=actor, details={"replaced_by": str(new.public_id)})
 
 
 def _candidates(document: Document) -> list[Request]:
@@ -344,19 +351,23 @@ def requests_replace_for_document(*, document: Document, actor) -> list[Request]
             if not is_replaceable(locked):  # meanwhile withdrawn, or approved with nothing to follow
                 continue
             locked.document = Document.objects.get(pk=locked.document_id)  # its current version, fresh
-            replaced.append(_replace(locked, actor=actor))
-    return replaced
+            replaced.append((locked, _replace(locked, actor=actor)))
+        for old, new in replaced:  # after every lock of the loop (the trail's lock comes last)
+            _record_replaced(old, new, actor=actor)
+    return [new for _old, new in replaced]
 
 
 def requests_withdraw_for_document(*, document: Document, actor) -> int:
     """Called when the firm withdraws ``document``: its requests that are waiting, open or approved
     but not sent yet are withdrawn (and the steps waiting for them); none of them is ever sent."""
-    count = 0
+    withdrawn = []
     with transaction.atomic():
         for approval in _candidates(document):
             locked = kernel.lock(approval)
             if not is_withdrawable(locked):  # withdrawn already with the step it waited for, or over
                 continue
             _withdraw(locked, actor=actor)
-            count += 1
-    return count
+            withdrawn.append(locked)
+        for locked in withdrawn:  # after every lock of the loop (the trail's lock comes last)
+            kernel.record_event("request.withdrawn", locked, actor=actor)
+    return len(withdrawn)

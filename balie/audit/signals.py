@@ -18,18 +18,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.dispatch import receiver
 
-from balie.audit import hooks
 from balie.audit.models import ActorKind
+from balie.audit.people import firms_of
 from balie.audit.services import record
 
 IDENTIFIERS = ("email", "username", "login")
 
 
 def _firms(user) -> list:
-    from balie.firms.models import Firm
-
-    ids = hooks.firm_ids_of_user(user)
-    return list(Firm.objects.filter(pk__in=ids).order_by("pk")) if ids else [None]
+    return firms_of(user)
 
 
 @receiver(user_logged_in, dispatch_uid="audit_signin")

@@ -426,14 +426,14 @@ def contact_delete(*, contact: ContactPerson, actor, via: str) -> None:
     contact.delete()
 
 
-def contact_invitation_resend(*, contact: ContactPerson) -> Invitation:
+def contact_invitation_resend(*, contact: ContactPerson, actor=None) -> Invitation:
     """Sends the contact person's pending invitation again (a fresh link)."""
     from balie.accounts.services import invitation_resend
 
     invitation = pending_invitation_of(contact)
     if invitation is None:
         raise ValidationError(_("This contact person has no pending invitation."), code="no_invitation")
-    return invitation_resend(invitation=invitation)
+    return invitation_resend(invitation=invitation, actor=actor)
 
 
 @transaction.atomic

@@ -4,7 +4,27 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from balie.audit.services import record
 from balie.clients.models import ChangeLogEntry, Client, ContactPerson, Membership
+
+
+def audit_action(subject: str, changes: list) -> str:
+    """The audit action a history entry is recorded as: a contact person added (every old value
+    empty) or removed (every new value empty), access given or ended, or a change."""
+    if subject == ChangeLogEntry.Subject.ORGANISATION:
+        return "organisation.changed"
+    if subject == ChangeLogEntry.Subject.CONTACT:
+        if all(old == "" for _field, old, _new in changes):
+            return "contact.created"
+        if all(new == "" for _field, _old, new in changes):
+            return "contact.deleted"
+        return "contact.changed"
+    if any(field == "access" and new == "" for field, _old, new in changes):
+        return "contact.access_ended"
+    if any(field == "access" and old == "" for field, old, _new in changes):
+        return "contact.access_granted"
+    return "contact.access_changed"
+
 
 # Which model's fields a subject's changes name, for their labels and choice texts.
 _SUBJECT_MODELS = {
@@ -34,13 +54,20 @@ def diff(old: dict, new: dict) -> list[list[str]]:
 def change_log_record(
     *, client: Client, actor, subject: str, via: str, changes: list, subject_label: str = "", change_request=None
 ) -> ChangeLogEntry | None:
-    """Records one change (in the caller's transaction); nothing when nothing changed."""
+    """Records one change (in the caller's transaction); nothing when nothing changed. The audit
+    trail gets it too, the changes as the history keeps them (``[[field, old, new], ...]``: field
+    names such as ``postal_code`` are not details keys, which must not look like secrets)."""
     if not changes:
         return None
     actor_name = ""
     if actor is not None:
         actor_name = actor.get_full_name() or actor.email
-    return ChangeLogEntry.objects.create(
+    details = {"via": via, "changes": changes}
+    if subject_label:
+        details["about"] = subject_label
+    if change_request is not None:
+        details["change_request"] = str(change_request.public_id)
+    entry = ChangeLogEntry.objects.create(
         client=client,
         actor=actor,
         actor_name=actor_name,
@@ -50,6 +77,10 @@ def change_log_record(
         changes=changes,
         change_request=change_request,
     )
+    record(
+        audit_action(subject, changes), firm=client.firm, actor=actor, environment=client, obj=client, details=details
+    )
+    return entry
 
 
 def change_log_for_client(*, client: Client) -> QuerySet[ChangeLogEntry]:

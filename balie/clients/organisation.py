@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from balie.audit.services import record
 from balie.clients.history import change_log_record, describe, diff
 from balie.clients.models import ChangeLogEntry, ChangePolicy, ChangeRequest, Client, Membership
 from balie.firms.models import Firm, StaffMember
@@ -116,6 +117,14 @@ def change_request_create(*, client: Client, actor, values: dict) -> ChangeReque
         params={"who": who, "client": client.name},
         link=reverse("organisation_staff:request", kwargs={"request": change_request.public_id}),
     )
+    record(
+        "organisation.change_requested",
+        firm=client.firm,
+        actor=actor,
+        environment=client,
+        obj=change_request,
+        details={"fields": sorted(changes)},
+    )
     return change_request
 
 
@@ -129,6 +138,8 @@ def change_request_withdraw(*, change_request: ChangeRequest, actor) -> ChangeRe
     change_request.decided_by = actor
     change_request.decided_at = timezone.now()
     change_request.save(update_fields=["status", "decided_by", "decided_at"])
+    client = change_request.client
+    record("organisation.change_withdrawn", firm=client.firm, actor=actor, environment=client, obj=change_request)
     return change_request
 
 
@@ -149,6 +160,15 @@ def _decide(change_request: ChangeRequest, *, status: str, actor, note: str = ""
     change_request.decided_at = timezone.now()
     change_request.note = note
     change_request.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    client = change_request.client
+    record(
+        "organisation.change_handled",
+        firm=client.firm,
+        actor=actor,
+        environment=client,
+        obj=change_request,
+        details={"status": status},
+    )
 
 
 def _tell_requester(change_request: ChangeRequest, client: Client, title: str, params: dict) -> None:
@@ -258,8 +278,10 @@ def firm_change_policy_update(*, firm: Firm, actor, change_policy: str) -> Firm:
     """How clients' changes of their data take effect at this firm (FIRM-3)."""
     if change_policy not in ChangePolicy.values:
         raise ValidationError(_("Choose how changes take effect."), code="invalid")
+    old = firm.change_policy
     firm.change_policy = change_policy
     firm.save(update_fields=["change_policy"])
+    record("settings.changed", firm=firm, actor=actor, details={"change_policy": [old, change_policy]})
     return firm
 
 

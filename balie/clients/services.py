@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from balie.accounts.models import Invitation
 from balie.accounts.services import already_invited_error, invitation_issue
+from balie.audit.services import record
 from balie.clients.models import Client, ContactPerson, Membership
 from balie.firms.models import Firm, StaffMember
 
@@ -62,6 +63,14 @@ def client_create(*, firm: Firm, actor, relationship_managers: Iterable[StaffMem
     client.full_clean()
     client.save()
     client.relationship_managers.set(managers)
+    record(
+        "client.created",
+        firm=firm,
+        actor=actor,
+        environment=client,
+        obj=client,
+        details={"name": client.name, "kind": client.kind},
+    )
     return client
 
 
@@ -121,13 +130,14 @@ def membership_create(
     may_handle_documents: bool = False,
     ends_on=None,
     contact: ContactPerson | None = None,
+    actor=None,
 ) -> Membership:
     """Gives ``user`` access to ``client``. Refuses a duplicate, and a second member of a personal environment.
 
     The member is a contact person of the environment: ``contact`` when given (an invitation made
     for a contact person), else a contact person without access who has the user's e-mail
     address, else a new one from the user's name. The client row is locked, so a concurrent change
-    of its kind or a concurrent second member waits.
+    of its kind or a concurrent second member waits. ``actor``: who gave it (None: the system).
     """
     client = Client.objects.select_for_update().get(pk=client.pk)
     if Membership.objects.filter(client=client, user=user).exists():
@@ -153,6 +163,14 @@ def membership_create(
             raise personal_member_error() from None
         raise ValidationError(_("%(email)s already has access to this environment.") % {"email": user.email}) from None
     link_contact(membership=membership, contact=contact)
+    record(
+        "membership.created",
+        firm=client.firm,
+        actor=actor,
+        environment=client,
+        obj=membership.user,
+        details={"email": user.email, "role": role, "is_director": is_director},
+    )
     return membership
 
 
@@ -218,6 +236,7 @@ def membership_from_invitation(*, invitation: Invitation, user) -> Membership | 
         may_handle_documents=invitation.may_handle_documents,
         ends_on=invitation.ends_on,
         contact=invitation.contact,
+        actor=user,
     )
 
 
@@ -245,20 +264,38 @@ def link_contact(*, membership: Membership, contact: ContactPerson | None) -> Co
     return contact
 
 
-def app_tile_create(*, client, name: str, url: str, description: str = "", icon: str = "cloud"):
+@transaction.atomic
+def app_tile_create(*, client, name: str, url: str, description: str = "", icon: str = "cloud", actor=None):
     """Adds a tile to an online service on the environment's start page (APP-1); https only."""
     from balie.clients.models import AppTile
 
     if not url.lower().startswith("https://"):
         raise ValidationError(_("Use a secure address that starts with https://."), code="insecure")
     position = AppTile.objects.filter(client=client).count()
-    return AppTile.objects.create(
+    tile = AppTile.objects.create(
         client=client, name=name.strip(), url=url.strip(), description=description.strip(), icon=icon, position=position
     )
+    record(
+        "app_tile.created",
+        firm=client.firm,
+        actor=actor,
+        environment=client,
+        details={"name": tile.name, "url": tile.url},
+    )
+    return tile
 
 
-def app_tile_delete(*, tile) -> None:
+@transaction.atomic
+def app_tile_delete(*, tile, actor=None) -> None:
+    client = tile.client
     tile.delete()
+    record(
+        "app_tile.deleted",
+        firm=client.firm,
+        actor=actor,
+        environment=client,
+        details={"name": tile.name, "url": tile.url},
+    )
 
 
 def contact_emails_follow_login(*, user, old: str, new: str) -> int:

@@ -9,7 +9,7 @@ went through::
     return redirect(...)
 
     with service_refusal(form=form, field="name") as outcome:
-        folder = services.folder_create(dossier=dossier, name=form.cleaned_data["name"])
+        folder = services.folder_create(dossier=dossier, name=form.cleaned_data["name"], actor=request.user)
     if outcome.ok:
         return redirect(...)
     return render(...)  # the form now carries the refusal

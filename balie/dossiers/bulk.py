@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from balie.audit.services import record
 from balie.core import jobs
 from balie.dossiers import search, services
 
@@ -136,10 +137,15 @@ def bulk_confirm(*, publication: BulkPublication, actor) -> BulkPublication:
         locked.status, locked.confirmed_at = BulkPublication.Status.CONFIRMED, timezone.now()
         locked.save(update_fields=["status", "confirmed_at"])
         _enqueue(locked)
+        _record("bulk.confirmed", locked, actor=actor)
     return locked
 
 
-def bulk_retry(*, publication: BulkPublication) -> BulkPublication:
+def _record(action: str, publication: BulkPublication, *, actor) -> None:
+    record(action, firm=publication.firm, actor=actor, obj=publication, details={"title": publication.title})
+
+
+def bulk_retry(*, publication: BulkPublication, actor=None) -> BulkPublication:
     """Tries the items that failed once more (the others are skipped: they are published already)."""
     with transaction.atomic():
         locked = BulkPublication.objects.select_for_update().get(pk=publication.pk)
@@ -149,10 +155,11 @@ def bulk_retry(*, publication: BulkPublication) -> BulkPublication:
         locked.status, locked.finished_at = BulkPublication.Status.CONFIRMED, None
         locked.save(update_fields=["status", "finished_at"])
         _enqueue(locked)
+        _record("bulk.retried", locked, actor=actor)
     return locked
 
 
-def bulk_cancel(*, publication: BulkPublication) -> None:
+def bulk_cancel(*, publication: BulkPublication, actor=None) -> None:
     """Discards a draft and its staged files. Staged keys are fresh random keys that no version
     can name before the draft is confirmed, so they are all unreferenced."""
     with transaction.atomic():
@@ -161,6 +168,7 @@ def bulk_cancel(*, publication: BulkPublication) -> None:
             raise ValidationError(_("This bulk publication has been confirmed already."), code="confirmed")
         keys = set(locked.items.exclude(file_key="").values_list("file_key", flat=True))
         locked.delete()
+        _record("bulk.cancelled", locked, actor=actor)
     for key in keys:
         default_storage.delete(key)
 
@@ -235,7 +243,7 @@ def _publish_one(publication: BulkPublication, item: BulkItem) -> Document:
     if publication.folder_name:
         folder = Folder.objects.filter(dossier=dossier, parent=None, name__iexact=publication.folder_name).first()
         if folder is None:
-            folder = services.folder_create(dossier=dossier, name=publication.folder_name)
+            folder = services.folder_create(dossier=dossier, name=publication.folder_name, actor=actor)
     document = Document.objects.create(
         client=client,
         dossier=dossier,
@@ -282,6 +290,14 @@ def _publish_one(publication: BulkPublication, item: BulkItem) -> Document:
     if settings and publication.request_kind == Document.RequestKind.SIGN:
         settings = publication_hook("sign_settings_for")(client=client, settings=settings, publisher=actor)
     services.document_ask(document=document, actor=actor, request_settings=settings)
+    record(
+        "document.published",
+        firm=client.firm,
+        actor=actor,
+        environment=client,
+        obj=document,
+        details={"title": document.title, "direction": document.direction, "doc_type": document.doc_type, "bulk": True},
+    )
     return document
 
 

@@ -34,10 +34,16 @@ def dossier_create(
     )
     for position, name in enumerate(client.firm.default_folders or []):
         Folder.objects.create(dossier=dossier, name=name, position=position)
+    _record("dossier.created", dossier, actor=created_by, details={"description": dossier.description})
     return dossier
 
 
-def folder_create(*, dossier: Dossier, name: str, parent: Folder | None = None) -> Folder:
+def _record(action: str, dossier: Dossier, *, actor, obj=None, details: dict | None = None) -> None:
+    client = dossier.client
+    record(action, firm=client.firm, actor=actor, environment=client, obj=obj or dossier, details=details)
+
+
+def folder_create(*, dossier: Dossier, name: str, parent: Folder | None = None, actor=None) -> Folder:
     if parent is not None and parent.dossier_id != dossier.pk:
         raise ValidationError(_("The folder belongs to another dossier."), code="other_dossier")
     name = name.strip()
@@ -46,19 +52,31 @@ def folder_create(*, dossier: Dossier, name: str, parent: Folder | None = None) 
     try:
         with transaction.atomic():
             position = Folder.objects.filter(dossier=dossier, parent=parent).count()
-            return Folder.objects.create(dossier=dossier, parent=parent, name=name, position=position)
+            folder = Folder.objects.create(dossier=dossier, parent=parent, name=name, position=position)
+            _record("folder.created", dossier, actor=actor, details={"name": name})
+            return folder
     except IntegrityError:
         raise ValidationError(_("There is already a folder with this name here."), code="exists") from None
 
 
-def checklist_add(*, dossier: Dossier, title: str) -> ChecklistItem:
+@transaction.atomic
+def checklist_add(*, dossier: Dossier, title: str, actor=None) -> ChecklistItem:
     position = ChecklistItem.objects.filter(dossier=dossier).count()
-    return ChecklistItem.objects.create(dossier=dossier, title=title.strip(), position=position)
+    item = ChecklistItem.objects.create(dossier=dossier, title=title.strip(), position=position)
+    _record("checklist.item_added", dossier, actor=actor, details={"title": item.title})
+    return item
 
 
-def checklist_toggle(*, item: ChecklistItem, done: bool) -> ChecklistItem:
+@transaction.atomic
+def checklist_toggle(*, item: ChecklistItem, done: bool, actor=None) -> ChecklistItem:
     item.done_at = timezone.now() if done else None
     item.save(update_fields=["done_at"])
+    _record(
+        "checklist.item_done" if done else "checklist.item_reopened",
+        item.dossier,
+        actor=actor,
+        details={"title": item.title},
+    )
     return item
 
 
@@ -95,11 +113,13 @@ def document_add(
     message: str = "",
     request_kind: str = "",
     upload_id: uuid.UUID | None = None,
+    audit: bool = True,
 ) -> Document:
     """Checks and stores one file as a new document in ``dossier`` (nothing is stored if it fails).
 
     ``upload_id``: the id the upload page gave this file; a second document with the same id for the
     same environment and actor is refused by the database (IntegrityError) before its file is stored.
+    ``audit``: records ``document.added`` (False: the caller records the event, as publishing does).
     """
     if folder is not None and folder.dossier_id != dossier.pk:
         raise ValidationError(_("The folder belongs to another dossier."), code="other_dossier")
@@ -127,7 +147,14 @@ def document_add(
         search.version_stored(version)  # its text follows from a job after commit
         if actor is not None:
             DocumentRead.objects.create(user=actor, document=document)  # its author has seen it
+        if audit:
+            _record_document("document.added", document, dossier=dossier, actor=actor)
     return document
+
+
+def _record_document(action: str, document: Document, *, dossier: Dossier, actor, details: dict | None = None) -> None:
+    facts = {"title": document.title, "direction": document.direction, "doc_type": document.doc_type}
+    _record(action, dossier, actor=actor, obj=document, details={**facts, **(details or {})})
 
 
 def document_replace(*, document: Document, upload, actor) -> DocumentVersion:
@@ -145,6 +172,14 @@ def document_replace(*, document: Document, upload, actor) -> DocumentVersion:
         search.version_stored(version)
         DocumentRead.objects.filter(document=locked).exclude(user=actor).delete()
         publication.hook("replaced")(document=locked, actor=actor)  # open requests restart on it
+        record(
+            "document.replaced",
+            firm=firm,
+            actor=actor,
+            environment=document.client,
+            obj=locked,
+            details={"title": locked.title, "version": number},
+        )
     document.current_version = version
     return version
 
@@ -160,6 +195,15 @@ def document_withdraw(*, document: Document, actor) -> Document:
 
     todos_close_for_target(target=document)
     publication.hook("withdrawn")(document=document, actor=actor)  # its requests are withdrawn
+    client = document.client
+    record(
+        "document.withdrawn",
+        firm=client.firm,
+        actor=actor,
+        environment=client,
+        obj=document,
+        details={"title": document.title},
+    )
     return document
 
 
@@ -192,15 +236,20 @@ PUBLISH_DIRECTIONS = (Document.Direction.CORRESPONDENCE, Document.Direction.FIRM
 
 
 @transaction.atomic
-def dossier_update(*, dossier: Dossier, description: str, number: str, kind: str, status: str) -> Dossier:
+def dossier_update(*, dossier: Dossier, description: str, number: str, kind: str, status: str, actor=None) -> Dossier:
     """Changes a dossier's details or status (in progress, on hold, closed)."""
     if status not in Dossier.Status.values or kind not in Dossier.Kind.values:
         raise ValidationError(_("Choose a valid kind and status."), code="invalid")
     description = description.strip()
     if not description:
         raise ValidationError(_("Give the dossier a description."), code="description")
+    fields = ["description", "number", "kind", "status"]
+    before = {name: getattr(dossier, name) for name in fields}
     dossier.description, dossier.number, dossier.kind, dossier.status = description, number.strip(), kind, status
-    dossier.save(update_fields=["description", "number", "kind", "status"])
+    dossier.save(update_fields=fields)
+    changes = {name: [old, getattr(dossier, name)] for name, old in before.items() if old != getattr(dossier, name)}
+    if changes:
+        _record("dossier.changed", dossier, actor=actor, details=changes)
     return dossier
 
 
@@ -296,6 +345,7 @@ def document_publish(
                     period=period,
                     message=message,
                     request_kind=request_kind,
+                    audit=False,
                 )
                 version = document.current_version
                 assert version is not None and version.file.name, "document_add has just stored it"
@@ -319,6 +369,10 @@ def document_publish(
                     message=document.message,
                 )
                 document_ask(document=document, actor=actor, request_settings=request_settings)
+            for document in documents:
+                _record_document(
+                    "document.published", document, dossier=dossier, actor=actor, details={"request_kind": request_kind}
+                )
     except BaseException:
         for key in stored:
             default_storage.delete(key)  # the rows are rolled back: leave no orphan files

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from balie.audit.services import record
 from balie.dossiers import files
 from balie.dossiers.models import Document, DocumentRead, DocumentVersion, Dossier, Folder
 from balie.dossiers.services import MAX_FILES_PER_REQUEST, document_add
@@ -87,6 +88,14 @@ def documents_request(*, folder: Folder, title: str, actor, due_date: date | Non
         link=reverse("todos:open", args=[client.public_id, todo.public_id]),
         needs_action=True,
         due_date=due_date,
+    )
+    record(
+        "todo.created",
+        firm=client.firm,
+        actor=actor,
+        environment=client,
+        obj=todo,
+        details={"kind": todo.kind, "title": todo.title, "folder": folder.name},
     )
     return todo
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from balie.core import trail
 from balie.firms.models import Firm, StaffMember
 
 
@@ -18,8 +19,17 @@ def staff_contactable_update(*, firm: Firm, actor, contactable: set[int]) -> int
         raise ValidationError(_("Only the firm's administrators can change this."), code="forbidden")
     with transaction.atomic():
         members = StaffMember.objects.filter(firm=firm)
-        members.filter(pk__in=contactable, contactable=False).update(contactable=True)
-        members.exclude(pk__in=contactable).filter(contactable=True).update(contactable=False)
+        on = list(members.filter(pk__in=contactable, contactable=False).values_list("pk", flat=True))
+        off = list(members.exclude(pk__in=contactable).filter(contactable=True).values_list("pk", flat=True))
+        members.filter(pk__in=on).update(contactable=True)
+        members.filter(pk__in=off).update(contactable=False)
+        if on or off:
+            trail.record(
+                "settings.changed",
+                firm=firm,
+                actor=actor,
+                details={"setting": "contactable_staff", "added": len(on), "removed": len(off)},
+            )
         return members.filter(contactable=True).count()
 
 
@@ -30,6 +40,13 @@ def firm_tax_filing_update(*, firm: Firm, actor, uses_tax_filing: bool) -> Firm:
     if staff is None or staff.firm_id != firm.pk or not staff.is_admin:
         raise ValidationError(_("Only the firm's administrators can change this."), code="forbidden")
     if firm.uses_tax_filing != uses_tax_filing:
-        firm.uses_tax_filing = uses_tax_filing
-        firm.save(update_fields=["uses_tax_filing"])
+        with transaction.atomic():
+            firm.uses_tax_filing = uses_tax_filing
+            firm.save(update_fields=["uses_tax_filing"])
+            trail.record(
+                "settings.changed",
+                firm=firm,
+                actor=actor,
+                details={"uses_tax_filing": [not uses_tax_filing, uses_tax_filing]},
+            )
     return firm

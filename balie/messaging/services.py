@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from balie.audit.services import record
 from balie.clients.models import Membership
 from balie.dossiers import files
 from balie.dossiers.models import Document, Dossier
@@ -251,7 +252,15 @@ def thread_start(
             stored=stored,
         )
         _after_message(thread, message)
+        _record("thread.created", thread, actor=user, details={"kind": kind, "attachments": len(uploads)})
     return thread
+
+
+def _record(action: str, thread: Thread, *, actor, details: dict | None = None) -> None:
+    """The audit event of a write on ``thread``: its subject and what happened, never a message's text."""
+    client = thread.client
+    facts = {"subject": thread.subject, **(details or {})}
+    record(action, firm=client.firm, actor=actor, environment=client, obj=thread, details=facts)
 
 
 def _default_assignee(client):
@@ -337,6 +346,7 @@ def reply(*, thread: Thread, user, body: str, uploads: Iterable = ()) -> Message
             locked.assignee = user
         locked.save(update_fields=["last_message_at", "waiting_on", "status", "handled_at", "handled_by", "assignee"])
         _after_message(locked, message)
+        _record("message.posted", locked, actor=user, details={"from_firm": from_firm, "attachments": len(uploads)})
     thread.refresh_from_db()
     return message
 
@@ -347,9 +357,11 @@ def note_add(*, thread: Thread, user, body: str) -> Message:
         raise ValidationError(_("Only the firm can add notes."), code="not_staff")
     body_html, body_text = _body(body)
     with transaction.atomic():
-        return Message.objects.create(
+        note = Message.objects.create(
             thread=thread, author=user, from_firm=True, internal=True, body=body_html, body_text=body_text
         )
+        _record("message.note_added", thread, actor=user)
+        return note
 
 
 def thread_assign(*, thread: Thread, assignee, actor) -> Thread:
@@ -359,8 +371,10 @@ def thread_assign(*, thread: Thread, assignee, actor) -> Thread:
     if assignee is not None and not is_staff_of(assignee, thread.client):
         raise ValidationError(_("Choose a colleague of this firm."), code="not_colleague")
     with transaction.atomic():
+        before = thread.assignee
         Thread.objects.filter(pk=thread.pk).update(assignee=assignee)
         thread.assignee = assignee
+        names = [_name(before) if before else "", _name(assignee) if assignee else ""]
         if assignee is not None and assignee.pk != actor.pk:
             notify(
                 users=[assignee],
@@ -370,6 +384,7 @@ def thread_assign(*, thread: Thread, assignee, actor) -> Thread:
                 params={"who": _name(actor), "subject": thread.subject, "client": thread.client.name},
                 link=staff_link(thread),
             )
+        _record("thread.assigned", thread, actor=actor, details={"assignee": names})
     return thread
 
 
@@ -387,6 +402,7 @@ def thread_handle(*, thread: Thread, user) -> Thread:
         if not from_firm:
             todos_handle_for_target(target=locked, user=user)
         todos_close_for_target(target=locked)
+        _record("thread.handled", locked, actor=user)
     thread.status = locked.status
     return locked
 

@@ -22,6 +22,7 @@ from django.db.transaction import on_commit
 from django.utils import timezone, translation
 from django.utils.text import Truncator
 
+from balie.core import trail
 from balie.notifications.email import absolute_url, send_templated_email
 from balie.notifications.jobs import send_bundles, send_chunk
 from balie.notifications.models import EventKind, Frequency, Notification, NotificationPreference
@@ -36,8 +37,14 @@ def preferences_for(*, user) -> dict[str, str]:
 
 @transaction.atomic
 def preferences_save(*, user, choices: dict[str, str]) -> None:
+    before = preferences_for(user=user)
     for kind, frequency in choices.items():
         NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"frequency": frequency})
+    changes = {
+        kind: [before.get(kind), frequency] for kind, frequency in choices.items() if before.get(kind) != frequency
+    }
+    if changes:
+        trail.record_for_person("preferences.changed", person=user, actor=user, details=changes)
 
 
 @transaction.atomic

@@ -385,6 +385,7 @@ def _finish(locked: Request, signed: SignedFile, *, last: Signature) -> None:
         link=document.get_absolute_url(),
     )
     kernel.open_followers(locked, actor=None)
+    kernel.record_event("request.signed", locked, actor=None, details={"version": version.number})
 
 
 def _annual_folder(document: Document):
@@ -402,6 +403,7 @@ def seal_retry(*, approval: Request, actor) -> int:
         raise ValidationError(_("No signature of this request is waiting for a retry."), code="nothing")
     request_id = approval.pk
     transaction.on_commit(lambda: seal_job.enqueue(request_id=request_id))
+    kernel.record_event("request.seal_retried", approval, actor=actor, details={"failed": count})
     return count
 
 

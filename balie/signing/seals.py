@@ -35,6 +35,7 @@ from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemd
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from balie.audit.services import record
 from balie.signing.models import FirmSeal
 from balie.signing.pdf import Sealer
 from balie.twostep import crypto
@@ -158,6 +159,8 @@ def seal_upload(*, firm, data: bytes, password: str, actor) -> FirmSeal:
             # PDFs sealed with the earlier certificate stay trusted by the verifier.
             values["retired_pem"] = earlier.retired_pem + earlier.certificate_pem  # the seal, never its CA
         seal, _created = FirmSeal.objects.update_or_create(firm=firm, defaults=values)
+        before = earlier.fingerprint if earlier is not None else ""
+        record("settings.changed", firm=firm, actor=actor, details={"seal_fingerprint": [before, seal.fingerprint]})
     return seal
 
 

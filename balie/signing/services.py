@@ -135,6 +135,7 @@ def sign_request_create(
     Signer.objects.bulk_create(rows)
     if not waiting:
         open_turn(approval, actor=actor)
+    kernel.record_event("request.created", approval, actor=actor, details={"signers": len(rows), "in_order": in_order})
     return approval
 
 
@@ -171,7 +172,7 @@ def signers_remind(*, approval: Request, actor) -> int:
     errors = []
     for todo in todos:
         try:
-            reminded += todo_remind(todo=todo)
+            reminded += todo_remind(todo=todo, actor=actor)
         except ValidationError as error:
             errors.extend(error.messages)
     position = current_position(approval)
@@ -193,6 +194,7 @@ def signers_remind(*, approval: Request, actor) -> int:
     Signer.objects.filter(request=approval, position=position, signature__isnull=True).update(  # type: ignore[misc]
         reminded_at=timezone.now()
     )
+    kernel.record_event("request.reminded", approval, actor=actor, details={"reminded": reminded})
     return reminded
 
 
@@ -275,6 +277,7 @@ def signer_place_update(*, approval: Request, signer: Signer, page: int | None, 
         else:
             spot = ""
         signer = Signer.objects.select_for_update().get(pk=signer.pk)
+        before = [signer.page, signer.box]
         signer.page, signer.box, signer.spot = page, box, spot
         signer.save(update_fields=["page", "box", "spot"])
         places = places_of(locked, original)
@@ -285,4 +288,7 @@ def signer_place_update(*, approval: Request, signer: Signer, page: int | None, 
                         _("Another signature is placed there already; choose another place."), code="overlap"
                     )
         logger.info("sign request %s: signer %s placed by %s", locked.public_id, signer.slot, actor.pk)
+        kernel.record_event(
+            "request.signer_moved", locked, actor=actor, details={"slot": signer.slot, "place": [before, [page, box]]}
+        )
     return signer

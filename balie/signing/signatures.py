@@ -113,6 +113,12 @@ def signature_add(
         )
         request_id = locked.pk
         transaction.on_commit(lambda: seal_job.enqueue(request_id=request_id))
+        kernel.record_event(
+            "signature.added",
+            locked,
+            actor=user,
+            details={"method": method, "factor": decision.factor, "version_sha256": decision.version_sha256},
+        )
     approval.status = locked.status
     return signature
 
@@ -183,5 +189,6 @@ def signature_decline(*, approval: Request, user, reason: str) -> Decision:
             link=locked.get_absolute_url(),
         )
         kernel.withdraw_followers(locked)
+        kernel.record_event("request.decided", locked, actor=user, details={"outcome": decision.outcome})
     approval.status = locked.status
     return decision

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from balie.audit.services import record
 from balie.clients.models import Client, Membership
 from balie.notifications.models import EventKind
 from balie.notifications.services import notify
@@ -142,7 +143,7 @@ def todo_url(todo: Todo) -> str | None:
 
 
 @transaction.atomic
-def todo_remind(*, todo: Todo, urgent: bool = False) -> int:
+def todo_remind(*, todo: Todo, urgent: bool = False, actor=None) -> int:
     """Reminds everyone who may handle the task, through their notifications (bell and e-mail per
     their choice for reminders), at most once per task per day; returns how many people."""
     todo = Todo.objects.select_for_update().select_related("client__firm").get(pk=todo.pk)
@@ -165,6 +166,15 @@ def todo_remind(*, todo: Todo, urgent: bool = False) -> int:
     )
     todo.last_reminded_at = now
     todo.save(update_fields=["last_reminded_at"])
+    client = todo.client
+    record(
+        "todo.reminded",
+        firm=client.firm,
+        actor=actor,
+        environment=client,
+        obj=todo,
+        details={"title": todo.title, "recipients": len(recipients), "urgent": urgent},
+    )
     return len(recipients)
 
 

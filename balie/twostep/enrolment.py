@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from balie.accounts import allauth_bridge
+from balie.audit.people import record_for_person
+from balie.audit.services import record
 from balie.twostep import crypto, services
 from balie.twostep.models import Factor, FactorLock, FactorReset, OneTimeCode, PinLetter, SmsFactor
 from balie.twostep.selectors import SIGN_IN_FACTORS, enrolled_factors, may_remove_factor
@@ -67,6 +69,13 @@ def _set_verified_number(*, user, phone_number: str, verified_with: str) -> SmsF
             user.save(update_fields=["mobile_number"])
         if created:
             _added(user=user, factor=Factor.SMS)
+        else:
+            record_for_person(
+                "twostep.factor_changed",
+                person=user,
+                actor=user,
+                details={"factor": Factor.SMS.value, "via": verified_with},
+            )
     return factor
 
 
@@ -102,6 +111,7 @@ def recovery_codes_regenerate(*, user) -> Authenticator:
         subject=gettext_lazy("New recovery codes"),
         lines=[gettext_lazy("New recovery codes were made for your account. The old ones no longer work.")],
     )
+    record_for_person("twostep.recovery_renewed", person=user, actor=user)
     return authenticator
 
 
@@ -133,6 +143,7 @@ def _added(*, user, factor: Factor) -> None:
             )
         ],
     )
+    record_for_person("twostep.factor_added", person=user, actor=user, details={"factor": factor.value})
 
 
 def factor_remove(*, user, factor: Factor, authenticator_id: int | None = None) -> None:
@@ -169,6 +180,7 @@ def factor_remove(*, user, factor: Factor, authenticator_id: int | None = None) 
                 gettext_lazy("Was this not you? Contact your firm straight away."),
             ],
         )
+        record_for_person("twostep.factor_removed", person=user, actor=user, details={"factor": factor.value})
 
 
 # -- PIN by post (ACC-5) -------------------------------------------------------------------------
@@ -201,6 +213,13 @@ def pin_letter_create(*, user, firm, created_by) -> tuple[PinLetter, str]:
                 gettext_lazy("Did you not ask for this? Contact your firm straight away."),
             ],
         )
+        record(
+            "twostep.pin_letter_created",
+            firm=firm,
+            actor=created_by,
+            obj=user,
+            details={"letter": str(letter.public_id)},
+        )
     return letter, pin
 
 
@@ -226,6 +245,13 @@ def pin_check(*, user, pin: str) -> PinLetter:
             letter.revoked_at = timezone.now()
         letter.save(update_fields=["attempts", "revoked_at"])
         left = settings.BALIE_PIN_ATTEMPTS - letter.attempts
+        record(
+            "auth.twostep_failed",
+            firm=letter.firm,
+            actor=user,
+            obj=user,
+            details={"factor": "pin_letter", "locked": letter.revoked_at is not None},
+        )
     if left <= 0:
         raise ValidationError(
             _("The PIN was entered wrongly too often; this letter no longer works. Ask your firm for a new letter."),
@@ -271,7 +297,7 @@ def factors_reset(*, user, firm, reset_by, note: str) -> FactorReset:
         SmsFactor.objects.filter(user=user).delete()
         PinLetter.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
         FactorLock.objects.filter(user=user).delete()
-        record = FactorReset.objects.create(user=user, firm=firm, reset_by=reset_by, note=note.strip())
+        reset = FactorReset.objects.create(user=user, firm=firm, reset_by=reset_by, note=note.strip())
         user_end_sessions(user=user)
         services.send_notice(
             user=user,
@@ -287,4 +313,5 @@ def factors_reset(*, user, firm, reset_by, note: str) -> FactorReset:
                 gettext_lazy("Did you not ask for this? Contact your firm straight away."),
             ],
         )
-    return record
+        record("twostep.factors_reset", firm=firm, actor=reset_by, obj=user)  # the reset's own row stays too
+    return reset

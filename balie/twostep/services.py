@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from balie.accounts import allauth_bridge
+from balie.audit.people import record_for_person
+from balie.audit.services import record
 from balie.firms.models import Firm
 from balie.twostep import crypto
 from balie.twostep.models import STEPUP_FACTORS, Factor, FactorLock, OneTimeCode, SmsFactor, StepUpChallenge
@@ -124,6 +126,13 @@ def guarded_check(*, user, factor: str, check, wrong_message: str | None = None)
                 ],
             )
         lock.save()
+        # At sign-in and at a step-up confirmation alike: every wrong code comes through here.
+        record_for_person(
+            "auth.twostep_failed",
+            person=user,
+            actor=user,
+            details={"factor": factor, "locked": locked_until is not None},
+        )
     if locked_until is not None:
         raise FactorLocked(locked_until)
     raise ValidationError(wrong_message or _("That code is not correct."), code="wrong")
@@ -400,6 +409,13 @@ def webauthn_begin(*, request, user, scope: str) -> dict:
     return options
 
 
+def _passkey_failed(user) -> None:
+    """A passkey that did not verify is a failed second step too (not counted: a passkey cannot be guessed)."""
+    record_for_person(
+        "auth.twostep_failed", person=user, actor=user, details={"factor": Factor.WEBAUTHN.value, "locked": False}
+    )
+
+
 def verify_webauthn(*, request, user, scope: str, credential: str | dict) -> Authenticator:
     state = request.session.pop(_webauthn_state_key(scope), None)
     try:
@@ -408,8 +424,10 @@ def verify_webauthn(*, request, user, scope: str, credential: str | dict) -> Aut
             raise ValueError("no state")
         authenticator = allauth_bridge.passkey_authentication_complete(user=user, state=state, response=response)
     except (ValueError, TypeError, KeyError) as error:
+        _passkey_failed(user)
         raise ValidationError(_("The passkey could not be verified. Please try again."), code="wrong") from error
     if authenticator is None:
+        _passkey_failed(user)
         raise ValidationError(_("The passkey could not be verified. Please try again."), code="wrong")
     authenticator.record_usage()
     return authenticator
@@ -479,9 +497,14 @@ def firm_twostep_policy_update(
     chosen = {Factor(value) for value in stepup_factors}
     if not chosen & SIGN_IN_FACTORS:
         raise ValidationError(_("Accept at least a passkey, the authenticator app or an SMS code."), code="weak")
+    fields = ["twostep_required_for_clients", "twostep_required_for_staff", "stepup_factors"]
+    before = {name: getattr(firm, name) for name in fields}
     with transaction.atomic():
         firm.twostep_required_for_clients = twostep_required_for_clients
         firm.twostep_required_for_staff = twostep_required_for_staff
         firm.stepup_factors = [factor.value for factor in STEPUP_FACTORS if factor in chosen]
-        firm.save(update_fields=["twostep_required_for_clients", "twostep_required_for_staff", "stepup_factors"])
+        firm.save(update_fields=fields)
+        changes = {name: [old, getattr(firm, name)] for name, old in before.items() if old != getattr(firm, name)}
+        if changes:
+            record("settings.changed", firm=firm, actor=actor, details=changes)
     return firm

@@ -26,7 +26,7 @@ def profile(request):
     person's organisations with their role in each (ORG-2)."""
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        user = services.profile_update(form=form)
         messages.success(request, _("Your details have been saved."))
         response = redirect("accounts:profile")
         response.set_cookie(

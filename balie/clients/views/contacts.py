@@ -410,7 +410,7 @@ def invitation_resend(request, contact):
     client = request.client
     contact = get_contact_for_client(client=client, contact_public_id=contact)
     with service_refusal(request) as outcome:
-        invitation = contact_invitation_resend(contact=contact)
+        invitation = contact_invitation_resend(contact=contact, actor=request.user)
     if outcome.ok:
         messages.success(request, _("The invitation has been sent to %(email)s again.") % {"email": invitation.email})
     return redirect("contacts:list", client=client.public_id)

@@ -118,7 +118,7 @@ def client_invite(request, client):
 def invitation_send_again(request, client, invitation):
     client = get_client_for_staff(staff=request.staff, client_public_id=client)
     invitation = get_pending_invitation_for_client(client=client, invitation_public_id=invitation)
-    invitation_resend(invitation=invitation)
+    invitation_resend(invitation=invitation, actor=request.user)
     messages.success(request, _("The invitation has been sent to %(email)s again.") % {"email": invitation.email})
     return redirect("clients:staff_detail", client=client.public_id)
 
@@ -131,7 +131,7 @@ def app_tile_add(request, client):
     form = AppTileForm(request.POST)
     if form.is_valid():
         with service_refusal(form=form, field="url") as outcome:
-            tile = app_tile_create(client=client, **form.cleaned_data)
+            tile = app_tile_create(client=client, actor=request.user, **form.cleaned_data)
         if outcome.ok:
             messages.success(request, _("The tile “%(name)s” has been added.") % {"name": tile.name})
             return redirect(reverse("clients:staff_detail", args=[client.public_id]) + "#tiles")
@@ -144,6 +144,6 @@ def app_tile_add(request, client):
 def app_tile_remove(request, client, tile):
     client = get_client_for_staff(staff=request.staff, client_public_id=client)
     tile = get_app_tile(client=client, tile_public_id=tile)
-    app_tile_delete(tile=tile)
+    app_tile_delete(tile=tile, actor=request.user)
     messages.success(request, _("The tile “%(name)s” has been removed.") % {"name": tile.name})
     return redirect(reverse("clients:staff_detail", args=[client.public_id]) + "#tiles")

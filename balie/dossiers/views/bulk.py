@@ -110,7 +110,7 @@ def bulk_confirm(request, publication):
 def bulk_cancel(request, publication):
     publication = bulk.get_publication_for_staff(staff=request.staff, publication_public_id=publication)
     with service_refusal(request, first_only=True) as outcome:
-        bulk.bulk_cancel(publication=publication)
+        bulk.bulk_cancel(publication=publication, actor=request.user)
     if not outcome.ok:
         return redirect("dossiers_staff:bulk", publication=publication.public_id)
     messages.success(request, _("The bulk publication has been cancelled; nothing was published."))
@@ -121,5 +121,5 @@ def bulk_cancel(request, publication):
 @require_POST
 def bulk_retry(request, publication):
     publication = bulk.get_publication_for_staff(staff=request.staff, publication_public_id=publication)
-    bulk.bulk_retry(publication=publication)
+    bulk.bulk_retry(publication=publication, actor=request.user)
     return redirect("dossiers_staff:bulk", publication=publication.public_id)

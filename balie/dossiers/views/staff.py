@@ -162,7 +162,7 @@ def dossier_new(request, client):
                 created_by=request.user,
             )
             if data["status"] != dossier.status:
-                services.dossier_update(dossier=dossier, **data)
+                services.dossier_update(dossier=dossier, actor=request.user, **data)
         messages.success(request, _("Dossier “%(name)s” has been created.") % {"name": dossier})
         return redirect("dossiers_staff:dossier", client=client.public_id, dossier=dossier.public_id)
     return render(request, "dossiers/staff/dossier_form.html", {"client": client, "form": form})
@@ -176,7 +176,7 @@ def dossier_edit(request, client, dossier):
     form = DossierForm(request.POST or None, initial=model_to_dict(dossier, fields=DossierForm.Meta.fields))
     if request.method == "POST" and form.is_valid():
         with service_refusal(form=form) as outcome:
-            services.dossier_update(dossier=dossier, **form.cleaned_data)
+            services.dossier_update(dossier=dossier, actor=request.user, **form.cleaned_data)
         if outcome.ok:
             messages.success(request, _("The dossier has been saved."))
             return redirect("dossiers_staff:dossier", client=dossier.client.public_id, dossier=dossier.public_id)
@@ -218,7 +218,9 @@ def folder_add(request, client, dossier):
     form = FolderForm(request.POST, tree=selectors.folder_tree(dossier=dossier))
     if form.is_valid():
         with service_refusal(form=form, field="name") as outcome:
-            folder = services.folder_create(dossier=dossier, name=form.cleaned_data["name"], parent=parent)
+            folder = services.folder_create(
+                dossier=dossier, name=form.cleaned_data["name"], parent=parent, actor=request.user
+            )
         if outcome.ok:
             messages.success(request, _("Folder “%(name)s” has been added.") % {"name": folder.name})
             return _back(dossier, "#folders")
@@ -256,7 +258,7 @@ def step_add(request, client, dossier):
     form = StepForm(request.POST)
     if not form.is_valid():
         return _detail(request, dossier, step_form=form, status=400)
-    services.checklist_add(dossier=dossier, title=form.cleaned_data["title"])
+    services.checklist_add(dossier=dossier, title=form.cleaned_data["title"], actor=request.user)
     return _back(dossier, "#progress")
 
 
@@ -266,7 +268,7 @@ def step_toggle(request, client, dossier, step):
     """Ticks a step off, or unticks it (``done`` is 1 or 0)."""
     dossier = _dossier(request, client, dossier)
     item = selectors.get_checklist_item(dossier=dossier, item_id=step)
-    services.checklist_toggle(item=item, done=request.POST.get("done") == "1")
+    services.checklist_toggle(item=item, done=request.POST.get("done") == "1", actor=request.user)
     return _back(dossier, "#progress")
 
 

@@ -29,7 +29,7 @@ def todo_list(request):
 def todo_send_reminder(request, todo):
     todo = get_open_todo_for_staff(staff=request.staff, todo_public_id=todo)
     with service_refusal(request, first_only=True) as outcome:
-        count = todo_remind(todo=todo, urgent=True)  # a nudge goes out now
+        count = todo_remind(todo=todo, urgent=True, actor=request.user)  # a nudge goes out now
     if outcome.ok:
         messages.success(request, _("A reminder has been sent to %(count)d people.") % {"count": count})
     return redirect("todos:staff_list")

@@ -548,7 +548,7 @@ def email_change_cancel(request, change):
 
     change = get_email_change_for_user(user=request.user, public_id=change)
     if request.method == "POST":
-        if cancel(change=change):
+        if cancel(change=change, actor=request.user):
             messages.success(
                 request,
                 _("The change of your e-mail address to %(email)s has been cancelled. You still sign in with %(old)s.")
