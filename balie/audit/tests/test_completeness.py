@@ -84,9 +84,6 @@ ALLOW = {
     "notifications/services.py:notifications_send_chunk": "delivery bookkeeping of a job",
     "notifications/services.py:notifications_mark_read": "read state of the bell",
     "messaging/services.py:thread_read": "read state of a conversation",
-    # Reads have their own events (document.viewed / document.downloaded), not written here.
-    "dossiers/services.py:document_record_access": "a read, with the read events",
-    "dossiers/services.py:version_record_download": "a read, with the read events",
     # One-time codes and step-up challenges: a wrong code records auth.twostep_failed, and the
     # confirmed action records its own event.
     "twostep/services.py:sms_send_code": "a one-time code sent",
