@@ -52,7 +52,7 @@ def crawl(page: Page, base: str, extra: list[str] = ()) -> dict[str, dict]:
         assert response.ok, f"{url} answered {response.status}"
         page.wait_for_load_state("load")
         findings[url] = page.evaluate(CHECK_PAGE)
-        for href in page.eval_on_selector_all("a[href]", "links => links.map((a) => a.href)"):
+        for href in page.eval_on_selector_all("a[href]:not([download])", "links => links.map((a) => a.href)"):
             href = urldefrag(href).url
             parts = urlsplit(href)
             if parts.scheme not in ("http", "https") or parts.netloc != host:
