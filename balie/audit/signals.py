@@ -92,14 +92,16 @@ def signin_failed_record(*, identifier: str, origin: Origin, at: datetime.dateti
     from ``origin``: once in each of the person's firms' chains, or in the operator's chain with
     only the domain when nobody has the address. Nothing when it was written before (a job may run
     twice). Returns the events written."""
-    written = AuditEvent.objects.filter(action="auth.signin_failed", at=at, request_id=origin.request_id)
-    if written.exists():
-        return []
     User = get_user_model()
     user = None
     if identifier:
         # Exactly as allauth's sign-in finds the person (lower case, no database case folding).
         user = User._default_manager.filter(**{User.USERNAME_FIELD: identifier.lower()}).first()
+    firms = [None] if user is None else _firms(user)
+    # All or none of its events were written (one transaction); the index of firm, action and time.
+    earlier = AuditEvent.objects.filter(firm=firms[0], action="auth.signin_failed", at=at)
+    if earlier.filter(request_id=origin.request_id).exists():
+        return []
     if user is None:
         details = {"domain": _domain(identifier)}
         event = record(
@@ -113,5 +115,5 @@ def signin_failed_record(*, identifier: str, origin: Origin, at: datetime.dateti
         return [event]
     return [
         record("auth.signin_failed", firm=firm, actor_kind=ActorKind.ANONYMOUS, obj=user, origin=origin, at=at)
-        for firm in _firms(user)
+        for firm in firms
     ]

@@ -189,7 +189,10 @@ def test_the_job_writes_a_failure_once_however_often_it_runs(personas):
     kwargs = {"identifier": personas.client_user.email, "ip_address": None, "user_agent": "", "request_id": ""}
     assert signin_failed(**kwargs, at=TRIED) == 1
     assert signin_failed(**kwargs, at=TRIED) == 0  # a job may run twice
-    assert AuditEvent.objects.filter(action="auth.signin_failed").count() == 1
+    unknown = {**kwargs, "identifier": "niemand@example.test", "request_id": "b" * 32}
+    assert (signin_failed(**unknown, at=TRIED), signin_failed(**unknown, at=TRIED)) == (1, 0)
+    assert signin_failed(**{**unknown, "request_id": "c" * 32}, at=TRIED) == 1  # another request
+    assert AuditEvent.objects.filter(action="auth.signin_failed").count() == 3
 
 
 def test_an_address_the_database_folds_onto_someones_is_not_theirs(client, personas):
