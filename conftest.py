@@ -64,6 +64,7 @@ def _deliver_mail_at_once(request, monkeypatch, settings):
         monkeypatch.setattr("balie.notifications.outbox.on_commit", lambda func, **kwargs: func())
         monkeypatch.setattr("balie.notifications.services.on_commit", lambda func, **kwargs: func())
         monkeypatch.setattr("balie.accounts.services.on_commit", lambda func, **kwargs: func())
+        monkeypatch.setattr("balie.audit.signals.on_commit", lambda func, **kwargs: func())
 
 
 @pytest.fixture(autouse=True)

@@ -52,3 +52,18 @@ def check_alerts() -> int:
     for firm in Firm.objects.filter(pk__in=active.order_by().distinct()):
         told += alerts.check_downloads(firm) + alerts.check_signin_failures(firm)
     return told
+
+
+@job("audit.signin_failed", queue="default")
+def signin_failed(*, identifier: str, ip_address: str | None, user_agent: str, request_id: str, at: str) -> int:
+    """Writes a failed sign-in with the address tried (``identifier``), as it happened in its
+    request: from ``ip_address``, ``user_agent`` and ``request_id``, at ``at`` (ISO 8601, as
+    ``chain.moment`` writes it). See ``balie.audit.signals``. Returns the number of events written."""
+    import datetime
+
+    from balie.audit.middleware import Origin
+    from balie.audit.signals import signin_failed_record
+
+    where = Origin(ip_address=ip_address, user_agent=user_agent, request_id=request_id)
+    when = datetime.datetime.fromisoformat(at)
+    return len(signin_failed_record(identifier=identifier, origin=where, at=when))

@@ -12,11 +12,13 @@ not happen. The head stays locked until the caller's transaction ends, so a serv
 event last, after taking its own locks (the head first and another row after it could deadlock
 with a service that takes them the other way round). Where the request came from (address,
 browser, request id) is taken from the request being answered (``balie.audit.middleware``); jobs
-and commands have none.
+and commands have none, unless they write an event on behalf of a request (``origin=``, ``at=``:
+where and when it happened).
 """
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import json
 import re
@@ -26,8 +28,8 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
-from balie.audit import actions, append, chain
-from balie.audit.middleware import origin
+from balie.audit import actions, append, chain, middleware
+from balie.audit.middleware import Origin
 from balie.audit.models import NAME_LENGTH, USER_AGENT_LENGTH, ActorKind, AuditEvent, ChainHead, chain_key
 
 DETAILS_MAX_CHARS = 4000
@@ -155,24 +157,31 @@ def record(
     obj: Any = None,
     details: dict[str, Any] | None = None,
     actor_kind: str | None = None,
+    origin: Origin | None = None,
+    at: datetime.datetime | None = None,
 ) -> AuditEvent:
     """Writes one event in the current transaction (a transaction of its own outside one).
 
     ``firm`` is the firm whose chain it joins (None: the operator's chain, for events of no firm);
     ``actor`` the person (None: the system), ``environment`` the environment it happened in (of the
     same firm), ``obj`` what it is about (kept as type and public id), ``details`` a small JSON
-    object without secrets (old → new for changes). Raises ``ValueError`` for an unknown action, an
-    environment of another firm or a details key that names a secret.
+    object without secrets (old → new for changes). ``origin`` and ``at`` are for a job that writes
+    what happened in a request: where it came from (else the current request's) and when (an aware
+    time; else now). Raises ``ValueError`` for an unknown action, an environment of another firm, a
+    details key that names a secret or a time without a time zone.
     """
     if not actions.is_registered(action):
         raise ValueError(f"Unknown audit action {action!r}: register it in balie.audit.actions.")
     firm_id = None if firm is None else firm.pk
     if environment is not None and environment.firm_id != firm_id:
         raise ValueError("An audit event's environment belongs to its firm.")
+    if at is not None:
+        chain.moment(at)  # refuses a time without a time zone, before anything is written
+        at = at.astimezone(datetime.UTC)  # as the database gives it back and the hash has it
     one_statement = connections[router.db_for_write(AuditEvent)].vendor == "postgresql"
     kind, user_id, name = _actor(actor, firm_id, actor_kind, look_up=not one_statement)
     object_type, object_id = _object(obj)
-    where = origin()
+    where = origin if origin is not None else middleware.origin()
     event = AuditEvent(
         firm_id=firm_id,
         environment_id=None if environment is None else environment.public_id,
@@ -189,13 +198,13 @@ def record(
     )
     firm_public_id = "" if firm is None else str(firm.public_id)
     if one_statement:
-        event.at = timezone.now()
+        event.at = at or timezone.now()
         return append.append(event, key=chain_key(firm_id), firm_public_id=firm_public_id)  # one statement
     with transaction.atomic():
         head = _head(firm_id)
         event.seq = head.last_seq + 1
         event.prev_hash = head.last_hash
-        event.at = timezone.now()
+        event.at = at or timezone.now()
         event.hash = chain.digest(chain.fields_of(event, firm_public_id=firm_public_id))
         event.save(force_insert=True)
         head.last_seq, head.last_hash = event.seq, event.hash

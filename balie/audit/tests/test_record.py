@@ -138,3 +138,23 @@ def test_details_are_small(personas):
 def test_details_are_stored_as_they_are_read_back(personas):
     event = record("settings.changed", firm=personas.firm, details={"limits": (1, 2), "nested": {"b": 1, "a": None}})
     assert event.details == {"limits": [1, 2], "nested": {"a": None, "b": 1}}
+
+
+def test_a_job_records_where_and_when_its_request_happened(personas):
+    import datetime
+
+    from balie.audit.middleware import Origin
+
+    where = Origin(ip_address="2001:db8:0:0::1", user_agent="Browser", request_id="a" * 32)
+    amsterdam = datetime.timezone(datetime.timedelta(hours=1))
+    when = datetime.datetime(2026, 3, 2, 10, 15, 30, 123456, tzinfo=amsterdam)
+    event = record("document.viewed", firm=personas.firm, origin=where, at=when)
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.ip_address, stored.user_agent, stored.request_id) == ("2001:db8::1", "Browser", "a" * 32)
+    assert stored.at == when and chain.moment(stored.at) == chain.moment(event.at) == "2026-03-02T09:15:30.123456+00:00"
+    assert (
+        stored.hash == event.hash == chain.digest(chain.fields_of(stored, firm_public_id=str(personas.firm.public_id)))
+    )
+    with pytest.raises(ValueError, match="aware"):
+        record("document.viewed", firm=personas.firm, at=datetime.datetime(2026, 3, 2, 10, 15))  # noqa: DTZ001
+    assert AuditEvent.objects.count() == 1

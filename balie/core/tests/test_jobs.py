@@ -149,6 +149,7 @@ DECLARED = {  # name: queue; the names are those of README and monitoring
     "approvals.digipoort_receipts": "filing",
     "audit.check_alerts": "default",
     "audit.prune": "bulk",
+    "audit.signin_failed": "default",
     "audit.verify_chains": "bulk",
     "audit.write_checkpoints": "bulk",
     "clients.end_expired_memberships": "default",
