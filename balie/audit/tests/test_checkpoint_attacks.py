@@ -1,0 +1,78 @@
+"""What the checkpoints hold against someone with the database: events deleted after a
+checkpoint (with the chain's head moved back, or the whole chain with its head) and checkpoints
+deleted and written anew over a rewritten chain are found by ``verify`` and the daily job."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from balie.audit import checkpoints, hooks
+from balie.audit.jobs import verify_chains
+from balie.audit.models import AuditCheckpoint, AuditEvent
+from balie.audit.services import record
+from balie.audit.tests.test_checkpoints import tamper
+from balie.audit.verify import chain_firms, verify_all, verify_chain
+from balie.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def unsealed():
+    kept = hooks.checkpoint_sealer()
+    hooks._CHECKPOINT_SEALER.clear()
+    yield
+    if kept is not None:
+        hooks.register_checkpoint_sealer(kept)
+
+
+@pytest.fixture
+def three_days(personas, unsealed):
+    """Two events on each of three finished days, and their checkpoints (at 2, 4 and 6)."""
+    start = timezone.now() - 5 * DAY
+    for day in range(3):
+        with time_machine.travel(start + day * DAY, tick=False):
+            for number in range(2):
+                record("document.viewed", firm=personas.firm, actor=personas.client_user, details={"n": number})
+    assert checkpoints.write_checkpoints() == 3
+    assert verify_chain(personas.firm).broken is None and checkpoints.check_files(personas.firm) == []
+    return personas.firm
+
+
+def test_events_deleted_after_a_checkpoint_with_the_head_moved_back_are_found(three_days):
+    firm = three_days
+    kept = AuditEvent.objects.get(firm=firm, seq=2)
+    tamper("DELETE FROM audit_auditevent WHERE firm_id = %s AND seq > 2", firm.pk)
+    tamper("UPDATE audit_chainhead SET last_seq = 2, last_hash = %s WHERE firm_id = %s", kept.hash, firm.pk)
+    broken = verify_chain(firm).broken
+    assert broken is not None
+    assert (broken.reason, broken.seq) == ("checkpoint", 3)
+    assert "event 6" in broken.message
+
+
+def test_a_chain_deleted_with_its_head_is_still_verified_and_found(three_days, personas):
+    firm = three_days
+    tamper("DELETE FROM audit_auditevent WHERE firm_id = %s", firm.pk)
+    tamper("DELETE FROM audit_chainhead WHERE firm_id = %s", firm.pk)
+    assert firm in chain_firms()
+    outcome = next(outcome for outcome in verify_all() if outcome.firm == firm)
+    assert outcome.broken is not None and outcome.broken.reason == "checkpoint"
+    assert verify_chains() == 1
+    assert Notification.objects.filter(user=personas.staff.user, firm=firm).count() == 1
+
+
+def test_the_daily_job_checks_the_checkpoint_files_and_alerts(three_days, personas, settings):
+    settings.ADMINS = [("Operator", "ops@balie.test")]
+    found = AuditCheckpoint.objects.filter(firm=three_days).order_by("day").first()
+    default_storage.delete(found.file_key)
+    assert verify_chain(three_days).broken is None  # the chain itself holds
+    assert verify_chains() == 1
+    titles = [row.title for row in Notification.objects.filter(user=personas.staff.user, firm=three_days)]
+    assert len(titles) == 1
+    verify_chains()  # the same finding is not told again
+    assert Notification.objects.filter(user=personas.staff.user, firm=three_days).count() == 1
