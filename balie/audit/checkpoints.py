@@ -94,13 +94,18 @@ def _sealed_pdf(firm: Any, day: datetime.date, last_seq: int, last_hash: str, ev
     return checkpoint_pdf(firm, day, last_seq, last_hash, events, sealed=False), False
 
 
+def folder(firm: Any) -> str:
+    """Where the firm's checkpoint PDFs are stored (a key starting with it)."""
+    return f"audit/checkpoints/{firm.public_id}/"
+
+
 def checkpoint_write(*, firm: Any, day: datetime.date, last_seq: int, last_hash: str, events: int) -> AuditCheckpoint:
     """Writes one day's checkpoint (its PDF in the storage and its row); an existing one is kept."""
     found = AuditCheckpoint.objects.filter(firm=firm, day=day).first()
     if found is not None:
         return found
     data, sealed = _sealed_pdf(firm, day, last_seq, last_hash, events)
-    key = default_storage.save(f"audit/checkpoints/{firm.public_id}/{day.isoformat()}.pdf", ContentFile(data))
+    key = default_storage.save(f"{folder(firm)}{day.isoformat()}.pdf", ContentFile(data))
     try:
         with transaction.atomic():
             return AuditCheckpoint.objects.create(
@@ -156,11 +161,18 @@ def write_checkpoints(*, now: datetime.datetime | None = None) -> int:
 
 
 def check_files(firm: Any) -> list[str]:
-    """What is wrong with the firm's stored checkpoint PDFs: missing, changed since written (their
-    SHA-256), or not naming the number and hash their row has (a row rewritten with the chain).
-    Empty when all is well."""
+    """What is wrong with the firm's stored checkpoint PDFs: stored outside the firm's folder,
+    missing, changed since written (their SHA-256), or not naming the number and hash their row
+    has (a row rewritten with the chain); and a PDF in the firm's folder no row names (a checkpoint
+    removed, and perhaps written anew: a new PDF never replaces a stored one). Empty when all is
+    well."""
     problems = []
+    named = set()
     for found in AuditCheckpoint.objects.filter(firm=firm).order_by("day"):
+        named.add(found.file_key)
+        if not found.file_key.startswith(folder(firm)):
+            problems.append(f"checkpoint {found.day}: its PDF {found.file_key} is not in the firm's own folder")
+            continue
         try:
             with default_storage.open(found.file_key, "rb") as handle:
                 data = handle.read()
@@ -171,4 +183,14 @@ def check_files(firm: Any) -> list[str]:
             problems.append(f"checkpoint {found.day}: its PDF was changed after it was written")
         elif f"{found.last_seq} {found.last_hash}".encode() not in data:
             problems.append(f"checkpoint {found.day}: its PDF names another event or hash than its record")
+    for key in sorted(set(_stored(firm)) - named):
+        problems.append(f"the checkpoint PDF {key} has no record: a checkpoint was removed")
     return problems
+
+
+def _stored(firm: Any) -> list[str]:
+    try:
+        _folders, files = default_storage.listdir(folder(firm))
+    except (OSError, NotImplementedError):  # nothing stored yet (a file system without the folder)
+        return []
+    return [folder(firm) + name for name in files]

@@ -6,14 +6,16 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from balie.audit import checkpoints, hooks
 from balie.audit.jobs import verify_chains
 from balie.audit.models import AuditCheckpoint, AuditEvent
 from balie.audit.services import record
-from balie.audit.tests.test_checkpoints import tamper
+from balie.audit.tests.test_checkpoints import rewrite_consistently, tamper
 from balie.audit.verify import chain_firms, verify_all, verify_chain
 from balie.notifications.models import Notification
 
@@ -76,3 +78,54 @@ def test_the_daily_job_checks_the_checkpoint_files_and_alerts(three_days, person
     assert len(titles) == 1
     verify_chains()  # the same finding is not told again
     assert Notification.objects.filter(user=personas.staff.user, firm=three_days).count() == 1
+
+
+def test_a_checkpoint_cannot_be_changed_or_deleted_by_the_application(three_days):
+    found = AuditCheckpoint.objects.filter(firm=three_days).first()
+    found.last_hash = "0" * 64
+    with pytest.raises(ValueError):
+        found.save()
+    with pytest.raises(ValueError):
+        found.delete()
+    with pytest.raises(ValueError):
+        AuditCheckpoint.objects.filter(firm=three_days).update(last_hash="0" * 64)
+    with pytest.raises(ValueError):
+        AuditCheckpoint.objects.filter(firm=three_days).delete()
+    assert AuditCheckpoint.objects.filter(firm=three_days).count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's (migration 0004)")
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_auditcheckpoint SET last_hash = 'x' WHERE firm_id = %s",
+        "DELETE FROM audit_auditcheckpoint WHERE firm_id = %s",
+    ],
+)
+def test_the_database_refuses_to_change_or_delete_a_checkpoint(three_days, statement):
+    refused = pytest.raises(DatabaseError, match="never changed or deleted")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement, [three_days.pk])
+    assert AuditCheckpoint.objects.filter(firm=three_days).count() == 3
+
+
+def test_checkpoints_removed_and_written_anew_over_a_rewritten_chain_are_found(three_days):
+    firm = three_days
+    rewrite_consistently(firm, details={"n": 999})
+    assert verify_chain(firm).broken.reason == "checkpoint"
+    tamper("DELETE FROM audit_auditcheckpoint WHERE firm_id = %s", firm.pk)  # around the guards
+    assert checkpoints.write_checkpoints() == 3
+    assert verify_chain(firm).broken is None  # the new checkpoints match the rewritten chain
+    problems = checkpoints.check_files(firm)
+    assert len(problems) == 3 and all("has no record: a checkpoint was removed" in line for line in problems)
+    assert verify_chains() == 1
+
+
+def test_a_checkpoint_row_pointing_at_another_firms_pdf_is_found(three_days, personas):
+    found = AuditCheckpoint.objects.filter(firm=three_days).order_by("day").first()
+    key = f"audit/checkpoints/{personas.other_firm.public_id}/{found.day}.pdf"
+    with default_storage.open(found.file_key, "rb") as handle:
+        key = default_storage.save(key, ContentFile(handle.read()))
+    tamper("UPDATE audit_auditcheckpoint SET file_key = %s WHERE id = %s", key, found.pk)
+    problems = checkpoints.check_files(three_days)
+    assert f"checkpoint {found.day}: its PDF {key} is not in the firm's own folder" in problems
