@@ -156,6 +156,9 @@ class AuditCheckpoint(models.Model):
     file_key = models.CharField(max_length=300)  # in the default storage, with the documents
     file_sha256 = models.CharField(max_length=64)
     sealed = models.BooleanField(default=False)  # False: no seal was available; the PDF says so
+    # The previous checkpoint's digest (checkpoints.checkpoint_digest; zeros for the first): the
+    # checkpoints of a firm are a chain of their own, in the rows and the PDFs.
+    prev_hash = models.CharField(max_length=64, default="")
 
     objects = AuditCheckpointQuerySet.as_manager()
 

@@ -1,10 +1,11 @@
 """Audit checkpoints are evidence like the events: on PostgreSQL a trigger refuses every UPDATE or
 DELETE of a row of audit_auditcheckpoint, so the application cannot remove a checkpoint and write
 it anew over a rewritten chain. Pruning removes events only, never checkpoints. Inserting stays
-possible; Django's flush (TRUNCATE) fires no row triggers.
+possible; Django's flush (TRUNCATE) fires no row triggers. Each checkpoint also names the one
+before it (``prev_hash``), so one removed or changed breaks the checkpoints' own chain.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 # No percent sign in these statements: the driver would read it as a placeholder.
 PG_CREATE = [
@@ -44,5 +45,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="auditcheckpoint",
+            name="prev_hash",
+            field=models.CharField(default="", max_length=64),
+        ),
         migrations.RunPython(create_trigger, drop_trigger, elidable=False),
     ]

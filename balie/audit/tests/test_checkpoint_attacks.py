@@ -129,3 +129,19 @@ def test_a_checkpoint_row_pointing_at_another_firms_pdf_is_found(three_days, per
     tamper("UPDATE audit_auditcheckpoint SET file_key = %s WHERE id = %s", key, found.pk)
     problems = checkpoints.check_files(three_days)
     assert f"checkpoint {found.day}: its PDF {key} is not in the firm's own folder" in problems
+
+
+def test_the_checkpoints_are_a_chain_of_their_own(three_days):
+    rows = list(AuditCheckpoint.objects.filter(firm=three_days).order_by("last_seq"))
+    pid = str(three_days.public_id)
+    assert rows[0].prev_hash == "0" * 64
+    assert [row.prev_hash for row in rows[1:]] == [checkpoints.checkpoint_digest(row, pid) for row in rows[:2]]
+    with default_storage.open(rows[2].file_key, "rb") as handle:
+        assert rows[2].prev_hash.encode() in handle.read()
+
+
+def test_a_checkpoint_removed_from_the_middle_breaks_the_checkpoints_chain(three_days):
+    middle = AuditCheckpoint.objects.filter(firm=three_days).order_by("last_seq")[1]
+    tamper("DELETE FROM audit_auditcheckpoint WHERE id = %s", middle.pk)
+    problems = checkpoints.check_files(three_days)
+    assert any("does not follow the checkpoint before it" in line for line in problems)
