@@ -3,6 +3,7 @@ and to the operator.
 
 - A broken chain (the daily verification): the firm's administrators at once, and the operator:
   logged at ERROR and e-mailed to ``ADMINS`` (``BALIE_OPERATOR_EMAIL``), naming the first broken link.
+  The same for a firm's checkpoints that do not hold (``checkpoints.check_files``).
 - A staff member who downloaded more than ``BALIE_AUDIT_DOWNLOAD_ALERT`` documents within an hour
   of environments they are not relationship manager of.
 - An account whose sign-in failures went past the throttle's limit (``BALIE_SIGNIN_ACCOUNT_FAILURES``)
@@ -94,6 +95,23 @@ def chain_broken(outcome: Outcome) -> bool:
         if outcome.firm is not None:
             title = gettext_noop("The audit trail is broken at event %(seq)s: report this to your supplier")
             _tell_admins(outcome.firm, title=title, params={"seq": broken.seq}, urgent=True)
+    return True
+
+
+def checkpoints_broken(firm: Any, problems: list[str]) -> bool:
+    """Tells of the problems ``checkpoints.check_files`` found with a firm's checkpoints (a PDF
+    missing, changed or not its own, a checkpoint removed), like a broken chain; False when these
+    were told already within the week."""
+    if not problems:
+        return False
+    text = f"Audit checkpoints of {firm.slug} do not hold: " + "; ".join(problems)
+    logger.error(text)
+    with transaction.atomic():
+        if not _first_time(firm, "checkpoints_broken", problems[0][:200], again_after=CHAIN_ALERT_AGAIN):
+            return False
+        _tell_operator(f"[Balie] {text[:150]}", text + "\n\nCheck with: balie audit verify\n")
+        title = gettext_noop("The audit trail's checkpoints do not match: report this to your supplier")
+        _tell_admins(firm, title=title, params={}, urgent=True)
     return True
 
 

@@ -8,15 +8,22 @@ from balie.core.jobs import job
 
 @job("audit.verify_chains", queue="bulk")
 def verify_chains() -> int:
-    """Walks every chain; a broken one is told to the firm's administrators and the operator.
-    Returns the number of broken chains."""
+    """Walks every chain and checks every firm's checkpoint files; a broken chain, or checkpoints
+    that do not hold, are told to the firm's administrators and the operator. Returns the number
+    of chains found broken (or with checkpoints that do not hold)."""
     from balie.audit import alerts
+    from balie.audit.checkpoints import check_files
     from balie.audit.verify import verify_all
 
-    broken = [outcome for outcome in verify_all() if outcome.broken is not None]
-    for outcome in broken:
-        alerts.chain_broken(outcome)
-    return len(broken)
+    broken = 0
+    for outcome in verify_all():
+        problems = [] if outcome.firm is None else check_files(outcome.firm)
+        if outcome.broken is not None:
+            alerts.chain_broken(outcome)
+        if problems:
+            alerts.checkpoints_broken(outcome.firm, problems)
+        broken += outcome.broken is not None or bool(problems)
+    return broken
 
 
 @job("audit.write_checkpoints", queue="bulk")

@@ -124,6 +124,22 @@ def chain_key(firm_id: int | None) -> str:
     return ChainHead.OPERATOR if firm_id is None else str(firm_id)
 
 
+class AuditCheckpointQuerySet(models.QuerySet):
+    """Checkpoints are written once, never changed or deleted, not in bulk either (pruning removes
+    events, never checkpoints). On PostgreSQL a trigger refuses an UPDATE or DELETE of the table
+    as well (migration 0004)."""
+
+    def update(self, **kwargs):
+        raise ValueError("Audit checkpoints are evidence: they are never changed.")
+
+    def delete(self):
+        raise ValueError("Audit checkpoints are evidence: they are never deleted.")
+
+    update.alters_data = True
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
 class AuditCheckpoint(models.Model):
     """The end of one day of a firm's chain (in Balie's time zone), written down the next day: the
     last event's number and hash, in the database and in a small PDF sealed with the firm's seal
@@ -140,6 +156,11 @@ class AuditCheckpoint(models.Model):
     file_key = models.CharField(max_length=300)  # in the default storage, with the documents
     file_sha256 = models.CharField(max_length=64)
     sealed = models.BooleanField(default=False)  # False: no seal was available; the PDF says so
+    # The previous checkpoint's digest (checkpoints.checkpoint_digest; zeros for the first): the
+    # checkpoints of a firm are a chain of their own, in the rows and the PDFs.
+    prev_hash = models.CharField(max_length=64, default="")
+
+    objects = AuditCheckpointQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit checkpoint")
@@ -152,6 +173,14 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.firm_id} {self.day} #{self.last_seq}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("An audit checkpoint is evidence: it is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("An audit checkpoint is evidence: it is never deleted.")
 
 
 class AuditAlert(models.Model):

@@ -10,7 +10,9 @@ What each break means:
     end      the chain's head names a later event than the last one found: events at the end were
              deleted (or the head was changed)
     checkpoint  an event's hash differs from the one its day's checkpoint wrote down: the chain was
-             rewritten after the checkpoint, even if every hash in it was recomputed
+             rewritten after the checkpoint, even if every hash in it was recomputed; or a
+             checkpoint names a later event than the last one found: events up to it were deleted
+             (with the chain's head, or all of them)
     pruned   the chain starts after the first event without a checkpoint at the event before it,
              or without an ``audit.pruned`` event recording that removal
 
@@ -129,7 +131,20 @@ def verify_chain(firm: Any) -> Outcome:
             return Outcome(firm, checked, broken)
         seq, prev_hash = event.seq, event.hash
         checked += 1
-    return Outcome(firm, checked, _check_end(firm, seq, prev_hash))
+    return Outcome(firm, checked, _check_beyond(checkpoints, seq) or _check_end(firm, seq, prev_hash))
+
+
+def _check_beyond(checkpoints: dict[int, str], last_seq: int) -> Break | None:
+    """A checkpoint past the last event found: the events up to it were deleted, whatever the
+    chain's head says (it can be changed, or deleted with them)."""
+    beyond = max(checkpoints, default=0)
+    if beyond <= last_seq:
+        return None
+    message = (
+        f"the chain ends at event {last_seq}, but a checkpoint wrote down event {beyond}: "
+        "the events after it were deleted"
+    )
+    return Break("checkpoint", last_seq + 1, None, message)
 
 
 def _check_checkpoint(event: AuditEvent, checkpoints: dict[int, str]) -> Break | None:
@@ -144,11 +159,13 @@ def _check_checkpoint(event: AuditEvent, checkpoints: dict[int, str]) -> Break |
 
 
 def chain_firms() -> list[Any]:
-    """The firms that have a chain (events or a head), and None for the operator's chain if any."""
+    """The firms that have a chain (events, a head or checkpoints: a chain deleted with its head
+    still has its checkpoints), and None for the operator's chain if any."""
     from balie.firms.models import Firm
 
     firm_ids = set(ChainHead.objects.values_list("firm_id", flat=True))
     firm_ids |= set(AuditEvent.objects.order_by().values_list("firm_id", flat=True).distinct())
+    firm_ids |= set(AuditCheckpoint.objects.order_by().values_list("firm_id", flat=True).distinct())
     firms: list[Any] = list(Firm.objects.filter(pk__in=firm_ids - {None}).order_by("slug"))
     if None in firm_ids:
         firms.append(None)
