@@ -27,10 +27,12 @@ from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
 from balie.audit import actions, append, chain
-from balie.audit.middleware import origin
+from balie.audit.middleware import Origin, origin
 from balie.audit.models import NAME_LENGTH, USER_AGENT_LENGTH, ActorKind, AuditEvent, ChainHead, chain_key
 
 DETAILS_MAX_CHARS = 4000
+# ``details["by"]`` of an event written without its actor: it was done by another firm's staff.
+BY_ANOTHER_FIRM = "another_firm"
 # A key naming one of these words holds (or may hold) a secret; such values never enter the trail.
 SECRET_WORDS = frozenset(
     {
@@ -155,14 +157,18 @@ def record(
     obj: Any = None,
     details: dict[str, Any] | None = None,
     actor_kind: str | None = None,
+    anonymous: bool = False,
 ) -> AuditEvent:
     """Writes one event in the current transaction (a transaction of its own outside one).
 
     ``firm`` is the firm whose chain it joins (None: the operator's chain, for events of no firm);
     ``actor`` the person (None: the system), ``environment`` the environment it happened in (of the
     same firm), ``obj`` what it is about (kept as type and public id), ``details`` a small JSON
-    object without secrets (old → new for changes). Raises ``ValueError`` for an unknown action, an
-    environment of another firm or a details key that names a secret.
+    object without secrets (old → new for changes). ``anonymous``: the firm may not learn who did
+    it or from where (another firm's staff acting on a person of both): no actor, no address,
+    browser or request id, kind system, and ``details["by"] = "another_firm"``. Raises
+    ``ValueError`` for an unknown action, an environment of another firm or a details key that
+    names a secret.
     """
     if not actions.is_registered(action):
         raise ValueError(f"Unknown audit action {action!r}: register it in balie.audit.actions.")
@@ -170,9 +176,12 @@ def record(
     if environment is not None and environment.firm_id != firm_id:
         raise ValueError("An audit event's environment belongs to its firm.")
     one_statement = connections[router.db_for_write(AuditEvent)].vendor == "postgresql"
+    if anonymous:
+        actor, actor_kind = None, ActorKind.SYSTEM
+        details = {**(details or {}), "by": BY_ANOTHER_FIRM}
     kind, user_id, name = _actor(actor, firm_id, actor_kind, look_up=not one_statement)
     object_type, object_id = _object(obj)
-    where = origin()
+    where = Origin() if anonymous else origin()
     event = AuditEvent(
         firm_id=firm_id,
         environment_id=None if environment is None else environment.public_id,
