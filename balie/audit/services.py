@@ -63,6 +63,8 @@ SECRET_WORDS = frozenset(
         "contents",
     }
 )
+# Field names of the history's changes that name a secret's word but hold none (an address's).
+PLAIN_FIELDS = frozenset({"postal_code", "postcode", "country_code", "zip_code"})
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -85,14 +87,53 @@ def _check_keys(value: Any, path: str = "") -> None:
             _check_keys(inner, path)
 
 
+# A Dutch bank account (IBAN, with or without spaces) or citizen service number (BSN: nine digits
+# that pass the 11-proef) in a value: personal data the trail does not keep.
+_IBAN = re.compile(r"\bNL\s?\d{2}\s?[A-Z]{4}(?:\s?\d){10}\b", re.IGNORECASE)
+_NINE_DIGITS = re.compile(r"\b\d{9}\b")
+
+
+def is_bsn(digits: str) -> bool:
+    """Whether nine digits pass the 11-proef of a BSN (9×d1 + 8×d2 + … + 2×d8 − d9 is a multiple of 11)."""
+    if len(digits) != 9 or not digits.isascii() or not digits.isdigit():
+        return False
+    total = sum(weight * int(digit) for weight, digit in zip(range(9, 1, -1), digits[:8], strict=True))
+    return total - int(digits[8]) != 0 and (total - int(digits[8])) % 11 == 0
+
+
+def personal_number(text: str) -> bool:
+    """Whether ``text`` holds a Dutch IBAN or a BSN."""
+    return bool(_IBAN.search(text)) or any(is_bsn(found) for found in _NINE_DIGITS.findall(text))
+
+
+def _check_values(value: Any, path: str = "") -> None:
+    """Refuses an IBAN or a BSN in any text value, and a secret's name as the field of a change
+    (``changes``: ``[[field, old, new], ...]``, whose field names are values, not keys)."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "changes" and isinstance(inner, list | tuple):
+                for change in inner:
+                    field = change[0] if isinstance(change, list | tuple) and change else None
+                    if isinstance(field, str) and field not in PLAIN_FIELDS and secret_key(field):
+                        raise ValueError(f"Audit details never hold secrets: {path + key!r} names one.")
+            _check_values(inner, f"{path}{key}.")
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            _check_values(inner, path)
+    elif isinstance(value, str) and personal_number(value):
+        raise ValueError(f"Audit details never hold a bank account or citizen service number: {path!r}.")
+
+
 def clean_details(details: dict[str, Any] | None) -> dict[str, Any]:
-    """The details as they will be stored and read back (JSON), after checking that no key names a
-    secret and that they are small. Raises ``ValueError``."""
+    """The details as they will be stored and read back (JSON), after checking that no key (nor the
+    field of a change) names a secret, that no value holds an IBAN or a BSN and that they are
+    small. Raises ``ValueError``."""
     if details is None:
         return {}
     if not isinstance(details, dict):
         raise ValueError("Audit details are a JSON object.")
     _check_keys(details)
+    _check_values(details)
     text = json.dumps(details, sort_keys=True, ensure_ascii=True)
     if len(text) > DETAILS_MAX_CHARS:
         raise ValueError(f"Audit details are small (at most {DETAILS_MAX_CHARS} characters of JSON).")
