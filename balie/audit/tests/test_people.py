@@ -95,3 +95,20 @@ def test_an_anonymous_record_has_no_actor_and_no_origin(personas, from_firm_a):
     assert_anonymous(stored)
     assert stored.details == {"x": 1, "by": "another_firm"}
     assert (stored.hash, stored.seq) == (event.hash, 1)
+
+
+def test_firm_bs_log_shows_staff_of_another_firm_without_a_name_or_address(client, personas, client_of_both):
+    from django.urls import reverse
+
+    with_request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.99")
+    token = _CURRENT.set(with_request)
+    try:
+        email_change_request(user=client_of_both, email="new@pieter.test", requested_by=personas.staff.user)
+    finally:
+        _CURRENT.reset(token)
+    personas.outsider_staff.role = personas.outsider_staff.Role.ADMIN
+    personas.outsider_staff.save(update_fields=["role"])
+    client.force_login(personas.outsider_staff.user)
+    html = client.get(reverse("audit_staff:log")).content.decode()
+    assert "Medewerker van een ander kantoor" in html
+    assert str(personas.staff.user) not in html and "203.0.113.99" not in html
