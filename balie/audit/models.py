@@ -86,6 +86,13 @@ class AuditEvent(models.Model):
             models.Index(fields=["firm", "environment_id", "-at", "-id"], name="audit_firm_env_at"),
             models.Index(fields=["firm", "actor_user", "-at", "-id"], name="audit_firm_actor_at"),
             models.Index(fields=["firm", "action", "-at", "-id"], name="audit_firm_action_at"),
+            # A person's failed sign-ins (the account is the object, there is no actor): the second
+            # half of the sign-ins page's query (``selectors.signins_of_user``).
+            models.Index(
+                fields=["firm", "object_type", "object_id", "-at", "-id"],
+                condition=models.Q(action="auth.signin_failed"),
+                name="audit_signin_failed_object",
+            ),
         ]
 
     def __str__(self) -> str:

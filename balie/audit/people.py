@@ -20,6 +20,29 @@ def firms_of(user) -> list:
 def record_for_person(
     action: str, *, person, actor: Any = None, obj: Any = None, details: dict[str, Any] | None = None, **kwargs
 ) -> None:
-    """Records ``action`` about ``person`` once in each of their firms' chains (``services.record``)."""
+    """Records ``action`` about ``person`` once in each of their firms' chains (``services.record``).
+
+    When the actor is staff of a firm, only that firm's chain learns who it was and from where; the
+    person's other firms get the event without its actor and origin, as done by another firm
+    (``record(anonymous=True)``). The person themselves, a client or the system: the same event
+    everywhere."""
+    own_firm_id = None if actor is not None and actor.pk == person.pk else _staff_firm_id(actor)
     for firm in firms_of(person):
-        record(action, firm=firm, actor=actor, obj=obj if obj is not None else person, details=details, **kwargs)
+        anonymous = own_firm_id is not None and (firm is None or firm.pk != own_firm_id)
+        record(
+            action,
+            firm=firm,
+            actor=actor,
+            obj=obj if obj is not None else person,
+            details=details,
+            anonymous=anonymous,
+            **kwargs,
+        )
+
+
+def _staff_firm_id(actor: Any) -> int | None:
+    """The firm ``actor`` works at, or None (no actor, not a person, not staff)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    staff = getattr(actor, "staff_member", None)  # cached on the user after the first look
+    return None if staff is None else staff.firm_id

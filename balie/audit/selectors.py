@@ -38,9 +38,19 @@ def cursor_of(event: AuditEvent) -> str:
     return f"{micros}.{event.pk}"
 
 
+# The most digits a cursor's parts can have: an id fits a bigint (19 digits), a time the year 9999
+# (18 digits of microseconds). Longer ones are not ours (and Python refuses to read > 4,300 digits).
+ID_DIGITS = 19
+MICROS_DIGITS = 18
+MAX_ID = 2**63 - 1
+
+
 def parse_cursor(value: str | None) -> tuple[datetime.datetime, int] | None:
+    """The (time, id) of a cursor, or None when it is not one of ours (the page starts at the newest)."""
     micros, _dot, pk = (value or "").partition(".")
-    if not (micros.isdigit() and pk.isdigit()) or len(micros) > 20:
+    if not (micros.isascii() and micros.isdigit() and pk.isascii() and pk.isdigit()):
+        return None
+    if len(micros) > MICROS_DIGITS or len(pk) > ID_DIGITS or int(pk) > MAX_ID:
         return None
     try:
         return EPOCH + datetime.timedelta(microseconds=int(micros)), int(pk)

@@ -33,6 +33,8 @@ from balie.audit.middleware import Origin
 from balie.audit.models import NAME_LENGTH, USER_AGENT_LENGTH, ActorKind, AuditEvent, ChainHead, chain_key
 
 DETAILS_MAX_CHARS = 4000
+# ``details["by"]`` of an event written without its actor: it was done by another firm's staff.
+BY_ANOTHER_FIRM = "another_firm"
 # A key naming one of these words holds (or may hold) a secret; such values never enter the trail.
 SECRET_WORDS = frozenset(
     {
@@ -63,6 +65,8 @@ SECRET_WORDS = frozenset(
         "contents",
     }
 )
+# Field names of the history's changes that name a secret's word but hold none (an address's).
+PLAIN_FIELDS = frozenset({"postal_code", "postcode", "country_code", "zip_code"})
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -85,15 +89,69 @@ def _check_keys(value: Any, path: str = "") -> None:
             _check_keys(inner, path)
 
 
+# A Dutch bank account (IBAN, with or without spaces) or citizen service number (BSN: nine digits
+# that pass the 11-proef) in a value: personal data the trail does not keep. They are masked, not
+# refused: a client number or a title may pass the 11-proef by chance, and a save must not fail on it.
+_IBAN = re.compile(r"\bNL\s?\d{2}\s?[A-Z]{4}(?:\s?\d){10}\b", re.IGNORECASE)
+_NINE_DIGITS = re.compile(r"\b\d{9}\b")
+MASK = "*"
+
+
+def is_bsn(digits: str) -> bool:
+    """Whether nine digits pass the 11-proef of a BSN (9×d1 + 8×d2 + … + 2×d8 − d9 is a multiple of 11)."""
+    if len(digits) != 9 or not digits.isascii() or not digits.isdigit():
+        return False
+    total = sum(weight * int(digit) for weight, digit in zip(range(9, 1, -1), digits[:8], strict=True))
+    return total - int(digits[8]) != 0 and (total - int(digits[8])) % 11 == 0
+
+
+def personal_number(text: str) -> bool:
+    """Whether ``text`` holds a Dutch IBAN or a BSN."""
+    return bool(_IBAN.search(text)) or any(is_bsn(found) for found in _NINE_DIGITS.findall(text))
+
+
+def masked(text: str) -> str:
+    """``text`` with every Dutch IBAN and BSN in it replaced by asterisks of the same length."""
+    text = _IBAN.sub(lambda found: MASK * len(found.group()), text)
+    return _NINE_DIGITS.sub(lambda found: MASK * 9 if is_bsn(found.group()) else found.group(), text)
+
+
+def _check_change_fields(value: Any, path: str = "") -> None:
+    """Refuses a secret's name as the field of a change (``changes``: ``[[field, old, new], ...]``,
+    whose field names are values, not keys)."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "changes" and isinstance(inner, list | tuple):
+                for change in inner:
+                    field = change[0] if isinstance(change, list | tuple) and change else None
+                    if isinstance(field, str) and field not in PLAIN_FIELDS and secret_key(field):
+                        raise ValueError(f"Audit details never hold secrets: {path + key!r} names one.")
+            _check_change_fields(inner, f"{path}{key}.")
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            _check_change_fields(inner, path)
+
+
+def _mask_values(value: Any) -> Any:
+    """``value`` with every text in it masked (see ``masked``)."""
+    if isinstance(value, dict):
+        return {key: _mask_values(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_values(inner) for inner in value]
+    return masked(value) if isinstance(value, str) else value
+
+
 def clean_details(details: dict[str, Any] | None) -> dict[str, Any]:
-    """The details as they will be stored and read back (JSON), after checking that no key names a
-    secret and that they are small. Raises ``ValueError``."""
+    """The details as they will be stored and read back (JSON), after checking that no key (nor the
+    field of a change) names a secret and that they are small, with every IBAN and BSN in a value
+    masked. Raises ``ValueError``."""
     if details is None:
         return {}
     if not isinstance(details, dict):
         raise ValueError("Audit details are a JSON object.")
     _check_keys(details)
-    text = json.dumps(details, sort_keys=True, ensure_ascii=True)
+    _check_change_fields(details)
+    text = json.dumps(_mask_values(details), sort_keys=True, ensure_ascii=True)
     if len(text) > DETAILS_MAX_CHARS:
         raise ValueError(f"Audit details are small (at most {DETAILS_MAX_CHARS} characters of JSON).")
     cleaned: dict[str, Any] = json.loads(text)
@@ -159,6 +217,7 @@ def record(
     actor_kind: str | None = None,
     origin: Origin | None = None,
     at: datetime.datetime | None = None,
+    anonymous: bool = False,
 ) -> AuditEvent:
     """Writes one event in the current transaction (a transaction of its own outside one).
 
@@ -167,8 +226,10 @@ def record(
     same firm), ``obj`` what it is about (kept as type and public id), ``details`` a small JSON
     object without secrets (old → new for changes). ``origin`` and ``at`` are for a job that writes
     what happened in a request: where it came from (else the current request's) and when (an aware
-    time; else now). Raises ``ValueError`` for an unknown action, an environment of another firm, a
-    details key that names a secret or a time without a time zone.
+    time; else now). ``anonymous``: the firm may not learn who did it or from where (another firm's
+    staff acting on a person of both): no actor, no address, browser or request id, kind system,
+    and ``details["by"] = "another_firm"``. Raises ``ValueError`` for an unknown action, an
+    environment of another firm, a details key that names a secret or a time without a time zone.
     """
     if not actions.is_registered(action):
         raise ValueError(f"Unknown audit action {action!r}: register it in balie.audit.actions.")
@@ -179,9 +240,12 @@ def record(
         chain.moment(at)  # refuses a time without a time zone, before anything is written
         at = at.astimezone(datetime.UTC)  # as the database gives it back and the hash has it
     one_statement = connections[router.db_for_write(AuditEvent)].vendor == "postgresql"
+    if anonymous:
+        actor, actor_kind = None, ActorKind.SYSTEM
+        details = {**(details or {}), "by": BY_ANOTHER_FIRM}
     kind, user_id, name = _actor(actor, firm_id, actor_kind, look_up=not one_statement)
     object_type, object_id = _object(obj)
-    where = origin if origin is not None else middleware.origin()
+    where = Origin() if anonymous else (origin if origin is not None else middleware.origin())
     event = AuditEvent(
         firm_id=firm_id,
         environment_id=None if environment is None else environment.public_id,
