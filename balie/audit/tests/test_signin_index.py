@@ -14,12 +14,13 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan of PostgreSQL"),
 ]
 
-# 50,000 other events of the firm (copies of its first one, another action, nobody's).
+# 50,000 failed attempts on other accounts of the firm (copies of its first event): what someone
+# guessing addresses leaves, and what the page must not read through.
 MANY = """
 INSERT INTO audit_auditevent (at, firm_id, seq, environment_id, actor_kind, actor_user_id, actor_name, action,
     object_type, object_id, ip_address, user_agent, request_id, details, prev_hash, hash)
-SELECT at - make_interval(secs => g), firm_id, 1000 + g, environment_id, 'system', NULL, '', 'document.viewed',
-    'dossiers.document', g::text, NULL, '', '', details, prev_hash, hash
+SELECT at - make_interval(secs => g), firm_id, 1000 + g, environment_id, 'anonymous', NULL, '', 'auth.signin_failed',
+    'accounts.user', g::text, NULL, '', '', details, prev_hash, hash
 FROM audit_auditevent, generate_series(1, 50000) AS g WHERE firm_id = %s AND seq = 1
 """
 
