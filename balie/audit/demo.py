@@ -25,7 +25,7 @@ UNKNOWN = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.
 HINTS = [
     "Audit: Pieter sees under Organisatie → Wie heeft mijn gegevens bekeken that Sanne opened the BV and a "
     "document, and his sign-ins (one failed) under Mijn gegevens → Aanmeldingen; Sanne filters and exports "
-    "the firm's log under Logboek."
+    "the firm's log under Instellingen → Logboek."
 ]
 
 
